@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# ichip: the thin glue over Kbuild (driver/) and meson (everything else).
+#
+#   make deps    install build and test dependencies (Debian 12, apt)
+#   make         build the module, userspace and the selftests
+#   make check   deps + build + every test (unit, fuzz smoke, VM kselftests)
+#   make run     deps + build + a live demo on a simulated module
+#   make fuzz    long fuzzing runs;  make bench   performance ratios
+
+BUILD      ?= build
+FUZZ_BUILD ?= build-fuzz
+FUZZ_RUNS  ?= 1000000
+KVER       ?= $(shell tests/vm/kver.sh)
+KDIR       ?= /usr/src/linux-headers-$(KVER)
+ABS_BUILD  := $(abspath $(BUILD))
+
+all: module userspace selftests
+
+deps:
+	@tools/install-deps.sh
+
+# W=1 and -Werror: the module must build without a single warning.
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver W=1 KCFLAGS=-Werror modules
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+userspace: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzzing=true
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+
+selftests:
+	$(MAKE) -C tests/selftests/ichip OUTPUT=$(ABS_BUILD)/selftests
+
+check: deps
+	$(MAKE) all fuzz-build
+	tools/check.sh --build $(BUILD) --fuzz-build $(FUZZ_BUILD) --fuzz-runs $(FUZZ_RUNS)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	tools/fuzz.sh --fuzz-build $(FUZZ_BUILD) --runs $${RUNS:-50000000}
+
+run: deps
+	$(MAKE) all
+	tools/demo.sh --build $(BUILD)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
+	rm -rf $(BUILD) $(FUZZ_BUILD)
+
+.PHONY: all deps module userspace fuzz-build selftests check fuzz run clean

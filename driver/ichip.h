@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * n_ichip internals: one struct ichip_dev per tty with the line
+ * discipline attached, shared by the ldisc, command queue and netlink.
+ *
+ * Locking: ichip_devs_lock (list of devices) nests outside dev->lock.
+ * Everything that touches the wire, the framer or the queue holds
+ * dev->lock, a mutex: all callers run in process context (the tty flip
+ * buffer work, netlink doit, our own work items).  Only ->write_wakeup
+ * may come from interrupt context and it just schedules tx_work.
+ */
+#ifndef ICHIP_H
+#define ICHIP_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/tty.h>
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include <linux/ichip.h>
+#include "ichip_frame.h"
+
+#define ICHIP_RESYNC_TRIES	3
+#define ICHIP_MONITOR_CHUNK	1024
+
+struct ichip_cmd {
+	struct list_head node;
+	u64 cookie;
+	u32 portid;		/* where RESULT goes */
+	struct net *net;	/* held reference */
+	bool internal;		/* resync ping: no RESULT */
+	enum ichip_reply_kind kind;
+	unsigned int timeout_ms;
+	size_t text_len;
+	size_t wire_len;
+	char *text;		/* points into buf */
+	u8 *wire;		/* points into buf */
+	u8 buf[];
+};
+
+struct ichip_stats {
+	u64 tx_bytes;
+	u64 rx_bytes;
+	u64 commands;
+	u64 module_errors;
+	u64 timeouts;
+	u64 resyncs;
+	u64 overruns;
+	u64 noise;
+	u64 unsolicited;
+	u64 results_lost;
+};
+
+struct ichip_dev {
+	struct mutex lock;
+	struct kref ref;
+	struct list_head node;		/* ichip_devs, under ichip_devs_lock */
+	u32 index;
+	char name[64];
+	struct net *net;		/* of the attaching process */
+	struct tty_struct *tty;		/* NULL once detached */
+
+	enum ichip_dev_state state;
+	bool detached;
+	struct list_head queue;		/* waiting, not on the wire */
+	struct ichip_cmd *inflight;
+	unsigned int depth;		/* queue + inflight */
+	unsigned int resync_tries;
+	unsigned long deadline;		/* jiffies: inflight times out */
+
+	const u8 *tx_buf;		/* inflight->wire, being written */
+	size_t tx_len;
+	size_t tx_pos;
+	struct work_struct tx_work;
+	struct delayed_work timeout_work;
+
+	struct ichip_frame *frame;
+	struct ichip_stats stats;
+};
+
+/* ichip_main.c */
+extern unsigned int ichip_queue_max;
+extern struct mutex ichip_devs_lock;
+extern struct list_head ichip_devs;
+struct ichip_dev *ichip_dev_get(struct net *net, u32 index);
+void ichip_dev_put(struct ichip_dev *dev);
+struct ichip_dev *ichip_dev_create(struct tty_struct *tty);
+void ichip_dev_unlist(struct ichip_dev *dev);
+
+/* ichip_ldisc.c */
+int ichip_ldisc_register(int num);
+void ichip_ldisc_unregister(void);
+void ichip_tx_push(struct ichip_dev *dev);
+
+/* ichip_cmdq.c */
+void ichip_cmdq_init(struct ichip_dev *dev);
+int ichip_cmdq_exec(struct ichip_dev *dev, const char *text, size_t len,
+		    const u8 *data, size_t data_len, unsigned int timeout_ms,
+		    struct genl_info *info, u64 *cookie);
+void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
+void ichip_cmdq_fail_all(struct ichip_dev *dev, int err);
+void ichip_cmdq_tx_progress(struct ichip_dev *dev);
+void ichip_set_state(struct ichip_dev *dev, enum ichip_dev_state state);
+
+/* ichip_genl.c */
+int ichip_genl_register(void);
+void ichip_genl_unregister(void);
+void ichip_genl_result(struct ichip_dev *dev, struct ichip_cmd *cmd,
+		       enum ichip_status status, int err,
+		       const struct ichip_result *res);
+void ichip_genl_dev_event(struct ichip_dev *dev, u8 cmd,
+			  enum ichip_dev_event event, const char *text,
+			  size_t text_len);
+void ichip_genl_monitor(struct ichip_dev *dev, enum ichip_mon_dir dir,
+			const u8 *buf, size_t len);
+
+#endif /* ICHIP_H */

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command arbitration: a FIFO of commands from any number of netlink
+ * clients, one on the wire at a time, each with a deadline.  A timeout
+ * fails that command and resynchronises with a bare "AT+i" before the
+ * queue goes on; repeated resync failures fail the queue with EIO rather
+ * than let it rot.  Nothing queued is ever dropped without a RESULT.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "ichip.h"
+
+static atomic64_t ichip_next_cookie = ATOMIC64_INIT(0);
+
+static const char ichip_ping[] = "AT+i";
+
+static struct ichip_cmd *ichip_cmd_alloc(const char *text, size_t len,
+					 const u8 *data, size_t data_len,
+					 enum ichip_reply_kind kind)
+{
+	size_t wire_max = ICHIP_WIRE_MAX(len, data_len);
+	struct ichip_cmd *cmd;
+
+	cmd = kvzalloc(struct_size(cmd, buf, len + 1 + wire_max), GFP_KERNEL);
+	if (!cmd)
+		return NULL;
+	cmd->text = (char *)cmd->buf;
+	memcpy(cmd->text, text, len);
+	cmd->text[len] = '\0';
+	cmd->text_len = len;
+	cmd->wire = cmd->buf + len + 1;
+	cmd->wire_len = ichip_cmd_wire(cmd->wire, wire_max, text, len,
+				       data, data_len);
+	cmd->kind = kind;
+	cmd->timeout_ms = ichip_cmd_default_timeout_ms(text, len);
+	return cmd;
+}
+
+static void ichip_cmd_free(struct ichip_cmd *cmd)
+{
+	if (cmd->net)
+		put_net(cmd->net);
+	kvfree(cmd);
+}
+
+void ichip_set_state(struct ichip_dev *dev, enum ichip_dev_state state)
+{
+	enum ichip_dev_state old = dev->state;
+
+	lockdep_assert_held(&dev->lock);
+	if (old == state)
+		return;
+	dev->state = state;
+	/* IDLE <-> BUSY flips with every command: too chatty to announce */
+	if ((old == ICHIP_DEV_STATE_IDLE && state == ICHIP_DEV_STATE_BUSY) ||
+	    (old == ICHIP_DEV_STATE_BUSY && state == ICHIP_DEV_STATE_IDLE))
+		return;
+	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE, ICHIP_DEV_EVENT_STATE,
+			     NULL, 0);
+}
+
+static void ichip_arm_timeout(struct ichip_dev *dev)
+{
+	unsigned long delay = msecs_to_jiffies(dev->inflight->timeout_ms);
+
+	dev->deadline = jiffies + delay;
+	mod_delayed_work(system_wq, &dev->timeout_work, delay);
+}
+
+static void ichip_tx_abort(struct ichip_dev *dev)
+{
+	dev->tx_buf = NULL;
+	if (dev->tty)
+		clear_bit(TTY_DO_WRITE_WAKEUP, &dev->tty->flags);
+}
+
+/* Put the next command on the wire, if the wire is free. */
+static void ichip_cmdq_kick(struct ichip_dev *dev)
+{
+	struct ichip_cmd *cmd;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->inflight || dev->detached || list_empty(&dev->queue) ||
+	    dev->state == ICHIP_DEV_STATE_HUNGUP)
+		return;
+
+	cmd = list_first_entry(&dev->queue, struct ichip_cmd, node);
+	list_del(&cmd->node);
+	dev->inflight = cmd;
+	ichip_frame_expect(dev->frame, cmd->kind, cmd->text, cmd->text_len);
+	ichip_set_state(dev, cmd->internal ? ICHIP_DEV_STATE_RESYNC :
+					     ICHIP_DEV_STATE_BUSY);
+	dev->tx_buf = cmd->wire;
+	dev->tx_len = cmd->wire_len;
+	dev->tx_pos = 0;
+	ichip_arm_timeout(dev);
+	ichip_tx_push(dev);
+}
+
+/* The deadline counts from the last byte the tty accepted. */
+void ichip_cmdq_tx_progress(struct ichip_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	if (dev->inflight)
+		ichip_arm_timeout(dev);
+}
+
+static bool ichip_queue_resync(struct ichip_dev *dev)
+{
+	struct ichip_cmd *cmd;
+
+	cmd = ichip_cmd_alloc(ichip_ping, sizeof(ichip_ping) - 1, NULL, 0,
+			      ICHIP_REPLY_STATUS);
+	if (!cmd)
+		return false;
+	cmd->internal = true;
+	dev->stats.resyncs++;
+	list_add(&cmd->node, &dev->queue);
+	return true;
+}
+
+static void ichip_fail_cmd(struct ichip_dev *dev, struct ichip_cmd *cmd,
+			   int err)
+{
+	if (!cmd->internal) {
+		dev->depth--;
+		ichip_genl_result(dev, cmd, ICHIP_STATUS_FAILED, err, NULL);
+	}
+	ichip_cmd_free(cmd);
+}
+
+/* Fail the command on the wire and everything queued, with @err. */
+void ichip_cmdq_fail_all(struct ichip_dev *dev, int err)
+{
+	struct ichip_cmd *cmd, *tmp;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->inflight) {
+		cmd = dev->inflight;
+		dev->inflight = NULL;
+		ichip_frame_abandon(dev->frame);
+		ichip_tx_abort(dev);
+		ichip_fail_cmd(dev, cmd, err);
+	}
+	list_for_each_entry_safe(cmd, tmp, &dev->queue, node) {
+		list_del(&cmd->node);
+		ichip_fail_cmd(dev, cmd, err);
+	}
+	cancel_delayed_work(&dev->timeout_work);
+}
+
+static void ichip_resync_failed(struct ichip_dev *dev)
+{
+	if (++dev->resync_tries < ICHIP_RESYNC_TRIES &&
+	    ichip_queue_resync(dev))
+		return;
+	dev->resync_tries = 0;
+	pr_warn("%s: module not answering; failing %u queued commands\n",
+		dev->name, dev->depth);
+	ichip_cmdq_fail_all(dev, EIO);
+	ichip_set_state(dev, ICHIP_DEV_STATE_UNRESPONSIVE);
+	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
+			     ICHIP_DEV_EVENT_RESYNC_FAILED, NULL, 0);
+}
+
+static void ichip_resync_done(struct ichip_dev *dev,
+			      const struct ichip_result *res)
+{
+	if (res->status != ICHIP_STATUS_OK) {
+		ichip_resync_failed(dev);
+		return;
+	}
+	dev->resync_tries = 0;
+	ichip_set_state(dev, ICHIP_DEV_STATE_IDLE);
+	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
+			     ICHIP_DEV_EVENT_RESYNC_OK, NULL, 0);
+}
+
+/* The framer completed the command on the wire. */
+static void ichip_cmdq_complete(struct ichip_dev *dev)
+{
+	const struct ichip_result *res = &dev->frame->res;
+	struct ichip_cmd *cmd = dev->inflight;
+
+	dev->inflight = NULL;
+	cancel_delayed_work(&dev->timeout_work);
+	if (dev->tx_buf)	/* answered before it was all sent */
+		ichip_tx_abort(dev);
+	if (res->status == ICHIP_STATUS_ERROR ||
+	    res->status == ICHIP_STATUS_BUSY)
+		dev->stats.module_errors++;
+	else if (res->status == ICHIP_STATUS_OVERFLOW)
+		dev->stats.overruns++;
+
+	if (cmd->internal) {
+		ichip_resync_done(dev, res);
+	} else {
+		dev->depth--;
+		dev->stats.commands++;
+		ichip_genl_result(dev, cmd, res->status, 0, res);
+		if (dev->state == ICHIP_DEV_STATE_BUSY)
+			ichip_set_state(dev, ICHIP_DEV_STATE_IDLE);
+	}
+	ichip_cmd_free(cmd);
+	ichip_cmdq_kick(dev);
+}
+
+void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
+{
+	struct ichip_event ev;
+	size_t used;
+
+	lockdep_assert_held(&dev->lock);
+	dev->stats.rx_bytes += len;
+	ichip_genl_monitor(dev, ICHIP_MON_DIR_RX, buf, len);
+
+	while (len) {
+		used = ichip_frame_feed(dev->frame, buf, len, &ev);
+		buf += used;
+		len -= used;
+		switch (ev.type) {
+		case ICHIP_EV_RESULT:
+			if (dev->inflight)
+				ichip_cmdq_complete(dev);
+			break;
+		case ICHIP_EV_UNSOLICITED:
+			dev->stats.unsolicited++;
+			ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
+					     ICHIP_DEV_EVENT_UNSOLICITED,
+					     ev.line, ev.len);
+			break;
+		case ICHIP_EV_NOISE:
+			dev->stats.noise++;
+			break;
+		case ICHIP_EV_OVERFLOW:
+			dev->stats.overruns++;
+			break;
+		case ICHIP_EV_ECHO:
+		case ICHIP_EV_NONE:
+			break;
+		}
+	}
+}
+
+static void ichip_timeout_work(struct work_struct *work)
+{
+	struct ichip_dev *dev = container_of(to_delayed_work(work),
+					     struct ichip_dev, timeout_work);
+	struct ichip_cmd *cmd;
+
+	mutex_lock(&dev->lock);
+	cmd = dev->inflight;
+	if (!cmd || dev->detached)
+		goto out;
+	/* queued before a completion re-armed it: not this command's time */
+	if (time_before(jiffies, dev->deadline)) {
+		mod_delayed_work(system_wq, &dev->timeout_work,
+				 dev->deadline - jiffies);
+		goto out;
+	}
+
+	dev->inflight = NULL;
+	ichip_frame_abandon(dev->frame);
+	ichip_tx_abort(dev);
+	dev->stats.timeouts++;
+	if (cmd->internal) {
+		ichip_cmd_free(cmd);
+		ichip_resync_failed(dev);
+	} else {
+		ichip_fail_cmd(dev, cmd, ETIMEDOUT);
+		if (!ichip_queue_resync(dev)) {
+			ichip_cmdq_fail_all(dev, ENOMEM);
+			ichip_set_state(dev, ICHIP_DEV_STATE_UNRESPONSIVE);
+		}
+	}
+	ichip_cmdq_kick(dev);
+out:
+	mutex_unlock(&dev->lock);
+}
+
+void ichip_cmdq_init(struct ichip_dev *dev)
+{
+	INIT_LIST_HEAD(&dev->queue);
+	INIT_DELAYED_WORK(&dev->timeout_work, ichip_timeout_work);
+}
+
+int ichip_cmdq_exec(struct ichip_dev *dev, const char *text, size_t len,
+		    const u8 *data, size_t data_len, unsigned int timeout_ms,
+		    struct genl_info *info, u64 *cookie)
+{
+	struct ichip_cmd *cmd;
+	int kind;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->detached)
+		return -ENODEV;
+	if (dev->state == ICHIP_DEV_STATE_HUNGUP)
+		return -EPIPE;
+	if (dev->depth >= READ_ONCE(ichip_queue_max))
+		return -EBUSY;
+	kind = ichip_cmd_classify(text, len, data_len);
+	if (kind < 0)
+		return kind;
+
+	cmd = ichip_cmd_alloc(text, len, data, data_len, kind);
+	if (!cmd)
+		return -ENOMEM;
+	if (timeout_ms)
+		cmd->timeout_ms = timeout_ms;
+	cmd->portid = info->snd_portid;
+	cmd->net = get_net(genl_info_net(info));
+	cmd->cookie = atomic64_inc_return(&ichip_next_cookie);
+
+	/* an unresponsive module gets a resync before new work */
+	if (dev->state == ICHIP_DEV_STATE_UNRESPONSIVE && !dev->inflight &&
+	    list_empty(&dev->queue) && !ichip_queue_resync(dev)) {
+		ichip_cmd_free(cmd);
+		return -ENOMEM;
+	}
+	list_add_tail(&cmd->node, &dev->queue);
+	dev->depth++;
+	*cookie = cmd->cookie;
+	ichip_cmdq_kick(dev);
+	return 0;
+}

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * AT+i framing core: a byte-at-a-time state machine over the module's
+ * output, told by the host what the command in flight expects.
+ *
+ * The context matters because the protocol is ambiguous without it: an
+ * SRCV payload is raw bytes that may contain "I/OK\r\n", SCLS answers with
+ * two lines, and I/DONE may arrive on its own when a socket closes.  Every
+ * buffer is bounded; what does not fit is counted and dropped, and the
+ * parser stays in step by still counting announced payload bytes.
+ */
+#include "ichip_frame.h"
+
+#define ICHIP_PAYLOAD_SIZE_DIGITS	10
+
+static bool is_digit(u8 c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(u8 c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static char to_upper(char c)
+{
+	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Case-insensitive compare of s[0..n) with an upper-case literal. */
+static bool word_is(const char *s, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!word[i] || to_upper(s[i]) != word[i])
+			return false;
+	return word[n] == '\0';
+}
+
+static bool starts_with(const char *s, size_t n, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i]; i++)
+		if (i >= n || to_upper(s[i]) != prefix[i])
+			return false;
+	return true;
+}
+
+/* Parse s[0..n) as a decimal number; false if empty, not digits, huge. */
+static bool parse_uint(const char *s, size_t n, u64 *out)
+{
+	u64 v = 0;
+	size_t i;
+
+	if (n == 0 || n > ICHIP_PAYLOAD_SIZE_DIGITS)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		v = v * 10 + (u64)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* ---- response side ---------------------------------------------------- */
+
+static void text_reset(struct ichip_frame *f)
+{
+	f->text_len = 0;
+	f->text_overflow = false;
+}
+
+static void text_add(struct ichip_frame *f, const char *s, size_t n)
+{
+	size_t need = n + (f->text_len ? 1 : 0);
+
+	if (f->text_overflow || need > ICHIP_TEXT_LEN_MAX - f->text_len) {
+		f->text_overflow = true;
+		return;
+	}
+	if (f->text_len)
+		f->text[f->text_len++] = '\n';
+	memcpy(f->text + f->text_len, s, n);
+	f->text_len += n;
+}
+
+static void context_clear(struct ichip_frame *f)
+{
+	f->expect = ICHIP_REPLY_NONE;
+	f->cmd = NULL;
+	f->cmd_len = 0;
+	f->seen_ok = false;
+}
+
+void ichip_frame_reset(struct ichip_frame *f)
+{
+	struct ichip_frame_stats stats = f->stats;
+
+	context_clear(f);
+	f->rx = ICHIP_RX_LINE;
+	f->line_len = 0;
+	f->line_overflow = false;
+	f->payload_len = 0;
+	f->payload_pos = 0;
+	f->payload_overflow = false;
+	text_reset(f);
+	memset(&f->res, 0, sizeof(f->res));
+	f->stats = stats;
+}
+
+void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
+			const char *cmd, size_t cmd_len)
+{
+	size_t first_line = 0;
+
+	/* A multi-line PEM command is echoed line by line; match the first. */
+	while (first_line < cmd_len && cmd[first_line] != '\r')
+		first_line++;
+	f->expect = kind;
+	f->cmd = cmd;
+	f->cmd_len = first_line;
+	f->seen_ok = false;
+	text_reset(f);
+	memset(&f->res, 0, sizeof(f->res));
+}
+
+void ichip_frame_abandon(struct ichip_frame *f)
+{
+	/* An SRCV payload in progress is still counted to stay in step. */
+	context_clear(f);
+	text_reset(f);
+}
+
+static void complete(struct ichip_frame *f, struct ichip_event *ev,
+		     enum ichip_status status, unsigned int module_error,
+		     size_t data_len)
+{
+	if (f->text_overflow && status == ICHIP_STATUS_OK)
+		status = ICHIP_STATUS_OVERFLOW;
+	f->res.status = status;
+	f->res.module_error = module_error;
+	f->res.text = f->text;
+	f->res.text_len = f->text_len;
+	f->res.data = f->payload;
+	f->res.data_len = data_len;
+	f->stats.results++;
+	context_clear(f);
+	ev->type = ICHIP_EV_RESULT;
+}
+
+static void line_event(struct ichip_frame *f, struct ichip_event *ev,
+		       enum ichip_event_type type, const char *line, size_t n)
+{
+	if (type == ICHIP_EV_UNSOLICITED)
+		f->stats.unsolicited++;
+	else if (type == ICHIP_EV_NOISE)
+		f->stats.noise++;
+	ev->type = type;
+	ev->line = line;
+	ev->len = n;
+}
+
+/* "ERROR", "ERROR (056)" or "ERROR(056)": the code, 0 when absent. */
+static bool parse_error(const char *s, size_t n, unsigned int *code)
+{
+	size_t i = 5;
+	u64 v;
+
+	if (n < 5 || !starts_with(s, n, "ERROR"))
+		return false;
+	*code = 0;
+	if (n == 5)
+		return true;
+	if (s[i] == ' ')
+		i++;
+	if (i >= n || s[i] != '(' || s[n - 1] != ')')
+		return false;
+	if (!parse_uint(s + i + 1, n - i - 2, &v) || v > 9999)
+		return false;
+	*code = (unsigned int)v;
+	return true;
+}
+
+static bool is_marker(const char *s, size_t n)
+{
+	static const char *const markers[] = {
+		"DONE", "ONLINE", "OFFLINE", "RCV", "PART", "EOP", "EOM",
+		"MBE", "UPDATE",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (word_is(s, n, markers[i]))
+			return true;
+	return false;
+}
+
+/* A line that does not start with "I/". */
+static void bare_line(struct ichip_frame *f, struct ichip_event *ev,
+		      const char *line, size_t n)
+{
+	if (f->expect == ICHIP_REPLY_QUERY)
+		text_add(f, line, n);
+	else if (f->expect == ICHIP_REPLY_NONE)
+		line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+	else
+		line_event(f, ev, ICHIP_EV_NOISE, line, n);
+}
+
+/* The body of an "I/..." line that is not OK, ERROR, BUSY or a marker. */
+static void value_line(struct ichip_frame *f, struct ichip_event *ev,
+		       const char *line, size_t n)
+{
+	const char *body = line + 2;
+	size_t bn = n - 2;
+
+	switch (f->expect) {
+	case ICHIP_REPLY_VALUE:
+		text_add(f, body, bn);
+		complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+		return;
+	case ICHIP_REPLY_QUERY:
+		text_add(f, body, bn);
+		return;
+	case ICHIP_REPLY_DATA:
+		if (bn == 1 && body[0] == '0') {
+			complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+			return;
+		}
+		break;
+	case ICHIP_REPLY_NONE:
+		line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+		return;
+	default:
+		break;
+	}
+	line_event(f, ev, ICHIP_EV_NOISE, line, n);
+}
+
+static void end_line(struct ichip_frame *f, struct ichip_event *ev)
+{
+	const char *line = f->line;
+	size_t n = f->line_len;
+	unsigned int code;
+	bool overflow = f->line_overflow;
+
+	f->line_len = 0;
+	f->line_overflow = false;
+	f->stats.lines++;
+
+	if (overflow) {
+		f->stats.overflows++;
+		if (f->expect != ICHIP_REPLY_NONE)
+			f->text_overflow = true;
+		ev->type = ICHIP_EV_OVERFLOW;
+		return;
+	}
+	if (f->cmd && n == f->cmd_len && !memcmp(line, f->cmd, n)) {
+		f->stats.echoes++;
+		ev->type = ICHIP_EV_ECHO;
+		return;
+	}
+	if (n < 2 || line[0] != 'I' || line[1] != '/') {
+		bare_line(f, ev, line, n);
+		return;
+	}
+
+	if (word_is(line + 2, n - 2, "OK")) {
+		if (f->expect == ICHIP_REPLY_NONE)
+			line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+		else if (f->expect == ICHIP_REPLY_CLOSE && !f->seen_ok)
+			f->seen_ok = true;
+		else
+			complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+	} else if (parse_error(line + 2, n - 2, &code)) {
+		if (f->expect == ICHIP_REPLY_NONE) {
+			line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+		} else if (f->expect == ICHIP_REPLY_CLOSE && f->seen_ok) {
+			/* DOWN: an aborted activity, after the command's OK */
+			text_add(f, line + 2, n - 2);
+			complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+		} else {
+			complete(f, ev, ICHIP_STATUS_ERROR, code, 0);
+		}
+	} else if (word_is(line + 2, n - 2, "BUSY")) {
+		if (f->expect == ICHIP_REPLY_NONE)
+			line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+		else
+			complete(f, ev, ICHIP_STATUS_BUSY, 0, 0);
+	} else if (is_marker(line + 2, n - 2)) {
+		if (f->expect == ICHIP_REPLY_CLOSE && f->seen_ok) {
+			text_add(f, line + 2, n - 2);
+			complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+		} else {
+			/* activity ended on its own: not this command's answer */
+			line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
+		}
+	} else {
+		value_line(f, ev, line, n);
+	}
+}
+
+/* In DATA context, "I/<digits>:" starts a counted binary payload. */
+static bool payload_header(struct ichip_frame *f, u64 *size)
+{
+	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4 ||
+	    f->line[0] != 'I' || f->line[1] != '/')
+		return false;
+	return parse_uint(f->line + 2, f->line_len - 3, size);
+}
+
+static void payload_start(struct ichip_frame *f, u64 size,
+			  struct ichip_event *ev)
+{
+	f->line_len = 0;
+	f->stats.lines++;
+	f->payload_pos = 0;
+	f->payload_len = (size_t)size;
+	f->payload_overflow = size > ICHIP_DATA_LEN_MAX;
+	if (f->payload_overflow)
+		f->stats.overflows++;
+	if (size == 0)
+		complete(f, ev, ICHIP_STATUS_OK, 0, 0);
+	else
+		f->rx = ICHIP_RX_PAYLOAD;
+}
+
+static size_t payload_feed(struct ichip_frame *f, const u8 *buf, size_t len,
+			   struct ichip_event *ev)
+{
+	size_t n = f->payload_len - f->payload_pos;
+
+	if (n > len)
+		n = len;
+	if (!f->payload_overflow)
+		memcpy(f->payload + f->payload_pos, buf, n);
+	f->payload_pos += n;
+	f->stats.payload_bytes += n;
+	if (f->payload_pos < f->payload_len)
+		return n;
+
+	/* The CR LF after the payload arrives as an empty line: skipped. */
+	f->rx = ICHIP_RX_LINE;
+	if (f->expect != ICHIP_REPLY_DATA)
+		return n;	/* abandoned (timed out) meanwhile */
+	if (f->payload_overflow)
+		complete(f, ev, ICHIP_STATUS_OVERFLOW, 0, 0);
+	else
+		complete(f, ev, ICHIP_STATUS_OK, 0, f->payload_len);
+	return n;
+}
+
+size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
+			struct ichip_event *ev)
+{
+	size_t i = 0;
+	u64 size;
+
+	ev->type = ICHIP_EV_NONE;
+	ev->line = NULL;
+	ev->len = 0;
+
+	while (i < len && ev->type == ICHIP_EV_NONE) {
+		u8 c;
+
+		if (f->rx == ICHIP_RX_PAYLOAD) {
+			i += payload_feed(f, buf + i, len - i, ev);
+			continue;
+		}
+		c = buf[i++];
+		if (c == '\r' || c == '\n') {
+			if (f->line_len || f->line_overflow)
+				end_line(f, ev);
+			continue;
+		}
+		if (f->line_overflow)
+			continue;
+		if (f->line_len == ICHIP_LINE_MAX) {
+			f->line_overflow = true;
+			continue;
+		}
+		f->line[f->line_len++] = (char)c;
+		if (c == ':' && payload_header(f, &size))
+			payload_start(f, size, ev);
+	}
+	return i;
+}
+
+/* ---- command side ----------------------------------------------------- */
+
+struct ichip_cmd_parts {
+	const char *code;	/* after "AT+i" and the ! @ flags */
+	size_t code_len;	/* letters, then digits */
+	const char *tail;	/* what follows the code */
+	size_t tail_len;
+};
+
+static bool cmd_split(const char *cmd, size_t len, struct ichip_cmd_parts *p)
+{
+	size_t i = 4, letters;
+
+	if (len < 4 || !starts_with(cmd, len, "AT+I"))
+		return false;
+	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
+		i++;
+	p->code = cmd + i;
+	while (i < len && is_alpha(cmd[i]))
+		i++;
+	letters = (size_t)(cmd + i - p->code);
+	while (letters && i < len && is_digit(cmd[i]))
+		i++;
+	p->code_len = (size_t)(cmd + i - p->code);
+	p->tail = cmd + i;
+	p->tail_len = len - i;
+	return true;
+}
+
+static bool code_in(const struct ichip_cmd_parts *p, const char *const *set)
+{
+	for (; *set; set++)
+		if (word_is(p->code, p->code_len, *set))
+			return true;
+	return false;
+}
+
+static const char *const value_codes[] = {
+	"STCP", "SUDP", "LTCP", "SST", "SCS", "LSST", "GPNM", "RP4", "RP7",
+	NULL
+};
+static const char *const close_codes[] = { "SCLS", "DOWN", NULL };
+static const char *const pem_codes[] = {
+	"CA", "CA2", "CA3", "CA4", "CERT", "PKEY", NULL
+};
+static const char *const connect_codes[] = { "STCP", "SUDP", "LTCP", NULL };
+
+static bool is_ssnd(const struct ichip_cmd_parts *p)
+{
+	return word_is(p->code, p->code_len, "SSND");
+}
+
+/* "[%]:<hn>,<sz>": the announced payload size of an SSND. */
+static bool ssnd_size(const struct ichip_cmd_parts *p, u64 *size)
+{
+	const char *t = p->tail, *comma;
+	size_t n = p->tail_len;
+
+	if (n && t[0] == '%') {
+		t++;
+		n--;
+	}
+	if (!n || t[0] != ':')
+		return false;
+	t++;
+	n--;
+	comma = memchr(t, ',', n);
+	if (!comma || !parse_uint(t, (size_t)(comma - t), size) ||
+	    *size > 11)		/* handles 0..11 */
+		return false;
+	n -= (size_t)(comma + 1 - t);
+	return parse_uint(comma + 1, n, size);
+}
+
+static bool cmd_bytes_ok(const char *cmd, size_t len,
+			 const struct ichip_cmd_parts *p)
+{
+	bool pem_value = code_in(p, pem_codes) && p->tail_len &&
+			 (p->tail[0] == '=' || p->tail[0] == '~');
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		u8 c = (u8)cmd[i];
+
+		if (c == '\r' && pem_value)
+			continue;
+		if (c < 0x20 || c > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+int ichip_cmd_classify(const char *cmd, size_t len, size_t data_len)
+{
+	struct ichip_cmd_parts p;
+	u64 size;
+
+	if (len > ICHIP_CMD_LEN_MAX || data_len > ICHIP_DATA_LEN_MAX)
+		return -E2BIG;
+	if (!cmd_split(cmd, len, &p) || !cmd_bytes_ok(cmd, len, &p))
+		return -EINVAL;
+	if (is_ssnd(&p)) {
+		if (!ssnd_size(&p, &size) || size != data_len)
+			return -EINVAL;
+		return ICHIP_REPLY_STATUS;
+	}
+	if (data_len)
+		return -EINVAL;
+	if (p.tail_len == 1 && p.tail[0] == '?')
+		return ICHIP_REPLY_QUERY;
+	if (p.tail_len == 2 && p.tail[0] == '=' && p.tail[1] == '?')
+		return ICHIP_REPLY_QUERY;
+	if (code_in(&p, value_codes))
+		return ICHIP_REPLY_VALUE;
+	if (word_is(p.code, p.code_len, "SRCV"))
+		return ICHIP_REPLY_DATA;
+	if (code_in(&p, close_codes))
+		return ICHIP_REPLY_CLOSE;
+	if (p.code_len >= 3 && starts_with(p.code, p.code_len, "RP"))
+		return ICHIP_REPLY_QUERY;	/* RP0, RP2, RP5...: text lines */
+	return ICHIP_REPLY_STATUS;
+}
+
+size_t ichip_cmd_wire(u8 *out, size_t cap, const char *cmd, size_t len,
+		      const u8 *data, size_t data_len)
+{
+	struct ichip_cmd_parts p;
+	bool ssnd = cmd_split(cmd, len, &p) && is_ssnd(&p);
+
+	if (cap < ICHIP_WIRE_MAX(len, data_len))
+		return 0;
+	memcpy(out, cmd, len);
+	if (!ssnd) {
+		out[len] = '\r';
+		return len + 1;
+	}
+	out[len] = ':';
+	if (data_len)
+		memcpy(out + len + 1, data, data_len);
+	return len + 1 + data_len;
+}
+
+unsigned int ichip_cmd_default_timeout_ms(const char *cmd, size_t len)
+{
+	struct ichip_cmd_parts p;
+
+	if (!cmd_split(cmd, len, &p) || p.code_len == 0)
+		return 1000;		/* bare AT+i: a ping */
+	if (word_is(p.code, p.code_len, "SSL"))
+		return 30000;		/* a handshake over a slow line */
+	if (code_in(&p, connect_codes))
+		return 20000;		/* DNS + TCP connect */
+	if (code_in(&p, close_codes) || is_ssnd(&p) ||
+	    word_is(p.code, p.code_len, "FD"))
+		return 10000;		/* flushes and flash writes */
+	return 5000;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The AT+i framing core: turns the byte stream a module sends into
+ * command results, and checks and classifies the commands a host sends.
+ *
+ * Pure C with no kernel or libc dependency beyond ichip_frame_shim.h, so
+ * the same file is built into n_ichip.ko, the userspace tests, the fuzzer,
+ * ichip-sim's tests and ichipd's fallback transport.  It never allocates:
+ * the caller owns struct ichip_frame (about 43 KiB).
+ */
+#ifndef ICHIP_FRAME_H
+#define ICHIP_FRAME_H
+
+#include "ichip_frame_shim.h"
+#include <linux/ichip.h>
+
+/* Longest response line kept; longer lines are dropped and counted. */
+#define ICHIP_LINE_MAX		2048
+
+/* What the command in flight expects back; decides when it is complete. */
+enum ichip_reply_kind {
+	ICHIP_REPLY_NONE,	/* nothing in flight: lines are unsolicited */
+	ICHIP_REPLY_STATUS,	/* I/OK, I/ERROR or I/BUSY */
+	ICHIP_REPLY_QUERY,	/* value lines, then I/OK */
+	ICHIP_REPLY_VALUE,	/* one I/<value> line (STCP, SST, RP4, RP7...) */
+	ICHIP_REPLY_DATA,	/* SRCV: I/<n>:<n raw bytes> or I/0 */
+	ICHIP_REPLY_CLOSE,	/* SCLS, DOWN: I/OK, then I/DONE or I/ONLINE */
+};
+
+enum ichip_event_type {
+	ICHIP_EV_NONE,		/* all bytes consumed, nothing complete */
+	ICHIP_EV_RESULT,	/* command in flight complete: see frame.res */
+	ICHIP_EV_UNSOLICITED,	/* a line while nothing is in flight */
+	ICHIP_EV_NOISE,		/* a line that fits no reply form */
+	ICHIP_EV_ECHO,		/* the module echoed the command */
+	ICHIP_EV_OVERFLOW,	/* a line over ICHIP_LINE_MAX was dropped */
+};
+
+struct ichip_event {
+	enum ichip_event_type type;
+	const char *line;	/* UNSOLICITED, NOISE: the line, no CR/LF */
+	size_t len;
+};
+
+struct ichip_result {
+	enum ichip_status status;
+	unsigned int module_error;	/* nnn of I/ERROR (nnn), else 0 */
+	const char *text;		/* response text, lines joined by \n */
+	size_t text_len;
+	const u8 *data;			/* SRCV payload */
+	size_t data_len;
+};
+
+struct ichip_frame_stats {
+	u64 lines;
+	u64 results;
+	u64 unsolicited;
+	u64 noise;
+	u64 echoes;
+	u64 overflows;
+	u64 payload_bytes;
+};
+
+enum ichip_rx_state {
+	ICHIP_RX_LINE,		/* collecting a text line */
+	ICHIP_RX_PAYLOAD,	/* counting the bytes of I/<n>: */
+	ICHIP_RX_PAYLOAD_END,	/* optional CR LF after a payload */
+};
+
+struct ichip_frame {
+	/* context, set by ichip_frame_expect() */
+	enum ichip_reply_kind expect;
+	const char *cmd;	/* borrowed: command text, for echo detection */
+	size_t cmd_len;
+	bool seen_ok;		/* CLOSE: I/OK arrived, waiting for 2nd line */
+
+	enum ichip_rx_state rx;
+	size_t line_len;
+	bool line_overflow;
+	size_t payload_len;	/* announced size */
+	size_t payload_pos;	/* bytes counted so far */
+	bool payload_overflow;	/* announced size over ICHIP_DATA_LEN_MAX */
+	u8 end_seen;		/* PAYLOAD_END: CR/LF bytes skipped */
+
+	size_t text_len;
+	bool text_overflow;
+
+	struct ichip_result res;
+	struct ichip_frame_stats stats;
+
+	char line[ICHIP_LINE_MAX];
+	char text[ICHIP_TEXT_LEN_MAX];
+	u8 payload[ICHIP_DATA_LEN_MAX];
+};
+
+/* Forget everything, including the command in flight; stats are kept. */
+void ichip_frame_reset(struct ichip_frame *f);
+
+/*
+ * A command is about to go on the wire: expect its reply.  @cmd must stay
+ * valid until the result event (it is used to recognise an echo).
+ */
+void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
+			const char *cmd, size_t cmd_len);
+
+/* Nothing in flight any more (timeout): later lines are unsolicited. */
+void ichip_frame_abandon(struct ichip_frame *f);
+
+/*
+ * Consume bytes until one event completes or @len runs out.  Returns how
+ * many bytes were consumed; call again with the rest.  Pointers in @ev and
+ * f->res stay valid until the next call.
+ */
+size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
+			struct ichip_event *ev);
+
+/*
+ * Check a host command and tell what it expects back.  @cmd is the text
+ * without the final CR; @data_len is the SSND payload size (0 if none).
+ * Returns the reply kind, or a negative errno:
+ *   -EINVAL  not "AT+i...", bad bytes (CR only inside a PEM parameter
+ *            value, LF never), payload given for a non-SSND command, or
+ *            an SSND whose <sz> differs from @data_len
+ *   -E2BIG   command longer than ICHIP_CMD_LEN_MAX, payload over ICHIP_DATA_LEN_MAX
+ */
+int ichip_cmd_classify(const char *cmd, size_t len, size_t data_len);
+
+/*
+ * The bytes that go on the wire for a checked command: the text and CR, or
+ * for SSND the text, ':' and the payload (no CR: the module counts bytes).
+ * Returns the length written, or 0 if @cap is too small.
+ * ICHIP_WIRE_MAX(len, data_len) bytes always suffice.
+ */
+#define ICHIP_WIRE_MAX(len, data_len)	((len) + 1 + (data_len))
+size_t ichip_cmd_wire(u8 *out, size_t cap, const char *cmd, size_t len,
+		      const u8 *data, size_t data_len);
+
+/* Default timeout for a command of this text, in milliseconds. */
+unsigned int ichip_cmd_default_timeout_ms(const char *cmd, size_t len);
+
+#endif /* ICHIP_FRAME_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The line discipline: attach/detach, bytes in from the tty, bytes out to
+ * it with write_wakeup flow control.  The protocol lives in ichip_cmdq.c
+ * and the framing core; this file only moves bytes and lifetimes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/module.h>
+#include <linux/tty.h>
+#include <linux/tty_ldisc.h>
+
+#include "compat.h"
+#include "ichip.h"
+
+/* Write as much of the command on the wire as the tty takes now. */
+void ichip_tx_push(struct ichip_dev *dev)
+{
+	struct tty_struct *tty = dev->tty;
+	int n;
+
+	lockdep_assert_held(&dev->lock);
+	if (!dev->tx_buf || !tty)
+		return;
+	while (dev->tx_pos < dev->tx_len) {
+		/* set before writing: the driver may drain and wake at once */
+		set_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
+		n = tty->ops->write(tty, dev->tx_buf + dev->tx_pos,
+				    dev->tx_len - dev->tx_pos);
+		if (n <= 0)
+			return;	/* full: write_wakeup resumes; timeout backs */
+		ichip_genl_monitor(dev, ICHIP_MON_DIR_TX,
+				   dev->tx_buf + dev->tx_pos, n);
+		dev->tx_pos += n;
+		dev->stats.tx_bytes += n;
+		ichip_cmdq_tx_progress(dev);
+	}
+	clear_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
+	dev->tx_buf = NULL;
+}
+
+static void ichip_tx_work(struct work_struct *work)
+{
+	struct ichip_dev *dev = container_of(work, struct ichip_dev, tx_work);
+
+	mutex_lock(&dev->lock);
+	if (!dev->detached)
+		ichip_tx_push(dev);
+	mutex_unlock(&dev->lock);
+}
+
+static int ichip_ldisc_open(struct tty_struct *tty)
+{
+	struct ichip_dev *dev;
+
+	/* the device becomes reachable over netlink: an admin decision */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	if (!tty->ops->write)
+		return -EOPNOTSUPP;
+
+	dev = ichip_dev_create(tty);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	INIT_WORK(&dev->tx_work, ichip_tx_work);
+	tty->disc_data = dev;
+	tty->receive_room = 65536;
+	tty_driver_flush_buffer(tty);
+
+	mutex_lock(&dev->lock);
+	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_NEW, ICHIP_DEV_EVENT_STATE,
+			     NULL, 0);
+	mutex_unlock(&dev->lock);
+	return 0;
+}
+
+static void ichip_ldisc_close(struct tty_struct *tty)
+{
+	struct ichip_dev *dev = tty->disc_data;
+
+	ichip_dev_unlist(dev);
+
+	mutex_lock(&dev->lock);
+	dev->detached = true;
+	ichip_cmdq_fail_all(dev, ENODEV);
+	dev->tty = NULL;
+	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_DEL, ICHIP_DEV_EVENT_STATE,
+			     NULL, 0);
+	mutex_unlock(&dev->lock);
+
+	/* both work items see ->detached and do nothing from here on */
+	clear_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
+	cancel_work_sync(&dev->tx_work);
+	cancel_delayed_work_sync(&dev->timeout_work);
+	tty->disc_data = NULL;
+	ichip_dev_put(dev);
+}
+
+static void ichip_ldisc_hangup(struct tty_struct *tty)
+{
+	struct ichip_dev *dev = tty->disc_data;
+
+	mutex_lock(&dev->lock);
+	if (!dev->detached) {
+		ichip_cmdq_fail_all(dev, EPIPE);
+		ichip_set_state(dev, ICHIP_DEV_STATE_HUNGUP);
+	}
+	mutex_unlock(&dev->lock);
+}
+
+static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
+{
+	struct ichip_dev *dev = tty->disc_data;
+	size_t i = 0, start, n = count;
+
+	mutex_lock(&dev->lock);
+	while (!dev->detached && i < n) {
+		/* a byte with a line error (parity, framing, break) is noise */
+		if (fp && fp[i] != TTY_NORMAL) {
+			dev->stats.noise++;
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < n && (!fp || fp[i] == TTY_NORMAL))
+			i++;
+		ichip_cmdq_rx(dev, cp + start, i - start);
+	}
+	mutex_unlock(&dev->lock);
+}
+
+static void ichip_ldisc_write_wakeup(struct tty_struct *tty)
+{
+	struct ichip_dev *dev = tty->disc_data;
+
+	/* may run in IRQ context: defer to process context */
+	schedule_work(&dev->tx_work);
+}
+
+static int ichip_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
+			     unsigned long arg)
+{
+	/* termios stays adjustable (baud, flow control) while attached */
+	return tty_mode_ioctl(tty, cmd, arg);
+}
+
+static struct tty_ldisc_ops ichip_ldisc_ops = {
+	.owner		= THIS_MODULE,
+	.name		= "n_ichip",
+	.open		= ichip_ldisc_open,
+	.close		= ichip_ldisc_close,
+	.hangup		= ichip_ldisc_hangup,
+	.ioctl		= ichip_ldisc_ioctl,
+	.receive_buf	= ichip_ldisc_receive_buf,
+	.write_wakeup	= ichip_ldisc_write_wakeup,
+};
+
+int ichip_ldisc_register(int num)
+{
+	ichip_ldisc_ops.num = num;
+	return tty_register_ldisc(&ichip_ldisc_ops);
+}
+
+void ichip_ldisc_unregister(void)
+{
+	tty_unregister_ldisc(&ichip_ldisc_ops);
+}

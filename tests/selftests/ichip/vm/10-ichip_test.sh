@@ -1,0 +1,4 @@
+#!/bin/sh
+# The kselftest binary against the loaded n_ichip (TAP on stdout).
+grep -q '^n_ichip *29' /proc/tty/ldiscs || { cat /proc/tty/ldiscs; exit 1; }
+exec /bin/ichip_test

@@ -1,0 +1,119 @@
+#!/bin/bash
+# check.sh - run every test suite of ichip and print one summary.
+#
+#   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
+#                  [--skip-vm]
+#
+# Suites: meson tests (unit, simulator, integration), the uapi/spec
+# agreement check, a bounded libFuzzer smoke run of every fuzz target,
+# and the kselftests inside a QEMU VM against the real n_ichip.ko.
+# Expects `make all fuzz-build` to have run.  The last line is always
+# "N passed, N failed"; the exit code is 0 only when nothing failed.
+set -uo pipefail
+
+build=build fuzz_build=build-fuzz fuzz_runs=1000000 skip_vm=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift ;;
+	--fuzz-build) fuzz_build=$2; shift ;;
+	--fuzz-runs) fuzz_runs=$2; shift ;;
+	--skip-vm) skip_vm=1 ;;
+	*) sed -n '2,12p' "$0"; exit 2 ;;
+	esac
+	shift
+done
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+
+passed=0 failed=0 skipped=0
+summary=()
+
+# record SUITE PASSED FAILED [SKIPPED] [NOTE]
+record() {
+	passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + ${4:-0}))
+	summary+=("$(printf '%-22s %5d passed %4d failed %4d skipped  %s' \
+		"$1" "$2" "$3" "${4:-0}" "${5:-}")")
+}
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+run_meson() {
+	local t0=$SECONDS counts
+	section "meson tests ($build)"
+	meson test -C "$build" --no-rebuild --print-errorlogs \
+		--num-processes 2 2>&1 | tail -n 40
+	counts=$(/usr/bin/python3 tools/meson-counts.py \
+		"$build/meson-logs/testlog.json")
+	echo "$counts" | sed -n '2,$p'
+	# shellcheck disable=SC2086
+	record meson $(echo "$counts" | head -n 1) "$((SECONDS - t0)) s"
+}
+
+run_uapi() {
+	section "uapi header vs netlink spec"
+	if /usr/bin/python3 tools/check-uapi.py; then
+		record uapi-spec 1 0
+	else
+		record uapi-spec 0 1
+	fi
+}
+
+run_fuzz_smoke() {
+	local f name corpus work out execs p=0 q=0
+	section "fuzz smoke ($fuzz_runs runs per target)"
+	for f in "$fuzz_build"/tests/*/fuzz-*; do
+		[ -x "$f" ] && [ -f "$f" ] || continue
+		name=$(basename "$f")
+		corpus=$(find tests -type d -name "corpus-${name#fuzz-}" | head -n 1)
+		work=$(mktemp -d)
+		[ -n "$corpus" ] && cp -r "$corpus/." "$work/"
+		# libFuzzer adds new inputs to its first directory: a copy
+		out=$("$f" -runs="$fuzz_runs" -max_len=4096 -timeout=10 \
+			-rss_limit_mb=1024 -print_final_stats=1 \
+			-artifact_prefix="$work/" "$work" 2>&1)
+		if [ $? -eq 0 ]; then
+			execs=$(echo "$out" | awk '/stat::number_of_executed_units/ {print $2}')
+			echo "$name: ok, ${execs:-?} execs"
+			p=$((p + 1))
+		else
+			echo "$out" | tail -n 30
+			echo "$name: FAILED (artifacts in $work)"
+			q=$((q + 1))
+			continue
+		fi
+		rm -rf "$work"
+	done
+	record fuzz-smoke "$p" "$q" 0 "$fuzz_runs runs each"
+}
+
+run_vm() {
+	local out line p f s
+	section "kselftests in a QEMU VM"
+	out=$(tests/vm/run.sh --build "$build" --module driver/n_ichip.ko \
+		--bin "$build/selftests/ichip_test" \
+		--test tests/selftests/ichip/vm 2>&1)
+	echo "$out" | tail -n 80
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then
+		record vm-kselftest 0 1 0 "no summary from the VM"
+		return
+	fi
+	p=$(echo "$line" | awk '{print $1}')
+	f=$(echo "$line" | awk '{print $3}')
+	s=$(echo "$line" | sed -n 's/.*, \([0-9]*\) skipped.*/\1/p')
+	record vm-kselftest "$p" "$f" "${s:-0}"
+}
+
+run_meson
+run_uapi
+run_fuzz_smoke
+[ "$skip_vm" = 1 ] || run_vm
+
+section summary
+printf '%s\n' "${summary[@]}"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

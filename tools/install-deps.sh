@@ -1,0 +1,127 @@
+#!/bin/bash
+# install-deps.sh - install the Debian 12 packages ichip needs to build and test.
+#
+#   tools/install-deps.sh [--check]
+#
+# Idempotent and silent when everything is there: it asks dpkg first and
+# runs apt-get update + install only for what is missing.  Also upgrades
+# linux-headers-cloud-amd64 when the apt lists point at a newer kernel ABI
+# than the installed headers (the VM boots that newer kernel; see
+# tests/vm/kver.sh).  Runs apt as root, or through sudo when not root.
+# The VM kernel image itself is never installed: tests/vm/get-kernel.sh
+# downloads and unpacks it into the build directory.
+#
+#   --check   only report what is missing; exit 1 if anything is
+set -euo pipefail
+
+# One package per line, with why.  Keep this list the only one.
+PACKAGES=(
+	# build
+	gcc                       # C compiler (also builds the kernel module)
+	make                      # kbuild for the kernel module
+	libc6-dev                 # libc headers, and libc.a for the static vm-exit
+	meson                     # build system
+	ninja-build               # meson's backend
+	pkg-config                # finds the libraries below
+	clang                     # libFuzzer builds (tests/fuzz)
+	libclang-rt-14-dev        # libFuzzer + ASan/UBSan runtimes for clang 14
+	linux-headers-cloud-amd64 # headers of the kernel the test VM boots
+	libnl-3-dev               # netlink for ichipd and tests
+	libnl-genl-3-dev          # generic netlink (the module's control interface)
+	libgnutls28-dev           # TLS and certificate handling (ichipd, ichipctl pki)
+	libsystemd-dev            # sd-bus (D-Bus API) and sd_notify
+	libudev-dev               # device discovery in ichipd
+	# tests
+	qemu-system-x86           # the VM that runs the kernel-module tests
+	busybox-static            # the VM's userland (/init and tools)
+	cpio                      # packs the VM's initramfs
+	kmod                      # modinfo/insmod on the host
+	file                      # checks binary types in build and test scripts
+	xz-utils                  # unpacks the kselftest headers from linux-source
+	gnutls-bin                # gnutls-serv/certtool for TLS integration tests
+	openssl                   # second opinion: openssl verify on our certificates
+	dbus-daemon               # private buses for integration and VM tests
+	dbus-bin                  # dbus-send and friends
+	libxml2-utils             # xmllint checks the D-Bus XML
+	python3                   # test helpers
+	python3-yaml              # YAML test data and CI helpers
+	python3-dbus              # D-Bus client side of integration tests
+)
+
+# The meta package whose ABI must match the VM kernel (tests/vm/lib.sh).
+HEADERS_META=linux-headers-cloud-amd64
+
+die() { echo "install-deps.sh: $*" >&2; exit 1; }
+
+# missing_packages: print the packages dpkg does not report as installed.
+missing_packages() {
+	local status pkg
+	declare -A ok=()
+	# One dpkg-query for all: unknown names only go to stderr.
+	while read -r pkg status; do
+		[ "$status" = installed ] && ok[$pkg]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+	for pkg in "${PACKAGES[@]}"; do
+		[ -n "${ok[$pkg]:-}" ] || echo "$pkg"
+	done
+}
+
+# headers_stale: true when the apt lists' VM kernel has no headers here yet.
+headers_stale() {
+	local lib kver
+	lib=$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh
+	[ -r "$lib" ] || return 1
+	kver=$(
+		# shellcheck source-path=SCRIPTDIR source=../tests/vm/lib.sh
+		. "$lib"
+		vm_kver 2>/dev/null
+	) || return 1	# no apt lists yet: the install path runs apt-get update and asks again
+	[ ! -d "/usr/src/linux-headers-$kver" ]
+}
+
+# as_root CMD...: run CMD as root, through sudo when needed.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "not root and no sudo: run as root: $*"
+	fi
+}
+
+main() {
+	local check=0 todo
+	case ${1:-} in
+	--check) check=1 ;;
+	'') ;;
+	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+
+	mapfile -t todo < <(missing_packages)
+	if [ ${#todo[@]} -eq 0 ] && headers_stale; then
+		todo=("$HEADERS_META")
+	fi
+	[ ${#todo[@]} -eq 0 ] && return 0
+	if [ "$check" = 1 ]; then
+		echo "missing: ${todo[*]}"
+		exit 1
+	fi
+
+	echo "install-deps.sh: installing ${todo[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${todo[@]}" >/dev/null
+	# After the update the lists may name a newer kernel ABI than the one
+	# just checked: install its headers too.
+	if headers_stale; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "$HEADERS_META" >/dev/null
+	fi
+	mapfile -t todo < <(missing_packages)
+	[ ${#todo[@]} -eq 0 ] || die "still missing after apt-get: ${todo[*]}"
+	! headers_stale || die "no headers for the VM kernel even after installing $HEADERS_META"
+}
+
+main "$@"
