@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * org.ichip.Device1: one module on one tty.  ichipd opens the tty, sets
+ * termios, and either attaches n_ichip (kernel transport) or drives the
+ * line itself (tty transport).  It holds the fd: when ichipd exits, the
+ * line discipline detaches and nothing is left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "ichip_frame.h"
+#include "ichipd.h"
+#include "log.h"
+#include "util.h"
+
+static const struct {
+	unsigned int baud;
+	speed_t speed;
+} bauds[] = {
+	{ 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 }, { 19200, B19200 },
+	{ 38400, B38400 }, { 57600, B57600 }, { 115200, B115200 },
+	{ 230400, B230400 }, { 460800, B460800 }, { 921600, B921600 },
+	{ 1000000, B1000000 }, { 3000000, B3000000 },
+};
+
+static speed_t baud_speed(unsigned int baud)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++)
+		if (bauds[i].baud == baud)
+			return bauds[i].speed;
+	return 0;
+}
+
+static int open_port(const char *port, unsigned int baud, bool rtscts,
+		     sd_bus_error *error)
+{
+	struct termios tio;
+	speed_t speed = baud_speed(baud);
+	int fd;
+
+	if (!speed)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "unsupported baud rate %u", baud);
+	fd = open(port, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return sd_bus_error_setf(error, ERR_NOT_FOUND,
+						 "%s: no such port", port);
+		if (errno == EACCES || errno == EPERM)
+			return sd_bus_error_setf(error, ERR_PERMISSION_DENIED,
+						 "%s: %m", port);
+		return sd_bus_error_setf(error, ERR_DEVICE_ERROR, "%s: %m",
+					 port);
+	}
+	if (tcgetattr(fd, &tio)) {
+		close(fd);
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "%s is not a tty", port);
+	}
+	cfmakeraw(&tio);
+	cfsetspeed(&tio, speed);
+	tio.c_cflag |= CLOCAL | CREAD;
+	if (rtscts)
+		tio.c_cflag |= CRTSCTS;
+	else
+		tio.c_cflag &= ~CRTSCTS;
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &tio) || tcflush(fd, TCIOFLUSH)) {
+		close(fd);
+		return sd_bus_error_setf(error, ERR_DEVICE_ERROR,
+					 "%s: cannot configure: %m", port);
+	}
+	return fd;
+}
+
+/* The kernel's name for the tty: "pts3" for /dev/pts/3, else basename. */
+static void kernel_tty_name(const char *port, char *out, size_t len)
+{
+	char real[PATH_MAX];
+	const char *base;
+
+	if (!realpath(port, real))
+		snprintf(real, sizeof(real), "%s", port);
+	if (!strncmp(real, "/dev/pts/", 9)) {
+		snprintf(out, len, "pts%.60s", real + 9);
+		return;
+	}
+	base = strrchr(real, '/');
+	snprintf(out, len, "%.63s", base ? base + 1 : real);
+}
+
+void device_emit_changed(struct device *d, const char *prop)
+{
+	sd_bus_emit_properties_changed(d->m->bus, d->path, "org.ichip.Device1",
+				       prop, NULL);
+}
+
+/* ---- transport events ------------------------------------------------ */
+
+static void on_unsolicited(void *owner, const char *line)
+{
+	struct device *d = owner;
+
+	/* socket states are re-read by the next poll (a reset shows there) */
+	log_dev(LOG_INFO, d->name, "module says: %s", line);
+	poller_kick(d);
+}
+
+static int remove_deferred(sd_event_source *s, void *userdata)
+{
+	struct device *d = userdata;
+
+	sd_event_source_disable_unref(s);
+	d->lost_defer = NULL;
+	manager_remove_device(d->m, d, "device-lost");
+	return 0;
+}
+
+static void on_lost(void *owner, int err)
+{
+	struct device *d = owner;
+
+	if (d->lost)
+		return;
+	d->lost = true;
+	log_dev(LOG_WARNING, d->name, "device lost: %s", strerror(err));
+	/* not from inside the transport's own callback */
+	sd_event_add_defer(d->m->event, &d->lost_defer, remove_deferred, d);
+}
+
+static void on_state(void *owner, enum ichip_dev_state state)
+{
+	struct device *d = owner;
+
+	d->state = state;
+	device_emit_changed(d, "State");
+}
+
+static const struct xport_events device_events = {
+	.unsolicited = on_unsolicited,
+	.lost = on_lost,
+	.state = on_state,
+};
+
+/* ---- module queries at start ----------------------------------------- */
+
+static void on_firmware(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+
+	if (r->status != ICHIP_STATUS_OK)
+		return;
+	free(d->firmware);
+	d->firmware = strndup(r->text, r->text_len);
+	device_emit_changed(d, "FirmwareVersion");
+}
+
+static void on_serial(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+
+	if (r->status != ICHIP_STATUS_OK)
+		return;
+	free(d->serial);
+	d->serial = strndup(r->text, r->text_len);
+	device_emit_changed(d, "Serial");
+}
+
+static void on_ca_query(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+
+	if (r->status == ICHIP_STATUS_OK)
+		device_ca_from_module(d, r->text);
+}
+
+static void query_module(struct device *d)
+{
+	xport_exec(d->x, "AT+i", NULL, 0, 0, NULL, NULL, NULL);
+	xport_exec(d->x, "AT+iRP1", NULL, 0, 0, on_firmware, d, NULL);
+	xport_exec(d->x, "AT+iRP5", NULL, 0, 0, on_serial, d, NULL);
+	xport_exec(d->x, "AT+iCA?", NULL, 0, 0, on_ca_query, d, NULL);
+}
+
+/* ---- properties -------------------------------------------------------- */
+
+static const char *state_name(enum ichip_dev_state s)
+{
+	switch (s) {
+	case ICHIP_DEV_STATE_BUSY:		return "busy";
+	case ICHIP_DEV_STATE_RESYNC:		return "resync";
+	case ICHIP_DEV_STATE_UNRESPONSIVE:	return "unresponsive";
+	case ICHIP_DEV_STATE_HUNGUP:		return "hungup";
+	default:				return "ready";
+	}
+}
+
+static int get_string(sd_bus *bus, const char *path, const char *interface,
+		      const char *property, sd_bus_message *reply,
+		      void *userdata, sd_bus_error *error)
+{
+	struct device *d = userdata;
+	const char *v = "";
+
+	if (!strcmp(property, "Name"))
+		v = d->name;
+	else if (!strcmp(property, "Port"))
+		v = d->port;
+	else if (!strcmp(property, "Transport"))
+		v = d->x->ops->name;
+	else if (!strcmp(property, "State"))
+		v = state_name(d->state);
+	else if (!strcmp(property, "FirmwareVersion"))
+		v = d->firmware ? d->firmware : "";
+	else if (!strcmp(property, "Serial"))
+		v = d->serial ? d->serial : "";
+	return sd_bus_message_append(reply, "s", v);
+}
+
+static int get_counters(sd_bus *bus, const char *path, const char *interface,
+			const char *property, sd_bus_message *reply,
+			void *userdata, sd_bus_error *error)
+{
+	struct device *d = userdata;
+	struct xport_counters c = { 0 };
+	int r;
+
+	d->x->ops->counters(d->x, &c);
+	r = sd_bus_message_open_container(reply, 'a', "{st}");
+	if (r < 0)
+		return r;
+#define PUT(key, val) \
+	if (r >= 0) \
+		r = sd_bus_message_append(reply, "{st}", key, (uint64_t)(val))
+	PUT("tx-bytes", c.tx_bytes);
+	PUT("rx-bytes", c.rx_bytes);
+	PUT("commands", c.commands);
+	PUT("module-errors", c.module_errors);
+	PUT("timeouts", c.timeouts);
+	PUT("resyncs", c.resyncs);
+	PUT("overruns", c.overruns);
+	PUT("noise", c.noise);
+	PUT("unsolicited", c.unsolicited);
+	PUT("sessions-opened", d->counters.sessions_opened);
+	PUT("session-bytes-in", d->counters.session_bytes_in);
+	PUT("session-bytes-out", d->counters.session_bytes_out);
+#undef PUT
+	return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int get_sessions(sd_bus *bus, const char *path, const char *interface,
+			const char *property, sd_bus_message *reply,
+			void *userdata, sd_bus_error *error)
+{
+	return device_session_paths(userdata, reply);
+}
+
+/* ---- Command(): raw passthrough for debugging ------------------------ */
+
+static void on_command(void *userdata, const struct xport_reply *r)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = userdata;
+
+	if (r->status == ICHIP_STATUS_OK) {
+		sd_bus_reply_method_return(m, "s", r->text);
+	} else {
+		error_from_reply(&error, r, "command");
+		sd_bus_reply_method_error(m, &error);
+	}
+	sd_bus_message_unref(m);
+}
+
+static void command_authorized(void *userdata, sd_bus_message *m,
+			       int allowed, const sd_bus_error *perr)
+{
+	struct device *d = userdata;
+	const char *cmd;
+	int r;
+
+	if (!allowed) {
+		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
+					   "not authorized for raw commands");
+		return;
+	}
+	sd_bus_message_rewind(m, true);
+	sd_bus_message_read(m, "s", &cmd);
+	r = xport_exec(d->x, cmd, NULL, 0, 0, on_command,
+		       sd_bus_message_ref(m), NULL);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
+					   "cannot queue: %s", strerror(-r));
+	}
+}
+
+static int method_command(sd_bus_message *m, void *userdata,
+			  sd_bus_error *error)
+{
+	struct device *d = userdata;
+	const char *cmd;
+	int r;
+
+	if (!d->m->debug_commands)
+		return sd_bus_error_setf(error, ERR_NOT_SUPPORTED,
+					 "ichipd runs without --debug-commands");
+	r = sd_bus_message_read(m, "s", &cmd);
+	if (r < 0)
+		return r;
+	/* SSND needs a payload this method cannot carry */
+	if (ichip_cmd_classify(cmd, strlen(cmd), 0) < 0)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "not a valid AT+i command");
+	r = polkit_check(d->m, m, "org.ichip.raw-command", command_authorized,
+			 d);
+	return r < 0 ? r : 1;
+}
+
+const sd_bus_vtable device_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Name", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Port", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Baud", "u", NULL, offsetof(struct device, baud),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Transport", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("State", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("FirmwareVersion", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Serial", "s", get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Counters", "a{st}", get_counters, 0, 0),
+	SD_BUS_PROPERTY("CAFingerprint", "s", property_get_ca, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("CASubject", "s", property_get_ca, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("CANotAfter", "t", property_get_ca, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("CALocation", "s", property_get_ca, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Sessions", "ao", get_sessions, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_METHOD_WITH_ARGS("SetCA",
+				SD_BUS_ARGS("ay", certificate,
+					    "a{sv}", options),
+				SD_BUS_NO_RESULT, method_set_ca,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetCA", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("ay", certificate),
+				method_get_ca, 0),
+	SD_BUS_METHOD_WITH_ARGS("ClearCA", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				method_clear_ca, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("RestoreCA", SD_BUS_NO_ARGS,
+				SD_BUS_NO_RESULT, method_restore_ca,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("OpenSession",
+				SD_BUS_ARGS("s", host, "q", port,
+					    "a{sv}", options),
+				SD_BUS_RESULT("o", session, "h", fd),
+				method_open_session,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Command", SD_BUS_ARGS("s", command),
+				SD_BUS_RESULT("s", response), method_command,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END
+};
+
+/* ---- lifetime --------------------------------------------------------- */
+
+static int make_transport(struct device *d, int fd, sd_bus_error *error)
+{
+	char tty[64];
+	int r = -ENOENT;
+
+	kernel_tty_name(d->port, tty, sizeof(tty));
+	if (d->m->transport != TRANSPORT_TTY) {
+		r = xport_kernel_new(d->m->event, fd, tty, &device_events, d,
+				     &d->x);
+		if (r == 0)
+			return 0;
+		if (d->m->transport == TRANSPORT_KERNEL)
+			return sd_bus_error_setf(error, ERR_DEVICE_ERROR,
+						 "%s: n_ichip: %s", d->port,
+						 strerror(-r));
+		log_dev(LOG_WARNING, d->name,
+			"n_ichip unavailable (%s): ichipd drives %s itself",
+			strerror(-r), d->port);
+	}
+	r = xport_tty_new(d->m->event, fd, &device_events, d, &d->x);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "%s: %m", d->port);
+	return 0;
+}
+
+int device_new(struct manager *m, const char *port, unsigned int baud,
+	       bool rtscts, const char *name, struct device **out,
+	       sd_bus_error *error)
+{
+	struct device *d = calloc(1, sizeof(*d));
+	int fd, r;
+
+	if (!d)
+		return -ENOMEM;
+	d->m = m;
+	d->num = m->next_device++;
+	snprintf(d->path, sizeof(d->path), "/org/ichip/dev%u", d->num);
+	if (name)
+		snprintf(d->name, sizeof(d->name), "%s", name);
+	else
+		snprintf(d->name, sizeof(d->name), "dev%u", d->num);
+	d->port = strdup(port);
+	d->baud = baud;
+	d->rtscts = rtscts;
+	d->state = ICHIP_DEV_STATE_IDLE;
+
+	fd = open_port(port, baud, rtscts, error);
+	if (fd < 0) {
+		r = fd;
+		goto fail;
+	}
+	r = make_transport(d, fd, error);
+	if (r < 0) {
+		close(fd);
+		goto fail;
+	}
+	r = sd_bus_add_object_vtable(m->bus, &d->slot, d->path,
+				     "org.ichip.Device1", device_vtable, d);
+	if (r < 0)
+		goto fail;
+	device_ca_load(d);
+	query_module(d);
+	sd_bus_emit_object_added(m->bus, d->path);
+	log_dev(LOG_INFO, d->name, "%s at %u baud, %s transport", port, baud,
+		d->x->ops->name);
+	*out = d;
+	return 0;
+fail:
+	if (d->x)
+		d->x->ops->free(d->x);
+	free(d->port);
+	free(d);
+	return r;
+}
+
+void device_free(struct device *d, const char *reason)
+{
+	sd_event_source_disable_unref(d->lost_defer);
+	sessions_close_all(d, reason);
+	poller_stop(d);
+	if (d->x)
+		d->x->ops->free(d->x);	/* no callbacks after this */
+	sd_bus_emit_object_removed(d->m->bus, d->path);
+	sd_bus_slot_unref(d->slot);
+	device_ca_free(d);
+	log_dev(LOG_INFO, d->name, "removed (%s)", reason);
+	free(d->firmware);
+	free(d->serial);
+	free(d->port);
+	free(d);
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * org.ichip.Manager1 at /org/ichip, and the device registry.  Each method
+ * validates, then authorizes (polkit), then acts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "ichipd.h"
+#include "log.h"
+#include "util.h"
+
+#define MANAGER_PATH "/org/ichip"
+
+struct device *manager_find_device(struct manager *m, const char *path)
+{
+	struct device *d;
+
+	for (d = m->devices; d; d = d->next)
+		if (!strcmp(d->path, path))
+			return d;
+	return NULL;
+}
+
+static struct device *find_by_port(struct manager *m, const char *port)
+{
+	struct device *d;
+
+	for (d = m->devices; d; d = d->next)
+		if (!strcmp(d->port, port))
+			return d;
+	return NULL;
+}
+
+int manager_add_device(struct manager *m, const char *port,
+		       unsigned int baud, bool rtscts, const char *name,
+		       struct device **out, sd_bus_error *error)
+{
+	struct device *d;
+	int r;
+
+	if (find_by_port(m, port))
+		return sd_bus_error_setf(error, ERR_BUSY,
+					 "%s is already managed", port);
+	r = device_new(m, port, baud, rtscts, name, &d, error);
+	if (r < 0)
+		return r;
+	d->next = m->devices;
+	m->devices = d;
+	if (out)
+		*out = d;
+	return 0;
+}
+
+void manager_remove_device(struct manager *m, struct device *d,
+			   const char *reason)
+{
+	struct device **pp;
+
+	for (pp = &m->devices; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	device_free(d, reason);
+}
+
+static int method_get_devices(sd_bus_message *msg, void *userdata,
+			      sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	struct manager *m = userdata;
+	struct device *d;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "o");
+	for (d = m->devices; r >= 0 && d; d = d->next)
+		r = sd_bus_message_append(reply, "o", d->path);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+struct add_request {
+	struct manager *m;
+	char *port;
+	char *name;
+	uint32_t baud;
+	bool rtscts;
+};
+
+static void add_authorized(void *userdata, sd_bus_message *msg, int allowed,
+			   const sd_bus_error *perr)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	struct add_request *req = userdata;
+	struct device *d;
+	int r;
+
+	if (!allowed) {
+		sd_bus_reply_method_errorf(msg, ERR_PERMISSION_DENIED,
+					   "not authorized to manage devices");
+		goto out;
+	}
+	r = manager_add_device(req->m, req->port, req->baud, req->rtscts,
+			       req->name, &d, &error);
+	if (r < 0) {
+		if (!sd_bus_error_is_set(&error))
+			sd_bus_error_set_errno(&error, r);
+		sd_bus_reply_method_error(msg, &error);
+		goto out;
+	}
+	sd_bus_reply_method_return(msg, "o", d->path);
+out:
+	free(req->port);
+	free(req->name);
+	free(req);
+}
+
+static int method_add_device(sd_bus_message *msg, void *userdata,
+			     sd_bus_error *error)
+{
+	struct manager *m = userdata;
+	struct add_request *req;
+	const char *port, *name = NULL, *flow = "none";
+	uint32_t baud = 115200;
+	const struct option_spec spec[] = {
+		{ "baud", 'u', &baud, NULL },
+		{ "flow", 's', &flow, NULL },
+		{ "name", 's', &name, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &port);
+	if (r < 0)
+		return r;
+	r = options_parse(msg, spec, error);
+	if (r < 0)
+		return r;
+	if (port[0] != '/' || strlen(port) > 256)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "port must be an absolute path");
+	if (strcmp(flow, "none") && strcmp(flow, "rtscts"))
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "flow must be 'none' or 'rtscts'");
+	if (name && (!name[0] || strlen(name) > 32 || strchr(name, '/')))
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "bad device name");
+
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->m = m;
+	req->port = strdup(port);
+	req->name = name ? strdup(name) : NULL;
+	req->baud = baud;
+	req->rtscts = !strcmp(flow, "rtscts");
+	r = polkit_check(m, msg, "org.ichip.manage-devices", add_authorized,
+			 req);
+	if (r < 0) {
+		free(req->port);
+		free(req->name);
+		free(req);
+		return r;
+	}
+	return 1;
+}
+
+static void remove_authorized(void *userdata, sd_bus_message *msg,
+			      int allowed, const sd_bus_error *perr)
+{
+	struct manager *m = userdata;
+	struct device *d;
+	const char *path;
+
+	if (!allowed) {
+		sd_bus_reply_method_errorf(msg, ERR_PERMISSION_DENIED,
+					   "not authorized to manage devices");
+		return;
+	}
+	sd_bus_message_rewind(msg, true);
+	if (sd_bus_message_read(msg, "o", &path) < 0)
+		return;
+	d = manager_find_device(m, path);
+	if (!d) {	/* removed meanwhile */
+		sd_bus_reply_method_errorf(msg, ERR_NOT_FOUND,
+					   "no device %s", path);
+		return;
+	}
+	manager_remove_device(m, d, "device-lost");
+	sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_remove_device(sd_bus_message *msg, void *userdata,
+				sd_bus_error *error)
+{
+	struct manager *m = userdata;
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(msg, "o", &path);
+	if (r < 0)
+		return r;
+	if (!manager_find_device(m, path))
+		return sd_bus_error_setf(error, ERR_NOT_FOUND, "no device %s",
+					 path);
+	r = polkit_check(m, msg, "org.ichip.manage-devices",
+			 remove_authorized, m);
+	return r < 0 ? r : 1;
+}
+
+static int property_get_version(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", ICHIP_VERSION);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", property_get_version, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_METHOD_WITH_ARGS("GetDevices", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("ao", devices),
+				method_get_devices, 0),
+	SD_BUS_METHOD_WITH_ARGS("AddDevice",
+				SD_BUS_ARGS("s", port, "a{sv}", options),
+				SD_BUS_RESULT("o", device),
+				method_add_device,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("RemoveDevice", SD_BUS_ARGS("o", device),
+				SD_BUS_NO_RESULT, method_remove_device,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END
+};
+
+int manager_new(sd_event *e, sd_bus *bus, struct manager **out)
+{
+	struct manager *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->event = sd_event_ref(e);
+	m->bus = sd_bus_ref(bus);
+	r = sd_bus_add_object_manager(bus, &m->om_slot, "/");
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(bus, &m->slot, MANAGER_PATH,
+					     "org.ichip.Manager1",
+					     manager_vtable, m);
+	if (r < 0) {
+		manager_free(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+void manager_free(struct manager *m)
+{
+	while (m->devices)
+		manager_remove_device(m, m->devices, "device-lost");
+	sd_bus_slot_unref(m->slot);
+	sd_bus_slot_unref(m->om_slot);
+	sd_bus_unref(m->bus);
+	sd_event_unref(m->event);
+	free(m->state_dir);
+	free(m);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Authorization through polkit's CheckAuthorization, asynchronously, for
+ * the caller of a D-Bus method.  --test-allow-all (tests without polkitd)
+ * allows everything, loudly, and only when asked for explicitly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "errors.h"
+#include "ichipd.h"
+#include "log.h"
+#include "util.h"
+
+struct polkit_call {
+	sd_bus_message *m;
+	polkit_done_fn done;
+	void *userdata;
+};
+
+static int on_reply(sd_bus_message *reply, void *userdata,
+		    sd_bus_error *ret_error)
+{
+	struct polkit_call *c = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	int authorized = 0, challenge = 0, r;
+
+	if (e) {
+		log_warning("polkit: %s", e->message);
+		c->done(c->userdata, c->m, 0, e);
+		goto out;
+	}
+	r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+	c->done(c->userdata, c->m, r >= 0 && authorized, NULL);
+out:
+	sd_bus_message_unref(c->m);
+	free(c);
+	return 0;
+}
+
+int polkit_check(struct manager *mgr, sd_bus_message *m, const char *action,
+		 polkit_done_fn done, void *userdata)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *req = NULL;
+	struct polkit_call *c;
+	const char *sender = sd_bus_message_get_sender(m);
+	int r;
+
+	if (mgr->test_allow_all) {
+		done(userdata, m, 1, NULL);
+		return 0;
+	}
+	if (!sender)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r = sd_bus_message_new_method_call(mgr->bus, &req,
+			"org.freedesktop.PolicyKit1",
+			"/org/freedesktop/PolicyKit1/Authority",
+			"org.freedesktop.PolicyKit1.Authority",
+			"CheckAuthorization");
+	if (r >= 0)
+		r = sd_bus_message_append(req, "(sa{sv})sa{ss}us",
+					  "system-bus-name", 1, "name", "s",
+					  sender, action, 0,
+					  1 /* AllowUserInteraction */, "");
+	if (r >= 0) {
+		c->m = sd_bus_message_ref(m);
+		c->done = done;
+		c->userdata = userdata;
+		/* interactive authentication may take a while */
+		r = sd_bus_call_async(mgr->bus, NULL, req, on_reply, c,
+				      120 * 1000000ULL);
+	}
+	if (r < 0) {
+		if (c->m)
+			sd_bus_message_unref(c->m);
+		free(c);
+	}
+	return r;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The module sends no data events: ichipd polls.  One AT+iRP4 reports
+ * every socket (bytes waiting, or a negative error), then SRCV only where
+ * data waits.  Polling is immediate while data flows and backs off to
+ * POLL_IDLE_US when nothing happens, so an idle device costs little.
+ * (RP4 rather than RP7: the same one command, but it also reports sockets
+ * the peer closed and sockets a module reset made disappear.)
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "session.h"
+
+#define POLL_MIN_US	1000
+#define POLL_IDLE_US	200000
+
+static bool has_sockets(const struct device *d)
+{
+	const struct session *s;
+
+	for (s = d->sessions; s; s = s->next)
+		if (s->handle >= 0 && s->state != SESSION_CLOSED)
+			return true;
+	return false;
+}
+
+/* "(n0,n1,...)" from RP4; returns how many values were read. */
+static int parse_rp4(const char *text, long *vals, int max)
+{
+	const char *p = strchr(text, '(');
+	char *end;
+	int n = 0;
+
+	if (!p)
+		return 0;
+	p++;
+	while (n < max) {
+		vals[n++] = strtol(p, &end, 10);
+		if (end == p)
+			return n - 1;
+		p = end;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+static void schedule(struct device *d, uint64_t delay_us);
+
+static void on_rp4(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+	long vals[ICHIPD_MAX_SOCKETS + 2];
+	struct session *s, *next;
+	bool active = false;
+	int n;
+
+	d->poll_busy = false;
+	n = r->status == ICHIP_STATUS_OK ?
+	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
+	for (s = d->sessions; s; s = next) {
+		next = s->next;
+		if (s->handle < 0 || s->handle >= n || s->srcv_busy)
+			continue;
+		if (vals[s->handle] < 0) {
+			session_socket_gone(s, (int)vals[s->handle]);
+			continue;
+		}
+		s->module_avail = vals[s->handle];
+		if (s->module_avail > 0 && session_wants_data(s)) {
+			size_t room = buf_room(&s->net_in, SESSION_NET_IN_MAX);
+			size_t want = (size_t)s->module_avail;
+
+			if (want > room)
+				want = room;
+			if (want > ICHIP_DATA_LEN_MAX)
+				want = ICHIP_DATA_LEN_MAX;
+			session_srcv(s, want);
+			active = true;
+		}
+		if (s->net_out.len)
+			active = true;
+	}
+	if (!has_sockets(d))
+		return;
+	if (active) {
+		d->poll_interval_us = 0;
+	} else {
+		d->poll_interval_us = d->poll_interval_us ?
+				      d->poll_interval_us * 2 : POLL_MIN_US;
+		if (d->poll_interval_us > POLL_IDLE_US)
+			d->poll_interval_us = POLL_IDLE_US;
+	}
+	schedule(d, d->poll_interval_us);
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct device *d = userdata;
+
+	if (d->poll_busy || !has_sockets(d) || d->lost)
+		return 0;
+	if (xport_exec(d->x, "AT+iRP4", NULL, 0, 0, on_rp4, d, NULL) == 0)
+		d->poll_busy = true;
+	else
+		schedule(d, POLL_IDLE_US);	/* queue full: later */
+	return 0;
+}
+
+static void schedule(struct device *d, uint64_t delay_us)
+{
+	uint64_t now;
+
+	if (!d->poll_timer &&
+	    sd_event_add_time(d->m->event, &d->poll_timer, CLOCK_MONOTONIC,
+			      UINT64_MAX, 0, on_timer, d) < 0)
+		return;
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(d->poll_timer, now + delay_us);
+	sd_event_source_set_enabled(d->poll_timer, SD_EVENT_ONESHOT);
+}
+
+void poller_kick(struct device *d)
+{
+	d->poll_interval_us = 0;
+	if (!d->poll_busy)
+		schedule(d, 0);
+}
+
+void poller_stop(struct device *d)
+{
+	sd_event_source_disable_unref(d->poll_timer);
+	d->poll_timer = NULL;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A secure-socket session: one module TCP socket, bridged to one end of
+ * an AF_UNIX socketpair whose other end the app holds.  Bytes move
+ * through three bounded buffers, so a slow app or a slow line applies
+ * backpressure instead of growing ichipd.
+ */
+#ifndef ICHIPD_SESSION_H
+#define ICHIPD_SESSION_H
+
+#include <gnutls/gnutls.h>
+
+#include "ichipd.h"
+
+#define SESSION_NET_IN_MAX	(64 * 1024)	/* from the module */
+#define SESSION_NET_OUT_MAX	(64 * 1024)	/* to the module */
+#define SESSION_APP_OUT_MAX	(256 * 1024)	/* to the app */
+#define SESSION_SSND_MAX	ICHIP_DATA_LEN_MAX
+#define SESSION_SSND_SSL_MAX	2048		/* module SSL record limit */
+
+enum session_security {
+	SECURITY_HOST_TLS,
+	SECURITY_DEVICE_TLS,
+	SECURITY_PLAIN,
+};
+
+enum session_state {
+	SESSION_CONNECTING,
+	SESSION_HANDSHAKE,
+	SESSION_OPEN,
+	SESSION_CLOSED,
+};
+
+struct buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+struct session {
+	struct session *next;
+	struct device *d;
+	unsigned int num;
+	char path[96];
+	char *host;
+	uint16_t port;
+	enum session_security security;
+	bool system_trust;
+	char *owner;			/* D-Bus unique name of the opener */
+	int handle;			/* module socket, -1 before STCP */
+	enum session_state state;
+	sd_bus_message *open_msg;	/* OpenSession waiting for its reply */
+	sd_bus_slot *slot;
+	int fd;				/* our end of the socketpair */
+	int app_fd;			/* the app's end, until handed over */
+	sd_event_source *io;
+	sd_event_source *deadline;
+	uint64_t pending_cmd;		/* STCP/SSL in flight (cancel id) */
+	bool cmd_busy;
+
+	gnutls_session_t tls;
+	gnutls_certificate_credentials_t cred;
+	char *tls_version;
+	char *cipher;
+	uint8_t *peer_der;
+	size_t peer_der_len;
+
+	struct buf net_in, net_out, app_out;
+	bool ssnd_busy, srcv_busy;
+	uint64_t ssnd_id, srcv_id;
+	size_t ssnd_len;
+	int64_t module_avail;		/* bytes RP4 said are waiting */
+	bool app_eof;			/* the app shut down its write side */
+	bool peer_eof;			/* the module socket is down */
+	bool bye_sent;
+	uint64_t bytes_in, bytes_out;
+};
+
+/* session.c */
+void session_pump(struct session *s);
+void session_srcv(struct session *s, size_t max);
+bool session_wants_data(const struct session *s);
+void session_socket_gone(struct session *s, int code);
+
+/* session-tls.c */
+int session_tls_start(struct session *s, const struct ca_cert *anchor,
+		      char *why, size_t why_len);
+/* 1 done, 0 in progress, <0 failed (why says, error name in *err_name) */
+int session_tls_handshake(struct session *s, const char **err_name,
+			  char *why, size_t why_len);
+void session_tls_free(struct session *s);
+
+/* buffers */
+int buf_reserve(struct buf *b, size_t cap);
+int buf_append(struct buf *b, const void *p, size_t n);
+void buf_consume(struct buf *b, size_t n);
+static inline size_t buf_room(const struct buf *b, size_t max)
+{
+	return b->len >= max ? 0 : max - b->len;
+}
+
+#endif /* ICHIPD_SESSION_H */
