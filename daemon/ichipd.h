@@ -28,6 +28,7 @@ enum transport_choice {
 
 struct manager {
 	sd_event *event;
+	struct sd_device_monitor *udev_monitor;
 	sd_bus *bus;
 	sd_bus_slot *slot;
 	sd_bus_slot *om_slot;
@@ -81,6 +82,10 @@ int manager_add_device(struct manager *m, const char *port,
 void manager_remove_device(struct manager *m, struct device *d,
 			   const char *reason);
 struct device *manager_find_device(struct manager *m, const char *path);
+
+/* udev.c */
+int udev_start(struct manager *m);
+void udev_stop(struct manager *m);
 
 /* device.c */
 int device_new(struct manager *m, const char *port, unsigned int baud,

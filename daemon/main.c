@@ -32,6 +32,7 @@ struct args {
 	int transport;		/* -1: from the config */
 	bool debug_commands;
 	bool test_allow_all;
+	bool no_udev;
 	int log_level;
 };
 
@@ -45,6 +46,7 @@ static void usage(FILE *out)
 	      "  --transport MODE        auto | kernel | tty\n"
 	      "  --debug-commands        enable Device1.Command (raw AT+i)\n"
 	      "  --test-allow-all        skip polkit: every caller is allowed (TESTS ONLY)\n"
+	      "  --no-udev               ignore udev (only --device and the config)\n"
 	      "  --log-level LEVEL       err | warning | notice | info | debug\n"
 	      "  -h, --help              this text\n"
 	      "  --version               print the version\n", out);
@@ -79,7 +81,7 @@ static int parse_level(const char *v)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_CONFIG = 256, O_STATE, O_DEVICE, O_TRANSPORT, O_DEBUG,
-	       O_TEST, O_LEVEL, O_VERSION };
+	       O_TEST, O_LEVEL, O_VERSION, O_NO_UDEV };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "debug-commands", no_argument, NULL, O_DEBUG },
 		{ "test-allow-all", no_argument, NULL, O_TEST },
 		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "no-udev", no_argument, NULL, O_NO_UDEV },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +113,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_DEBUG: a->debug_commands = true; break;
 		case O_TEST: a->test_allow_all = true; break;
+		case O_NO_UDEV: a->no_udev = true; break;
 		case O_LEVEL:
 			a->log_level = parse_level(optarg);
 			if (a->log_level < 0)
@@ -204,6 +208,8 @@ static int run(struct args *a, struct config *conf)
 	add_config_devices(m, conf);
 	for (i = 0; i < a->ndevices; i++)
 		add_cli_device(m, a->devices[i]);
+	if (!a->no_udev && udev_start(m) < 0)
+		log_warning("udev enumeration failed: no hotplug discovery");
 
 	r = sd_bus_request_name(bus, "org.ichip", 0);
 	if (r < 0) {
@@ -216,6 +222,7 @@ static int run(struct args *a, struct config *conf)
 	log_info("ichipd %s ready", ICHIP_VERSION);
 	r = sd_event_loop(e);
 	sd_notify(false, "STOPPING=1");
+	udev_stop(m);
 	manager_free(m);
 	return r;
 }

@@ -2,7 +2,7 @@
 # check.sh - run every test suite of ichip and print one summary.
 #
 #   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
-#                  [--skip-vm]
+#                  [--suites "meson uapi fuzz vm"]
 #
 # Suites: meson tests (unit, simulator, integration), the uapi/spec
 # agreement check, a bounded libFuzzer smoke run of every fuzz target,
@@ -11,13 +11,14 @@
 # "N passed, N failed"; the exit code is 0 only when nothing failed.
 set -uo pipefail
 
-build=build fuzz_build=build-fuzz fuzz_runs=1000000 skip_vm=0
+build=build fuzz_build=build-fuzz fuzz_runs=1000000
+suites="meson uapi fuzz vm"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
 	--fuzz-build) fuzz_build=$2; shift ;;
 	--fuzz-runs) fuzz_runs=$2; shift ;;
-	--skip-vm) skip_vm=1 ;;
+	--suites) suites=$2; shift ;;
 	*) sed -n '2,12p' "$0"; exit 2 ;;
 	esac
 	shift
@@ -86,28 +87,49 @@ run_fuzz_smoke() {
 	record fuzz-smoke "$p" "$q" 0 "$fuzz_runs runs each"
 }
 
+# Host binaries the guest needs for the end-to-end test (libs follow).
+vm_bins() {
+	local b
+	for b in "$build/selftests/ichip_test" "$build/daemon/ichipd" \
+		 "$build/daemon/ichipctl" "$build/tests/sim/ichip-sim" \
+		 /usr/bin/dbus-daemon /usr/bin/busctl /usr/bin/gnutls-serv; do
+		[ -x "$b" ] && printf -- '--bin\n%s\n' "$b"
+	done
+}
+
 run_vm() {
-	local out line p f s
-	section "kselftests in a QEMU VM"
+	local out line p f s args
+	section "kselftests and ichipd end to end in a QEMU VM"
+	tests/e2e/prepare.sh "$build/e2e" || { record vm 0 1; return; }
+	mapfile -t args < <(vm_bins)
 	out=$(tests/vm/run.sh --build "$build" --module driver/n_ichip.ko \
-		--bin "$build/selftests/ichip_test" \
-		--test tests/selftests/ichip/vm 2>&1)
+		"${args[@]}" \
+		--file "$build/e2e:/etc/ichip-e2e" \
+		--file tests/e2e/passwd:/etc/passwd \
+		--file tests/e2e/group:/etc/group \
+		--test tests/selftests/ichip/vm \
+		--test tests/e2e/50-ichipd-kernel.sh 2>&1)
 	echo "$out" | tail -n 80
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
-		record vm-kselftest 0 1 0 "no summary from the VM"
+		record vm 0 1 0 "no summary from the VM"
 		return
 	fi
 	p=$(echo "$line" | awk '{print $1}')
 	f=$(echo "$line" | awk '{print $3}')
 	s=$(echo "$line" | sed -n 's/.*, \([0-9]*\) skipped.*/\1/p')
-	record vm-kselftest "$p" "$f" "${s:-0}"
+	record vm "$p" "$f" "${s:-0}"
 }
 
-run_meson
-run_uapi
-run_fuzz_smoke
-[ "$skip_vm" = 1 ] || run_vm
+for suite in $suites; do
+	case $suite in
+	meson) run_meson ;;
+	uapi) run_uapi ;;
+	fuzz) run_fuzz_smoke ;;
+	vm) run_vm ;;
+	*) echo "unknown suite $suite"; exit 2 ;;
+	esac
+done
 
 section summary
 printf '%s\n' "${summary[@]}"

@@ -1,0 +1,90 @@
+#!/bin/sh
+# ichipd on the kernel transport inside the VM: dbus-daemon, ichip-sim on a
+# pty, ichipd attaching n_ichip to it; then the D-Bus API end to end.
+# Prints TAP.  Files prepared on the host are in /etc/ichip-e2e.
+E=/etc/ichip-e2e
+W=/tmp/e2e
+BUS=unix:path=/run/dbus/system_bus_socket
+SERVPID=
+export DBUS_SYSTEM_BUS_ADDRESS=$BUS
+n=0 failed=0
+
+check() {	# check "description" command...
+	desc=$1; shift
+	n=$((n + 1))
+	if "$@" > "$W/out.$n" 2>&1; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"; failed=$((failed + 1))
+		sed 's/^/#   /' "$W/out.$n" | tail -n 20
+	fi
+}
+
+wait_for() {	# wait_for SECONDS command...
+	t=$(($1 * 10)); shift
+	while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}
+
+# has PROPERTY PATTERN: the Device1 property, as busctl prints it, matches
+has() {
+	busctl get-property org.ichip /org/ichip/dev0 org.ichip.Device1 "$1" |
+		grep -q "$2"
+}
+
+mkdir -p $W /run/dbus
+ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
+[ -s /etc/machine-id ] || echo 0123456789abcdef0123456789abcdef > /etc/machine-id
+dbus-daemon --config-file=$E/test-bus.conf --address=$BUS --fork --nopidfile
+wait_for 5 test -S /run/dbus/system_bus_socket
+
+ichip-sim --pty-link $W/tty0 --state $W/sim.state --control $W/sim.ctl \
+	--trace $W/sim.trace > $W/sim.out 2> $W/sim.log &
+SIMPID=$!
+wait_for 5 test -e $W/tty0
+ichipd --state-dir $W/state --device $W/tty0 --transport kernel \
+	--test-allow-all --no-udev --config /dev/null > $W/ichipd.log 2>&1 &
+IPID=$!
+
+check "ichipd owns org.ichip and lists the device" \
+	wait_for 10 busctl call org.ichip /org/ichip org.ichip.Manager1 GetDevices
+D=/org/ichip/dev0
+check "device uses the kernel transport" has Transport '"kernel"'
+check "firmware version read through the kernel" \
+	wait_for 5 has FirmwareVersion ICHIP-SIM
+
+# SetCA with the bytes of the CA file, as busctl wants them
+# shellcheck disable=SC2046
+check "SetCA writes the module's CA parameter" \
+	busctl call org.ichip $D org.ichip.Device1 SetCA 'aya{sv}' \
+	$(wc -c < $E/ca.pem) $(od -An -tu1 -v $E/ca.pem) 0
+check "CAFingerprint is the CA's SHA-256" has CAFingerprint "$(cat $E/ca.sha256)"
+check "CALocation is module" has CALocation '"module"'
+check "the simulator holds it in its nonvolatile state" \
+	grep -q "BEGIN CERTIFICATE" $W/sim.state
+check "persisted copy is 0600" \
+	sh -c "ls -l $W/state/dev-dev0.ca.pem | grep -q '^-rw-------'"
+
+# a host-tls session through the kernel transport, if ichipctl is here
+if command -v ichipctl > /dev/null; then
+	gnutls-serv --echo -p 4433 --x509certfile $E/server.pem \
+		--x509keyfile $E/server.key > $W/serv.log 2>&1 &
+	SERVPID=$!
+	wait_for 5 sh -c "netstat -ltn 2>/dev/null | grep -q :4433"
+	check "host-tls session echoes through n_ichip" \
+		sh -c "echo hello-through-the-kernel | timeout 20 ichipctl connect localhost:4433 | grep -q hello-through-the-kernel"
+fi
+
+# in kernel mode the counters are n_ichip's own (DEV_GET)
+check "Counters show traffic through the kernel" has Counters '"commands" [1-9]'
+kill $IPID
+check "ichipd exits on SIGTERM and the ldisc detaches" \
+	wait_for 5 sh -c "! kill -0 $IPID"
+echo "# ichipd log:"; sed 's/^/#   /' $W/ichipd.log | tail -n 15
+# the pty's ldisc goes only when both ends close: stop the simulator too,
+# so the module can be unloaded by the next test
+kill $SIMPID $SERVPID 2>/dev/null
+killall dbus-daemon 2>/dev/null
+wait_for 5 sh -c "! kill -0 $SIMPID"
+echo "1..$n"
+[ $failed -eq 0 ]
