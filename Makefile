@@ -36,7 +36,8 @@ fuzz-build: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 
 selftests:
-	$(MAKE) -C tests/selftests/ichip OUTPUT=$(ABS_BUILD)/selftests
+	$(MAKE) -C tests/selftests/ichip OUTPUT=$(ABS_BUILD)/selftests \
+		DEB_CACHE=$(ABS_BUILD)/deb-cache
 
 check: deps
 	$(MAKE) all fuzz-build

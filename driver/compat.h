@@ -14,12 +14,10 @@
 #define ICHIP_RX_PROTO(name) \
 	void name(struct tty_struct *tty, const u8 *cp, const u8 *fp, \
 		  size_t count)
-typedef u8 ichip_flag_t;
 #else
 #define ICHIP_RX_PROTO(name) \
 	void name(struct tty_struct *tty, const unsigned char *cp, \
 		  const char *fp, int count)
-typedef char ichip_flag_t;
 #endif
 
 /*

@@ -193,7 +193,7 @@ static bool is_marker(const char *s, size_t n)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(markers); i++)
 		if (word_is(s, n, markers[i]))
 			return true;
 	return false;

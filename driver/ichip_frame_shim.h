@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * What ichip_frame.c needs from its environment, for the kernel and for
- * userspace: fixed-width types, bool, size_t, memcpy/memcmp, errno values.
+ * userspace: fixed-width types, bool, size_t, memcpy/memcmp, errno values,
+ * ARRAY_SIZE.
  */
 #ifndef ICHIP_FRAME_SHIM_H
 #define ICHIP_FRAME_SHIM_H
@@ -19,6 +20,8 @@
 
 typedef uint8_t u8;
 typedef uint64_t u64;
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 #endif /* ICHIP_FRAME_SHIM_H */

@@ -2,7 +2,7 @@
 # check.sh - run every test suite of ichip and print one summary.
 #
 #   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
-#                  [--suites "meson uapi fuzz vm"]
+#                  [--suites "meson uapi checkpatch fuzz vm"]
 #
 # Suites: meson tests (unit, simulator, integration), the uapi/spec
 # agreement check, a bounded libFuzzer smoke run of every fuzz target,
@@ -12,7 +12,7 @@
 set -uo pipefail
 
 build=build fuzz_build=build-fuzz fuzz_runs=1000000
-suites="meson uapi fuzz vm"
+suites="meson uapi checkpatch fuzz vm"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
@@ -87,6 +87,31 @@ run_fuzz_smoke() {
 	record fuzz-smoke "$p" "$q" 0 "$fuzz_runs runs each"
 }
 
+# The kernel's checkpatch on every driver file in git: a file passes
+# with no ERROR and no WARNING.  compat.h exists to test kernel versions,
+# which checkpatch discourages in code meant for mainline: allowed there.
+run_checkpatch() {
+	local f out p=0 q=0 ignore
+	section "checkpatch (driver/, uapi)"
+	tools/get-checkpatch.sh "$build/checkpatch" "$build/deb-cache" ||
+		{ record checkpatch 0 1; return; }
+	for f in $(git ls-files 'driver/*.[ch]' include/uapi/linux/ichip.h); do
+		ignore=FILE_PATH_CHANGES
+		[ "$(basename "$f")" = compat.h ] &&
+			ignore=$ignore,LINUX_VERSION_CODE,CONSTANT_COMPARISON
+		out=$(perl "$build/checkpatch/checkpatch.pl" --no-tree --terse \
+			--ignore "$ignore" -f "$f" 2>&1)
+		if echo "$out" | grep -qE '(ERROR|WARNING):'; then
+			echo "$out"
+			q=$((q + 1))
+		else
+			p=$((p + 1))
+		fi
+	done
+	echo "$p files clean, $q with findings"
+	record checkpatch "$p" "$q"
+}
+
 # Host binaries the guest needs for the end-to-end test (libs follow).
 vm_bins() {
 	local b
@@ -125,6 +150,7 @@ for suite in $suites; do
 	case $suite in
 	meson) run_meson ;;
 	uapi) run_uapi ;;
+	checkpatch) run_checkpatch ;;
 	fuzz) run_fuzz_smoke ;;
 	vm) run_vm ;;
 	*) echo "unknown suite $suite"; exit 2 ;;

@@ -1,0 +1,45 @@
+#!/bin/bash
+# fuzz.sh - long libFuzzer runs of every fuzz target (make fuzz).
+#
+#   tools/fuzz.sh [--fuzz-build DIR] [--runs N] [--jobs N]
+#
+# Each target runs on a copy of its seed corpus (libFuzzer writes new
+# inputs into its first directory) under ASan+UBSan; crashes are left in
+# DIR/fuzz-artifacts/ and fail the run.  Prints the executions per target.
+set -uo pipefail
+fuzz_build=build-fuzz runs=50000000 jobs=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--fuzz-build) fuzz_build=$2; shift ;;
+	--runs) runs=$2; shift ;;
+	--jobs) jobs=$2; shift ;;
+	*) sed -n '2,9p' "$0"; exit 2 ;;
+	esac
+	shift
+done
+cd "$(dirname "$0")/.." || exit 2
+artifacts=$fuzz_build/fuzz-artifacts
+mkdir -p "$artifacts"
+failed=0 passed=0
+for f in "$fuzz_build"/tests/*/fuzz-*; do
+	[ -x "$f" ] && [ -f "$f" ] || continue
+	name=$(basename "$f")
+	corpus=$(find tests -type d -name "corpus-${name#fuzz-}" | head -n 1)
+	work=$fuzz_build/corpus-work/$name
+	mkdir -p "$work"
+	[ -n "$corpus" ] && cp -rn "$corpus/." "$work/"
+	start=$SECONDS
+	if out=$("$f" -runs="$runs" -max_len=4096 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 -jobs="$jobs" \
+		-artifact_prefix="$artifacts/$name-" "$work" 2>&1); then
+		execs=$(echo "$out" | awk '/stat::number_of_executed_units/ {print $2}')
+		echo "$name: ${execs:-?} execs in $((SECONDS - start)) s, 0 crashes"
+		passed=$((passed + 1))
+	else
+		echo "$out" | tail -n 40
+		echo "$name: FAILED, artifacts in $artifacts"
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
