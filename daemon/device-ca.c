@@ -80,6 +80,7 @@ struct ca_op {
 	struct ca_cert *cert;	/* to write; NULL clears */
 	struct ca_cert *old;	/* put back if verification fails */
 	bool put_back;
+	bool keep_host;		/* a host-only anchor stays the anchor */
 };
 
 static void op_free(struct ca_op *op)
@@ -135,7 +136,8 @@ static void op_failf(struct ca_op *op, const char *name, const char *msg)
 }
 
 /* Persist what the module now holds, so RestoreCA can bring it back. */
-static void persist(struct device *d, const struct ca_cert *c)
+static void persist(struct device *d, const struct ca_cert *c,
+		    bool keep_host)
 {
 	char path[512], host[512];
 	int r;
@@ -146,6 +148,8 @@ static void persist(struct device *d, const struct ca_cert *c)
 	if (r < 0)
 		log_dev(LOG_ERR, d->name, "persisting %s: %s", path,
 			strerror(-r));
+	if (keep_host)
+		return;
 	/* the user chose the module's CA: it is the anchor again */
 	ca_store_remove(host);
 	set_host_ca(d, NULL);
@@ -168,7 +172,7 @@ static void on_verify(void *userdata, const struct xport_reply *r)
 	      ca_from_module_answer(r->text, r->text_len) : NULL;
 	if (r->status == ICHIP_STATUS_OK &&
 	    (op->cert ? ca_same(now, op->cert) : now == NULL)) {
-		persist(d, op->cert);
+		persist(d, op->cert, op->keep_host);
 		set_module_ca(d, now);
 		log_dev(LOG_NOTICE, d->name, "CA parameter %s%s",
 			op->cert ? "set to " : "cleared",
@@ -225,7 +229,7 @@ static int start_write(struct device *d, struct ca_op *op)
 
 /* Write @cert (NULL clears) and answer @m when verified. */
 static void write_module(struct device *d, sd_bus_message *m,
-			 struct ca_cert *cert)
+			 struct ca_cert *cert, bool keep_host)
 {
 	struct ca_op *op = op_new(d, m, cert);
 
@@ -238,6 +242,7 @@ static void write_module(struct device *d, sd_bus_message *m,
 	}
 	op->old = copy_cert(d->module_ca);
 	op->put_back = true;
+	op->keep_host = keep_host;
 	if (start_write(d, op) < 0)
 		op_failf(op, ERR_DEVICE_ERROR, "cannot queue the write");
 }
@@ -256,7 +261,7 @@ void device_ca_from_module(struct device *d, const char *answer)
 		log_dev(LOG_NOTICE, d->name,
 			"CA parameter empty (factory reset?): restoring %s",
 			ca_fingerprint(saved));
-		write_module(d, NULL, saved);
+		write_module(d, NULL, saved, true);
 	}
 }
 
@@ -293,16 +298,23 @@ static void do_set(struct device *d, sd_bus_message *m,
 		}
 		set_host_ca(d, req->cert);
 		req->cert = NULL;
-		sd_bus_reply_method_return(m, NULL);
+		/*
+		 * The module must not keep trusting an anchor that is no longer
+		 * the device's: clear its parameter (device-tls then has none).
+		 */
+		if (d->module_ca)
+			write_module(d, m, NULL, true);
+		else
+			sd_bus_reply_method_return(m, NULL);
 		return;
 	}
 	/* compare before write: flash has a limited number of cycles */
 	if (ca_same(d->module_ca, req->cert)) {
-		persist(d, d->module_ca);
+		persist(d, d->module_ca, false);
 		sd_bus_reply_method_return(m, NULL);
 		return;
 	}
-	write_module(d, m, req->cert);
+	write_module(d, m, req->cert, false);
 	req->cert = NULL;
 }
 
@@ -310,10 +322,14 @@ static void do_clear(struct device *d, sd_bus_message *m)
 {
 	char host[512];
 
+	if (!d->module_ca && !d->host_ca) {	/* nothing to wear flash for */
+		sd_bus_reply_method_return(m, NULL);
+		return;
+	}
 	store_path(d, true, host, sizeof(host));
 	ca_store_remove(host);
 	set_host_ca(d, NULL);
-	write_module(d, m, NULL);
+	write_module(d, m, NULL, false);
 }
 
 static void do_restore(struct device *d, sd_bus_message *m)
@@ -329,7 +345,7 @@ static void do_restore(struct device *d, sd_bus_message *m)
 					   "no persisted CA for %s", d->name);
 		return;
 	}
-	write_module(d, m, saved);
+	write_module(d, m, saved, false);
 }
 
 static void ca_authorized(void *userdata, sd_bus_message *m, int allowed,

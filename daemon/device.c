@@ -84,7 +84,7 @@ static int open_port(const char *port, unsigned int baud, bool rtscts,
 }
 
 /* The kernel's name for the tty: "pts3" for /dev/pts/3, else basename. */
-static void kernel_tty_name(const char *port, char *out, size_t len)
+void kernel_tty_name(const char *port, char *out, size_t len)
 {
 	char real[PATH_MAX];
 	const char *base;
@@ -317,10 +317,12 @@ static int method_command(sd_bus_message *m, void *userdata,
 	r = sd_bus_message_read(m, "s", &cmd);
 	if (r < 0)
 		return r;
-	/* SSND needs a payload this method cannot carry */
-	if (ichip_cmd_classify(cmd, strlen(cmd), 0) < 0)
+	/* SSND and SRCV carry binary payloads a string cannot hold */
+	r = ichip_cmd_classify(cmd, strlen(cmd), 0);
+	if (r < 0 || r == ICHIP_REPLY_DATA || strchr(cmd, '\r') ||
+	    strcasestr(cmd, "SSND"))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
-					 "not a valid AT+i command");
+			"not a valid single-line AT+i command (SSND/SRCV refused)");
 	r = polkit_check(d->m, m, "org.ichip.raw-command", command_authorized,
 			 d);
 	return r < 0 ? r : 1;
@@ -417,10 +419,7 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 	d->m = m;
 	d->num = m->next_device++;
 	snprintf(d->path, sizeof(d->path), "/org/ichip/dev%u", d->num);
-	if (name)
-		snprintf(d->name, sizeof(d->name), "%s", name);
-	else
-		snprintf(d->name, sizeof(d->name), "dev%u", d->num);
+	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->port = strdup(port);
 	d->baud = baud;
 	d->rtscts = rtscts;

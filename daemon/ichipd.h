@@ -51,7 +51,7 @@ struct device {
 	struct manager *m;
 	unsigned int num;
 	char path[64];
-	char name[64];
+	char name[65];
 	char *port;
 	unsigned int baud;
 	bool rtscts;
@@ -82,12 +82,14 @@ int manager_add_device(struct manager *m, const char *port,
 void manager_remove_device(struct manager *m, struct device *d,
 			   const char *reason);
 struct device *manager_find_device(struct manager *m, const char *path);
+bool device_name_ok(const char *name);
 
 /* udev.c */
 int udev_start(struct manager *m);
 void udev_stop(struct manager *m);
 
 /* device.c */
+void kernel_tty_name(const char *port, char *out, size_t len);
 int device_new(struct manager *m, const char *port, unsigned int baud,
 	       bool rtscts, const char *name, struct device **out,
 	       sd_bus_error *error);

@@ -3,6 +3,7 @@
  * org.ichip.Manager1 at /org/ichip, and the device registry.  Each method
  * validates, then authorizes (polkit), then acts.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +35,51 @@ static struct device *find_by_port(struct manager *m, const char *port)
 	return NULL;
 }
 
+static struct device *find_by_name(struct manager *m, const char *name)
+{
+	struct device *d;
+
+	for (d = m->devices; d; d = d->next)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+/* 1-64 of [A-Za-z0-9._-], not starting with '.': it names state files. */
+bool device_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!n || n > 64 || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
 int manager_add_device(struct manager *m, const char *port,
 		       unsigned int baud, bool rtscts, const char *name,
 		       struct device **out, sd_bus_error *error)
 {
+	char tty[65];
 	struct device *d;
 	int r;
 
 	if (find_by_port(m, port))
 		return sd_bus_error_setf(error, ERR_BUSY,
 					 "%s is already managed", port);
+	/* the tty's kernel name by default: stable for the persisted CA */
+	if (!name) {
+		kernel_tty_name(port, tty, sizeof(tty));
+		name = tty;
+	}
+	if (!device_name_ok(name))
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "bad device name '%s'", name);
+	if (find_by_name(m, name))
+		return sd_bus_error_setf(error, ERR_BUSY,
+					 "a device named %s exists", name);
 	r = device_new(m, port, baud, rtscts, name, &d, error);
 	if (r < 0)
 		return r;
@@ -150,9 +186,9 @@ static int method_add_device(sd_bus_message *msg, void *userdata,
 	if (strcmp(flow, "none") && strcmp(flow, "rtscts"))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 					 "flow must be 'none' or 'rtscts'");
-	if (name && (!name[0] || strlen(name) > 32 || strchr(name, '/')))
+	if (name && !device_name_ok(name))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
-					 "bad device name");
+			"bad device name: 1-64 of A-Z a-z 0-9 . _ -");
 
 	req = calloc(1, sizeof(*req));
 	if (!req)

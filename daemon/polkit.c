@@ -66,7 +66,9 @@ int polkit_check(struct manager *mgr, sd_bus_message *m, const char *action,
 		r = sd_bus_message_append(req, "(sa{sv})sa{ss}us",
 					  "system-bus-name", 1, "name", "s",
 					  sender, action, 0,
-					  1 /* AllowUserInteraction */, "");
+					  /* AllowUserInteraction only if the caller asked */
+					  sd_bus_message_get_allow_interactive_authorization(m) ?
+					  1 : 0, "");
 	if (r >= 0) {
 		c->m = sd_bus_message_ref(m);
 		c->done = done;

@@ -130,7 +130,7 @@ static void record_details(struct session *s)
 
 	s->tls_version = strdup(gnutls_protocol_get_name(
 		gnutls_protocol_get_version(s->tls)));
-	s->cipher = gnutls_session_get_desc(s->tls);
+	s->cipher = strdup(gnutls_ciphersuite_get(s->tls) ?: "");
 	chain = gnutls_certificate_get_peers(s->tls, &n);
 	if (chain && n) {
 		s->peer_der = malloc(chain[0].size);
@@ -177,7 +177,7 @@ void session_tls_free(struct session *s)
 		gnutls_deinit(s->tls);
 	if (s->cred)
 		gnutls_certificate_free_credentials(s->cred);
-	gnutls_free(s->cipher);
+	free(s->cipher);
 	free(s->tls_version);
 	free(s->peer_der);
 	s->tls = NULL;

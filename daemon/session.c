@@ -196,6 +196,18 @@ static void update_io(struct session *s)
 
 static void on_ssnd(void *userdata, const struct xport_reply *r);
 
+/* Why a failed SSND/SRCV ends the session, in Closed() reasons. */
+static const char *reason_from_reply(const struct xport_reply *r)
+{
+	if (r->status == ICHIP_STATUS_FAILED)
+		return r->err == EPIPE || r->err == ENODEV ? "device-lost" :
+		       "timeout";
+	/* 200: the socket does not exist any more: the module was reset */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 200)
+		return "module-reset";
+	return "module-error";
+}
+
 static void send_to_module(struct session *s)
 {
 	size_t max = s->security == SECURITY_DEVICE_TLS ?
@@ -218,16 +230,16 @@ static void send_to_module(struct session *s)
 static void on_ssnd(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
+	struct device *d = s->d;	/* the pump may free s */
 
 	s->ssnd_busy = false;
 	if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, r->status == ICHIP_STATUS_FAILED ?
-			      "timeout" : "module-error");
+		session_close(s, reason_from_reply(r));
 		return;
 	}
 	buf_consume(&s->net_out, s->ssnd_len);
 	session_pump(s);
-	poller_kick(s->d);	/* an answer is likely on its way */
+	poller_kick(d);		/* an answer is likely on its way */
 }
 
 /* Plaintext from the app towards the module (TLS-encrypted if host-tls). */
@@ -307,6 +319,23 @@ void session_pump(struct session *s)
 
 	if (s->state != SESSION_OPEN)
 		return;
+	if (s->app_gone) {
+		/*
+		 * Nobody to deliver to: send what the app wrote before it
+		 * closed, then close.  Reads resume as SSNDs complete (a closed
+		 * socket would wake epoll forever).
+		 */
+		sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+		if (from_app(s) < 0) {
+			session_close(s, "app-closed");
+			return;
+		}
+		send_to_module(s);
+		if (s->app_eof && !s->ssnd_busy &&
+		    (!s->net_out.len || s->peer_eof))
+			session_close(s, "app-closed");
+		return;
+	}
 	r = to_app(s);
 	if (r == -EPIPE || r == -ECONNRESET) {
 		session_close(s, "app-closed");
@@ -349,8 +378,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
 		s->peer_eof = true;
 	} else if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, r->status == ICHIP_STATUS_FAILED ?
-			      "timeout" : "module-error");
+		session_close(s, reason_from_reply(r));
 		return;
 	} else if (buf_append(&s->net_in, r->data, r->data_len) < 0) {
 		session_close(s, "module-error");
@@ -391,9 +419,12 @@ static int on_app_io(sd_event_source *src, int fd, uint32_t events,
 {
 	struct session *s = userdata;
 
-	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
-		session_close(s, "app-closed");
-		return 0;
+	/* the app closed its end: take what it wrote, send it, then close */
+	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
+		s->app_gone = true;
+		sd_bus_emit_properties_changed(s->d->m->bus, s->path,
+					       "org.ichip.Session1", "State",
+					       NULL);
 	}
 	session_pump(s);
 	return 0;
@@ -434,10 +465,10 @@ static int get_prop(sd_bus *bus, const char *path, const char *interface,
 		return sd_bus_message_append(reply, "s", sec[s->security]);
 	if (!strcmp(property, "State"))
 		return sd_bus_message_append(reply, "s",
-				s->state == SESSION_OPEN ? "open" : "closed");
+				s->state != SESSION_OPEN ? "closed" :
+				s->app_gone ? "closing" : "open");
 	if (!strcmp(property, "TLSVersion"))
 		return sd_bus_message_append(reply, "s",
-				s->security == SECURITY_DEVICE_TLS ? "TLS1.0" :
 				s->tls_version ? s->tls_version : "");
 	if (!strcmp(property, "Cipher"))
 		return sd_bus_message_append(reply, "s",
@@ -509,8 +540,8 @@ static void session_opened(struct session *s)
 		    s->security == SECURITY_DEVICE_TLS ? "device-tls" :
 		    "host-tls ", s->tls_version ? s->tls_version : "",
 		    "");
-	session_pump(s);
 	poller_kick(s->d);
+	session_pump(s);	/* may close (and free) s */
 }
 
 static void handshake_step(struct session *s)
@@ -664,8 +695,9 @@ static int start_session(struct device *d, sd_bus_message *m,
 	s->next = d->sessions;
 	d->sessions = s;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-		       pair)) {
+	/* the app's end stays blocking: simple clients just read() */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) ||
+	    fcntl(pair[0], F_SETFL, O_NONBLOCK)) {
 		open_failed(s, ERR_DEVICE_ERROR, "socketpair failed");
 		return 1;
 	}
@@ -800,6 +832,9 @@ int method_open_session(sd_bus_message *m, void *userdata,
 	else
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 					 "unknown security mode '%s'", security);
+	if (system_trust && sec != SECURITY_HOST_TLS)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+					 "system-trust applies to host-tls only");
 	if (sec == SECURITY_DEVICE_TLS && !legacy)
 		return sd_bus_error_setf(error, ERR_LEGACY_TLS_REFUSED,
 			"device-tls is the module's SSL3/TLS1.0: pass allow-legacy-tls to use it");

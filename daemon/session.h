@@ -71,6 +71,7 @@ struct session {
 	size_t ssnd_len;
 	int64_t module_avail;		/* bytes RP4 said are waiting */
 	bool app_eof;			/* the app shut down its write side */
+	bool app_gone;			/* the app closed its end entirely */
 	bool peer_eof;			/* the module socket is down */
 	bool bye_sent;
 	uint64_t bytes_in, bytes_out;

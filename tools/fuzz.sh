@@ -1,18 +1,17 @@
 #!/bin/bash
 # fuzz.sh - long libFuzzer runs of every fuzz target (make fuzz).
 #
-#   tools/fuzz.sh [--fuzz-build DIR] [--runs N] [--jobs N]
+#   tools/fuzz.sh [--fuzz-build DIR] [--runs N]
 #
 # Each target runs on a copy of its seed corpus (libFuzzer writes new
 # inputs into its first directory) under ASan+UBSan; crashes are left in
 # DIR/fuzz-artifacts/ and fail the run.  Prints the executions per target.
 set -uo pipefail
-fuzz_build=build-fuzz runs=50000000 jobs=1
+fuzz_build=build-fuzz runs=50000000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--fuzz-build) fuzz_build=$2; shift ;;
 	--runs) runs=$2; shift ;;
-	--jobs) jobs=$2; shift ;;
 	*) sed -n '2,9p' "$0"; exit 2 ;;
 	esac
 	shift
@@ -30,7 +29,7 @@ for f in "$fuzz_build"/tests/*/fuzz-*; do
 	[ -n "$corpus" ] && cp -rn "$corpus/." "$work/"
 	start=$SECONDS
 	if out=$("$f" -runs="$runs" -max_len=4096 -timeout=10 \
-		-rss_limit_mb=2048 -print_final_stats=1 -jobs="$jobs" \
+		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/$name-" "$work" 2>&1); then
 		execs=$(echo "$out" | awk '/stat::number_of_executed_units/ {print $2}')
 		echo "$name: ${execs:-?} execs in $((SECONDS - start)) s, 0 crashes"

@@ -46,6 +46,7 @@ PACKAGES=(
 	python3                   # test helpers
 	python3-yaml              # YAML test data and CI helpers
 	python3-dbus              # D-Bus client side of integration tests
+	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
 )
 
 # The meta package whose ABI must match the VM kernel (tests/vm/lib.sh).

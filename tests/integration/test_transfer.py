@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Bulk transfers through a host-tls session, sha256-exact, with rates.
+
+Correctness is asserted (every byte, in order, both directions); speed is
+only reported: the rate depends on the machine, and the ratio to the
+line rate at 921600 baud is a number to watch, not a pass/fail line.
+ICHIP_BIG_MB changes the size of the big transfer (default 100).
+"""
+
+import hashlib
+import os
+import time
+
+import harness
+from tcpserv import stream_chunks, stream_sha256
+
+MB = 1 << 20
+BIG = int(os.environ.get('ICHIP_BIG_MB', '100')) * MB
+
+
+def sink(sock, n, seed):
+    """Send n bytes of stream(seed) to SINK; returns the server's digest."""
+    sock.sendall(f'SINK {n}\n'.encode())
+    for chunk in stream_chunks(n, seed):
+        sock.sendall(chunk)
+    answer = b''
+    while not answer.endswith(b'\n'):
+        data = sock.recv(256)
+        if not data:
+            break
+        answer += data
+    digest, count = answer.decode().split()
+    return digest, int(count)
+
+
+def source(sock, n, seed):
+    """Ask SOURCE for n bytes; returns (sha256 hex, bytes until EOF)."""
+    sock.sendall(f'SOURCE {n} {seed}\n'.encode())
+    h = hashlib.sha256()
+    got = 0
+    while True:
+        data = sock.recv(1 << 16)
+        if not data:
+            break
+        h.update(data)
+        got += len(data)
+    return h.hexdigest(), got
+
+
+class TransferTest(harness.IchipTestCase):
+    time_limit = int(os.environ.get('ICHIP_TRANSFER_TIME_LIMIT', '540'))
+
+    def start(self, sim_extra=()):
+        self.start_stack(sim_extra=sim_extra)
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.srv = self.start_pyserver('sinksource', self.certs.server)
+
+    def open(self):
+        path, sock = self.client.open_session(self.dev, 'localhost',
+                                              self.srv.port)
+        self.addCleanup(sock.close)
+        sock.settimeout(120)        # no progress for 2 min: a hang
+        return path, sock
+
+    def upload(self, n, seed):
+        """Returns bytes/s of an n-byte upload; asserts it arrived exact."""
+        _, sock = self.open()
+        t0 = time.monotonic()
+        digest, count = sink(sock, n, seed)
+        rate = n / (time.monotonic() - t0)
+        self.assertEqual(count, n)
+        self.assertEqual(digest, stream_sha256(n, seed))
+        return rate
+
+    def download(self, n, seed):
+        _, sock = self.open()
+        t0 = time.monotonic()
+        digest, count = source(sock, n, seed)
+        rate = n / (time.monotonic() - t0)
+        self.assertEqual(count, n)
+        self.assertEqual(digest, stream_sha256(n, seed))
+        return rate
+
+    def test_big_transfer_unthrottled(self):
+        self.start()
+        up = self.upload(BIG, 'up')
+        harness.note(f'host-tls upload {BIG // MB} MiB: '
+                     f'{up / MB:.2f} MiB/s')
+        down = self.download(BIG, 'down')
+        harness.note(f'host-tls download {BIG // MB} MiB: '
+                     f'{down / MB:.2f} MiB/s')
+
+    def test_goodput_at_921600_baud(self):
+        """1 MiB each way at 921600 baud; goodput / line rate reported."""
+        baud = 921600
+        self.start(sim_extra=['--baud', str(baud)])
+        line_rate = baud / 10
+        up = self.upload(MB, 'up-baud')
+        down = self.download(MB, 'down-baud')
+        harness.note(f'921600 baud, host-tls, 1 MiB: upload {up:.0f} B/s '
+                     f'(ratio {up / line_rate:.3f}), download {down:.0f} '
+                     f'B/s (ratio {down / line_rate:.3f})')
+
+
+if __name__ == '__main__':
+    harness.main()
