@@ -6,6 +6,7 @@
 #   make check   deps + build + every test (unit, fuzz smoke, VM kselftests)
 #   make run     deps + build + a live demo on a simulated module
 #   make fuzz    long fuzzing runs;  make bench   performance ratios
+#   make install DESTDIR=...   install (standard paths, DKMS source)
 
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
@@ -24,7 +25,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver W=1 KCFLAGS=-Werror modules
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	meson setup --prefix=/usr $(BUILD)
 
 userspace: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -51,8 +52,17 @@ run: deps
 	$(MAKE) all
 	tools/demo.sh --build $(BUILD)
 
+# make install DESTDIR=/tmp/root: everything in its standard place,
+# plus the module source for DKMS under /usr/src
+install: $(BUILD)/build.ninja
+	BUILD=$(BUILD) DESTDIR=$(DESTDIR) tools/install.sh
+
+check-install: userspace
+	tools/check-install.sh $(BUILD)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
 	rm -rf $(BUILD) $(FUZZ_BUILD)
 
-.PHONY: all deps module userspace fuzz-build selftests check fuzz run clean
+.PHONY: all deps module userspace fuzz-build selftests check fuzz run clean \
+	install check-install

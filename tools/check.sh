@@ -2,7 +2,7 @@
 # check.sh - run every test suite of ichip and print one summary.
 #
 #   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
-#                  [--suites "meson uapi checkpatch fuzz vm"]
+#                  [--suites "meson uapi checkpatch install fuzz vm"]
 #
 # Suites: meson tests (unit, simulator, integration), the uapi/spec
 # agreement check, a bounded libFuzzer smoke run of every fuzz target,
@@ -12,7 +12,7 @@
 set -uo pipefail
 
 build=build fuzz_build=build-fuzz fuzz_runs=1000000
-suites="meson uapi checkpatch fuzz vm"
+suites="meson uapi checkpatch install fuzz vm"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
@@ -112,6 +112,17 @@ run_checkpatch() {
 	record checkpatch "$p" "$q"
 }
 
+# make install DESTDIR=tmp, then the installed tree checked (TAP).
+run_install() {
+	local out
+	section "install tree (DESTDIR)"
+	out=$(tools/check-install.sh "$build" 2>&1)
+	echo "$out" | tail -n 70
+	record install "$(echo "$out" | grep -c '^ok ')" \
+		"$(echo "$out" | grep -c '^not ok ')" 0
+	echo "$out" | grep -qE '^1\.\.[0-9]+' || record install 0 1
+}
+
 # Host binaries the guest needs for the end-to-end test (libs follow).
 vm_bins() {
 	local b
@@ -151,6 +162,7 @@ for suite in $suites; do
 	meson) run_meson ;;
 	uapi) run_uapi ;;
 	checkpatch) run_checkpatch ;;
+	install) run_install ;;
 	fuzz) run_fuzz_smoke ;;
 	vm) run_vm ;;
 	*) echo "unknown suite $suite"; exit 2 ;;

@@ -47,6 +47,9 @@ PACKAGES=(
 	python3-yaml              # YAML test data and CI helpers
 	python3-dbus              # D-Bus client side of integration tests
 	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
+	python3-docutils          # renders the rst documentation in checks
+	man-db                    # man -l renders the man pages in checks
+	groff-base                # the formatter man-db uses
 )
 
 # The meta package whose ABI must match the VM kernel (tests/vm/lib.sh).
