@@ -93,7 +93,7 @@ static int section(struct config *c, char *name, struct config_device **dev)
 	if (strncmp(name, "device ", 7) || c->ndevices == CONFIG_DEVICES_MAX)
 		return -EINVAL;
 	name = trim(name + 7);
-	if (!name[0] || strlen(name) > 32 || strchr(name, '/'))
+	if (!device_name_ok(name))
 		return -EINVAL;
 	*dev = &c->devices[c->ndevices++];
 	memset(*dev, 0, sizeof(**dev));

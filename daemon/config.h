@@ -9,7 +9,7 @@
 #define CONFIG_DEVICES_MAX 32
 
 struct config_device {
-	char name[33];
+	char name[65];
 	char port[256];
 	unsigned int baud;
 	bool rtscts;

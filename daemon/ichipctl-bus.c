@@ -80,7 +80,7 @@ static int exit_code_of(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(err_classes) / sizeof(err_classes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(err_classes); i++)
 		if (!strcmp(err_classes[i].name, name))
 			return err_classes[i].code;
 	return EXIT_FAIL;
@@ -385,13 +385,27 @@ static int print_basic(sd_bus_message *m, char type, struct json *j)
 	if (r <= 0)
 		return r < 0 ? r : -EBADMSG;
 	switch (type) {
-	case 'y': print_number(j, false, 0, v.y); break;
-	case 'n': print_number(j, true, v.n, 0); break;
-	case 'q': print_number(j, false, 0, v.q); break;
-	case 'i': print_number(j, true, v.i, 0); break;
-	case 'u': print_number(j, false, 0, v.u); break;
-	case 'x': print_number(j, true, v.x, 0); break;
-	case 't': print_number(j, false, 0, v.t); break;
+	case 'y':
+		print_number(j, false, 0, v.y);
+		break;
+	case 'n':
+		print_number(j, true, v.n, 0);
+		break;
+	case 'q':
+		print_number(j, false, 0, v.q);
+		break;
+	case 'i':
+		print_number(j, true, v.i, 0);
+		break;
+	case 'u':
+		print_number(j, false, 0, v.u);
+		break;
+	case 'x':
+		print_number(j, true, v.x, 0);
+		break;
+	case 't':
+		print_number(j, false, 0, v.t);
+		break;
 	case 'b':
 		if (j)
 			json_bool(j, v.b);
@@ -443,16 +457,21 @@ static void text_indent(int depth)
 static int print_dict(sd_bus_message *m, const char *contents,
 		      struct json *j, int depth)
 {
-	char key_type = contents[1];
+	char key_type = contents[1], entry[64];
+	size_t len = strlen(contents);
 	int r;
 
+	/* "{st}" -> the entry's own signature "st" */
+	if (len < 4 || len - 2 >= sizeof(entry))
+		return sd_bus_message_skip(m, NULL);
+	memcpy(entry, contents + 1, len - 2);
+	entry[len - 2] = '\0';
 	r = sd_bus_message_enter_container(m, 'a', contents);
 	if (r < 0)
 		return r;
 	if (j)
 		json_object_begin(j);
-	while ((r = sd_bus_message_enter_container(m, 'e',
-						   contents + 1)) > 0) {
+	while ((r = sd_bus_message_enter_container(m, 'e', entry)) > 0) {
 		const char *key;
 		char num[32];
 

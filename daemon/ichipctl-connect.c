@@ -313,7 +313,8 @@ static int bridge_run(struct bridge *b, sd_bus *bus)
 			ctl_err("poll: %s", strerror(errno));
 			return EXIT_FAIL;
 		}
-		if (p[0].revents && (r = stdin_read(b)))
+		r = p[0].revents ? stdin_read(b) : 0;
+		if (r)
 			return r;
 		if (p[1].revents & (POLLOUT | POLLERR | POLLHUP) && b->in_len)
 			session_write(b);
@@ -323,7 +324,8 @@ static int bridge_run(struct bridge *b, sd_bus *bus)
 		}
 		if (p[1].revents & (POLLIN | POLLERR | POLLHUP) && !b->out_len)
 			session_read(b);
-		if (p[2].revents && (r = stdout_write(b)))
+		r = p[2].revents ? stdout_write(b) : 0;
+		if (r)
 			return r;
 		if (p[3].revents)
 			pump_bus(bus);
@@ -341,7 +343,7 @@ static int closed_reason_code(const char *name, const char *reason)
 
 	if (!reason)
 		return EXIT_OK;
-	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(clean); i++)
 		if (!strcmp(reason, clean[i]))
 			return EXIT_OK;
 	ctl_err("%s: session closed: %s", name, reason);

@@ -21,11 +21,23 @@ struct prop_want {
 	void *out;
 };
 
+static int read_string(sd_bus_message *m, char **out)
+{
+	const char *s;
+	int r = sd_bus_message_read(m, "v", "s", &s);
+
+	if (r >= 0) {
+		free(*out);	/* a property twice: the last one counts */
+		*out = strdup(s);
+	}
+	return r;
+}
+
 /* Pick the wanted properties out of an a{sv}; skip the others. */
 static int read_props(sd_bus_message *m, const struct prop_want *want)
 {
 	const struct prop_want *w;
-	const char *name, *s;
+	const char *name;
 	int r;
 
 	r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -40,8 +52,8 @@ static int read_props(sd_bus_message *m, const struct prop_want *want)
 			r = sd_bus_message_skip(m, "v");
 		else if (w->type == 't')
 			r = sd_bus_message_read(m, "v", "t", w->out);
-		else if ((r = sd_bus_message_read(m, "v", "s", &s)) >= 0)
-			*(char **)w->out = strdup(s);
+		else
+			r = read_string(m, w->out);
 		if (r >= 0)
 			r = sd_bus_message_exit_container(m);
 	}
@@ -86,8 +98,15 @@ int cmd_version(struct ctl *c)
 
 /* ---- device list -------------------------------------------------------- */
 
-enum { COL_NAME, COL_PORT, COL_STATE, COL_TRANSPORT, COL_FIRMWARE, COL_CA,
-       NCOLS };
+enum {
+	COL_NAME,
+	COL_PORT,
+	COL_STATE,
+	COL_TRANSPORT,
+	COL_FIRMWARE,
+	COL_CA,
+	NCOLS
+};
 
 static const char *const col_title[NCOLS] = {
 	"NAME", "PORT", "STATE", "TRANSPORT", "FIRMWARE", "CA",

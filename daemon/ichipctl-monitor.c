@@ -37,7 +37,6 @@ struct mon {
 		char name[64];
 	} dev[NAMES_MAX];
 	int ndev;
-	bool names_stale;		/* an unknown index was seen */
 	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC for wall time */
 };
 
@@ -75,7 +74,6 @@ static int load_names(struct mon *mon)
 	int r = -NLE_NOMEM;
 
 	mon->ndev = 0;
-	mon->names_stale = false;
 	if (!sk || !msg)
 		goto out;
 	r = genl_connect(sk);
@@ -103,7 +101,6 @@ static const char *dev_name(struct mon *mon, uint32_t index)
 	for (i = 0; i < mon->ndev; i++)
 		if (mon->dev[i].index == index && mon->dev[i].name[0])
 			return mon->dev[i].name;
-	mon->names_stale = true;
 	return NULL;
 }
 
@@ -161,10 +158,18 @@ static void put_escaped(FILE *f, const uint8_t *p, size_t n)
 
 	for (i = 0; i < n; i++) {
 		switch (p[i]) {
-		case '\r': fputs("\\r", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\\': fputs("\\\\", f); break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
 		default:
 			if (is_text(p[i]))
 				fputc(p[i], f);
@@ -231,6 +236,8 @@ static int on_monitor(struct nl_msg *msg, void *arg)
 	    (uint64_t)clock_ns(CLOCK_MONOTONIC);
 	put_time(stdout, mon, t);
 	name = dev_name(mon, index);
+	if (!name && !load_names(mon))	/* attached since the last dump */
+		name = dev_name(mon, index);
 	if (name)
 		printf(" %s ", name);
 	else
@@ -292,8 +299,6 @@ static int monitor_loop(struct nl_sock *sk, struct mon *mon)
 			ctl_err("monitor: receiving: %s", nl_geterror(r));
 			return EXIT_FAIL;
 		}
-		if (mon->names_stale)
-			load_names(mon);
 	}
 }
 

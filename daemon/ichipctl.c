@@ -242,7 +242,7 @@ static const struct command *find_command(const char *noun, const char *verb,
 	size_t i;
 
 	*noun_known = false;
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].noun, noun))
 			continue;
 		*noun_known = true;
@@ -257,7 +257,7 @@ static int check_command(struct ctl *c, const struct command *cmd)
 	unsigned int extra = c->opts & ~(cmd->opts | OPT_GLOBAL);
 	size_t i;
 
-	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(opt_names); i++)
 		if (extra & opt_names[i].bit)
 			return ctl_usage_err("%s%s%s does not take %s",
 					     cmd->noun, cmd->verb ? " " : "",

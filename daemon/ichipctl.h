@@ -14,6 +14,8 @@
 
 #include "ichipctl-json.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define ICHIP_SERVICE		"org.ichip"
 #define ICHIP_MANAGER_PATH	"/org/ichip"
 #define ICHIP_MANAGER_IFACE	"org.ichip.Manager1"

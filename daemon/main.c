@@ -139,8 +139,10 @@ static void add_cli_device(struct manager *m, const char *spec)
 	unsigned int baud = 115200;
 
 	snprintf(port, sizeof(port), "%s", spec);
+	/* by-path names hold colons: only a trailing ":<digits>" is a baud */
 	colon = strrchr(port, ':');
-	if (colon) {
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") ==
+	    strlen(colon + 1)) {
 		*colon = '\0';
 		baud = (unsigned int)strtoul(colon + 1, NULL, 10);
 	}

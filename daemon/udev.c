@@ -39,19 +39,17 @@ static void add_tty(struct manager *m, sd_device *dev)
 			    error.message : "cannot add");
 }
 
-static void remove_tty(struct manager *m, sd_device *dev)
+static struct device *find_tty(struct manager *m, sd_device *dev)
 {
 	struct device *d;
 	const char *node;
 
 	if (sd_device_get_devname(dev, &node) < 0)
-		return;
-	for (d = m->devices; d; d = d->next) {
-		if (!strcmp(d->port, node)) {
-			manager_remove_device(m, d, "device-lost");
-			return;
-		}
-	}
+		return NULL;
+	for (d = m->devices; d; d = d->next)
+		if (!strcmp(d->port, node))
+			return d;
+	return NULL;
 }
 
 static int on_uevent(sd_device_monitor *mon, sd_device *dev, void *userdata)
@@ -59,12 +57,20 @@ static int on_uevent(sd_device_monitor *mon, sd_device *dev, void *userdata)
 	struct manager *m = userdata;
 	sd_device_action_t action;
 
+	struct device *d;
+
 	if (sd_device_get_action(dev, &action) < 0)
 		return 0;
-	if (action == SD_DEVICE_REMOVE)
-		remove_tty(m, dev);
-	else if (action == SD_DEVICE_ADD && is_ichip(dev))
+	d = find_tty(m, dev);
+	/* "change" too: udevadm trigger after the admin marked a port */
+	if (action == SD_DEVICE_REMOVE ||
+	    (action == SD_DEVICE_CHANGE && d && !is_ichip(dev))) {
+		if (d)
+			manager_remove_device(m, d, "device-lost");
+	} else if ((action == SD_DEVICE_ADD || action == SD_DEVICE_CHANGE) &&
+		   !d && is_ichip(dev)) {
 		add_tty(m, dev);
+	}
 	return 0;
 }
 

@@ -72,7 +72,7 @@ if command -v ichipctl > /dev/null; then
 	SERVPID=$!
 	wait_for 5 sh -c "netstat -ltn 2>/dev/null | grep -q :4433"
 	check "host-tls session echoes through n_ichip" \
-		sh -c "echo hello-through-the-kernel | timeout 20 ichipctl connect localhost:4433 | grep -q hello-through-the-kernel"
+		sh -c "echo hello-through-the-kernel | timeout 20 ichipctl connect 127.0.0.1:4433 | grep -q hello-through-the-kernel"
 fi
 
 # in kernel mode the counters are n_ichip's own (DEV_GET)
