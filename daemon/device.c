@@ -154,26 +154,29 @@ static const struct xport_events device_events = {
 
 /* ---- module queries at start ----------------------------------------- */
 
+/* An answer that becomes a string property. */
+static void set_answer(struct device *d, char **field, const char *prop,
+		       const struct xport_reply *r)
+{
+	if (r->status != ICHIP_STATUS_OK)
+		return;
+	free(*field);
+	*field = strndup(r->text, r->text_len);
+	device_emit_changed(d, prop);
+}
+
 static void on_firmware(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 
-	if (r->status != ICHIP_STATUS_OK)
-		return;
-	free(d->firmware);
-	d->firmware = strndup(r->text, r->text_len);
-	device_emit_changed(d, "FirmwareVersion");
+	set_answer(d, &d->firmware, "FirmwareVersion", r);
 }
 
 static void on_serial(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 
-	if (r->status != ICHIP_STATUS_OK)
-		return;
-	free(d->serial);
-	d->serial = strndup(r->text, r->text_len);
-	device_emit_changed(d, "Serial");
+	set_answer(d, &d->serial, "Serial", r);
 }
 
 static void on_ca_query(void *userdata, const struct xport_reply *r)

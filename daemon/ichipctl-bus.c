@@ -235,13 +235,12 @@ static void free_entries(struct dev_entry *d, size_t n)
 	free(d);
 }
 
-/* GetDevices() and each device's Name. */
-static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
+int ctl_device_paths(struct ctl *c, char ***paths, size_t *n)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
-	struct dev_entry *d = NULL, *nd;
+	char **p = NULL, **np;
 	const char *path;
-	size_t cnt = 0;
+	size_t cnt = 0, i;
 	int r;
 
 	r = ctl_new_call(c, &m, ICHIP_MANAGER_PATH, ICHIP_MANAGER_IFACE,
@@ -254,21 +253,53 @@ static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
 		return r;
 	r = sd_bus_message_enter_container(reply, 'a', "o");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "o", &path)) > 0) {
-		nd = realloc(d, (cnt + 1) * sizeof(*d));
-		if (!nd)
+		np = realloc(p, (cnt + 1) * sizeof(*p));
+		if (!np || !(np[cnt] = strdup(path))) {
+			p = np ? np : p;
+			r = -ENOMEM;
 			break;
-		d = nd;
-		d[cnt].path = strdup(path);
-		d[cnt].name = NULL;
+		}
+		p = np;
 		cnt++;
 	}
 	sd_bus_message_unref(reply);
 	if (r != 0) {
-		free_entries(d, cnt);
-		ctl_err("listing devices: malformed reply");
+		for (i = 0; i < cnt; i++)
+			free(p[i]);
+		free(p);
+		ctl_err("listing devices: %s", r < 0 ? strerror(-r) :
+			"malformed reply");
 		return EXIT_FAIL;
 	}
-	for (size_t i = 0; i < cnt; i++) {
+	*paths = p;
+	*n = cnt;
+	return EXIT_OK;
+}
+
+/* GetDevices() and each device's Name. */
+static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
+{
+	struct dev_entry *d;
+	char **paths;
+	size_t cnt, i;
+	int r;
+
+	r = ctl_device_paths(c, &paths, &cnt);
+	if (r)
+		return r;
+	d = calloc(cnt ? cnt : 1, sizeof(*d));
+	for (i = 0; i < cnt; i++) {
+		if (d)
+			d[i].path = paths[i];
+		else
+			free(paths[i]);
+	}
+	free(paths);
+	if (!d) {
+		ctl_err("listing devices: %s", strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < cnt; i++) {
 		r = ctl_get_string(c, d[i].path, ICHIP_DEVICE_IFACE, "Name",
 				   &d[i].name);
 		if (r) {

@@ -162,35 +162,24 @@ static int cmp_rows(const void *a, const void *b)
 
 static int fetch_rows(struct ctl *c, struct dev_row **out, size_t *n)
 {
-	sd_bus_message *m = NULL, *reply = NULL;
-	struct dev_row *rows = NULL, *nr;
-	const char *path;
-	size_t cnt = 0, i;
+	struct dev_row *rows;
+	char **paths;
+	size_t cnt, i;
 	int r;
 
-	r = ctl_new_call(c, &m, ICHIP_MANAGER_PATH, ICHIP_MANAGER_IFACE,
-			 "GetDevices");
+	r = ctl_device_paths(c, &paths, &cnt);
 	if (r)
 		return r;
-	r = ctl_call(c, m, &reply, "listing devices");
-	sd_bus_message_unref(m);
-	if (r)
-		return r;
-	r = sd_bus_message_enter_container(reply, 'a', "o");
-	while (r >= 0 && (r = sd_bus_message_read(reply, "o", &path)) > 0) {
-		nr = realloc(rows, (cnt + 1) * sizeof(*rows));
-		if (!nr) {
-			r = -ENOMEM;
-			break;
-		}
-		rows = nr;
-		memset(&rows[cnt], 0, sizeof(*rows));
-		rows[cnt++].path = strdup(path);
+	rows = calloc(cnt ? cnt : 1, sizeof(*rows));
+	for (i = 0; i < cnt; i++) {
+		if (rows)
+			rows[i].path = paths[i];
+		else
+			free(paths[i]);
 	}
-	sd_bus_message_unref(reply);
-	if (r < 0) {
-		free_rows(rows, cnt);
-		ctl_err("listing devices: %s", strerror(-r));
+	free(paths);
+	if (!rows) {
+		ctl_err("listing devices: %s", strerror(ENOMEM));
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < cnt && !r; i++)

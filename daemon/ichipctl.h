@@ -111,6 +111,9 @@ int ctl_get_all(struct ctl *c, const char *path, const char *iface,
  * Name or object path, else the only device.  @path and @name are
  * malloc'ed.
  */
+/* GetDevices(): *paths gets strdup'ed object paths (free each, then it). */
+int ctl_device_paths(struct ctl *c, char ***paths, size_t *n);
+
 int ctl_pick_device(struct ctl *c, const char *arg, char **path,
 		    char **name);
 
