@@ -251,8 +251,6 @@ static void complete(struct xport_tty *t)
 	if (res->status == ICHIP_STATUS_ERROR ||
 	    res->status == ICHIP_STATUS_BUSY)
 		t->c.module_errors++;
-	else if (res->status == ICHIP_STATUS_OVERFLOW)
-		t->c.overruns++;
 
 	if (cmd->internal) {
 		cmd_free(cmd);
@@ -304,10 +302,7 @@ static void rx(struct xport_tty *t, const uint8_t *buf, size_t len)
 		case ICHIP_EV_NOISE:
 			t->c.noise++;
 			break;
-		case ICHIP_EV_OVERFLOW:
-			t->c.overruns++;
-			break;
-		default:
+		default:	/* overflows: counted by the framer */
 			break;
 		}
 	}
@@ -420,7 +415,10 @@ static void tty_cancel(struct xport *x, uint64_t id)
 
 static int tty_counters(struct xport *x, struct xport_counters *c)
 {
-	*c = ((struct xport_tty *)x)->c;
+	struct xport_tty *t = (struct xport_tty *)x;
+
+	*c = t->c;
+	c->overruns = t->frame->stats.overflows;
 	return 0;
 }
 

@@ -48,7 +48,6 @@ struct ichip_stats {
 	u64 module_errors;
 	u64 timeouts;
 	u64 resyncs;
-	u64 overruns;
 	u64 noise;
 	u64 unsolicited;
 	u64 results_lost;

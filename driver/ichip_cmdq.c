@@ -194,8 +194,6 @@ static void ichip_cmdq_complete(struct ichip_dev *dev)
 	if (res->status == ICHIP_STATUS_ERROR ||
 	    res->status == ICHIP_STATUS_BUSY)
 		dev->stats.module_errors++;
-	else if (res->status == ICHIP_STATUS_OVERFLOW)
-		dev->stats.overruns++;
 
 	if (cmd->internal) {
 		ichip_resync_done(dev, res);
@@ -237,9 +235,7 @@ void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
 		case ICHIP_EV_NOISE:
 			dev->stats.noise++;
 			break;
-		case ICHIP_EV_OVERFLOW:
-			dev->stats.overruns++;
-			break;
+		case ICHIP_EV_OVERFLOW:	/* counted by the framer */
 		case ICHIP_EV_ECHO:
 		case ICHIP_EV_NONE:
 			break;

@@ -79,6 +79,8 @@ static void text_add(struct ichip_frame *f, const char *s, size_t n)
 	size_t need = n + (f->text_len ? 1 : 0);
 
 	if (f->text_overflow || need > ICHIP_TEXT_LEN_MAX - f->text_len) {
+		if (!f->text_overflow)
+			f->stats.overflows++;
 		f->text_overflow = true;
 		return;
 	}

@@ -57,7 +57,7 @@ struct ichip_frame_stats {
 	u64 unsolicited;
 	u64 noise;
 	u64 echoes;
-	u64 overflows;
+	u64 overflows;		/* lines, texts, payloads: each once */
 	u64 payload_bytes;
 };
 

@@ -50,7 +50,8 @@ static const struct nla_policy ichip_exec_policy[ICHIP_A_TIMEOUT_MS + 1] = {
 						     &ichip_timeout_range),
 };
 
-static int ichip_put_stats(struct sk_buff *msg, const struct ichip_stats *s)
+static int ichip_put_stats(struct sk_buff *msg, const struct ichip_stats *s,
+			   const struct ichip_frame_stats *fs)
 {
 	struct nlattr *nest = nla_nest_start(msg, ICHIP_A_STATS);
 
@@ -64,7 +65,8 @@ static int ichip_put_stats(struct sk_buff *msg, const struct ichip_stats *s)
 	    PUT(ICHIP_A_STATS_MODULE_ERRORS, module_errors) ||
 	    PUT(ICHIP_A_STATS_TIMEOUTS, timeouts) ||
 	    PUT(ICHIP_A_STATS_RESYNCS, resyncs) ||
-	    PUT(ICHIP_A_STATS_OVERRUNS, overruns) ||
+	    nla_put_u64_64bit(msg, ICHIP_A_STATS_OVERRUNS, fs->overflows,
+			      ICHIP_A_STATS_PAD) ||
 	    PUT(ICHIP_A_STATS_NOISE, noise) ||
 	    PUT(ICHIP_A_STATS_UNSOLICITED, unsolicited) ||
 	    PUT(ICHIP_A_STATS_RESULTS_LOST, results_lost)) {
@@ -98,7 +100,7 @@ static int ichip_fill_dev(struct sk_buff *msg, struct ichip_dev *dev)
 	    nla_put_u32(msg, ICHIP_A_QUEUE_DEPTH, dev->depth) ||
 	    nla_put_u32(msg, ICHIP_A_QUEUE_MAX, READ_ONCE(ichip_queue_max)))
 		return -EMSGSIZE;
-	return ichip_put_stats(msg, &dev->stats);
+	return ichip_put_stats(msg, &dev->stats, &dev->frame->stats);
 }
 
 static int ichip_dev_msg(struct sk_buff *msg, struct ichip_dev *dev,
