@@ -117,17 +117,14 @@ void ichip_frame_reset(struct ichip_frame *f)
 void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 			const char *cmd, size_t cmd_len)
 {
-	size_t first_line = 0;
-
 	/* A multi-line PEM command is echoed line by line; match the first. */
-	while (first_line < cmd_len && cmd[first_line] != '\r')
-		first_line++;
+	const char *cr = memchr(cmd, '\r', cmd_len);
+
 	f->expect = kind;
 	f->cmd = cmd;
-	f->cmd_len = first_line;
+	f->cmd_len = cr ? (size_t)(cr - cmd) : cmd_len;
 	f->seen_ok = false;
-	text_reset(f);
-	memset(&f->res, 0, sizeof(f->res));
+	text_reset(f);	/* f->res is written whole when the result is ready */
 }
 
 void ichip_frame_abandon(struct ichip_frame *f)
@@ -270,6 +267,11 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		bare_line(f, ev, line, n);
 		return;
 	}
+	/* numbers and lists are never status words: skip those compares */
+	if (n > 2 && (is_digit(line[2]) || line[2] == '(' || line[2] == '-')) {
+		value_line(f, ev, line, n);
+		return;
+	}
 
 	if (word_is(line + 2, n - 2, "OK")) {
 		if (f->expect == ICHIP_REPLY_NONE)
@@ -356,21 +358,64 @@ static size_t payload_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 	return n;
 }
 
+/* Which bytes end a run of line bytes: CR and LF always, ':' in DATA. */
+#define STOP_EOL	1
+#define STOP_COLON	2
+static const u8 line_stop[256] = {
+	['\r'] = STOP_EOL, ['\n'] = STOP_EOL, [':'] = STOP_COLON,
+};
+
+/*
+ * Bytes up to the next CR, LF, or ':' when a payload header may end:
+ * the framer's hot path, so one table lookup per byte.
+ */
+static size_t line_run(const struct ichip_frame *f, const u8 *p, size_t n)
+{
+	u8 mask = f->expect == ICHIP_REPLY_DATA ? STOP_EOL | STOP_COLON :
+						  STOP_EOL;
+	size_t i = 0;
+
+	while (i < n && !(line_stop[p[i]] & mask))
+		i++;
+	return i;
+}
+
+/* Append a run of ordinary bytes, dropping what exceeds the line bound. */
+static void line_append(struct ichip_frame *f, const u8 *p, size_t n)
+{
+	size_t room = ICHIP_LINE_MAX - f->line_len;
+
+	if (f->line_overflow)
+		return;
+	if (n > room) {
+		n = room;
+		f->line_overflow = true;
+	}
+	memcpy(f->line + f->line_len, p, n);
+	f->line_len += n;
+}
+
 size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			struct ichip_event *ev)
 {
-	size_t i = 0;
+	size_t i = 0, run;
 	u64 size;
+	u8 c;
 
 	ev->type = ICHIP_EV_NONE;
 	ev->line = NULL;
 	ev->len = 0;
 
 	while (i < len && ev->type == ICHIP_EV_NONE) {
-		u8 c;
-
 		if (f->rx == ICHIP_RX_PAYLOAD) {
 			i += payload_feed(f, buf + i, len - i, ev);
+			continue;
+		}
+		/* whole runs, not bytes: the hot path of a busy line */
+		run = line_run(f, buf + i, len - i);
+		if (run) {
+			line_append(f, buf + i, run);
+			i += run;
 			continue;
 		}
 		c = buf[i++];
@@ -379,14 +424,8 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 				end_line(f, ev);
 			continue;
 		}
-		if (f->line_overflow)
-			continue;
-		if (f->line_len == ICHIP_LINE_MAX) {
-			f->line_overflow = true;
-			continue;
-		}
-		f->line[f->line_len++] = (char)c;
-		if (c == ':' && payload_header(f, &size))
+		line_append(f, &c, 1);		/* ':' in DATA context */
+		if (!f->line_overflow && payload_header(f, &size))
 			payload_start(f, size, ev);
 	}
 	return i;
