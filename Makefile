@@ -52,6 +52,11 @@ run: deps
 	$(MAKE) all
 	tools/demo.sh --build $(BUILD)
 
+# performance ratios, side by side in one run; JSON in $(BUILD)/bench.json
+bench: deps
+	$(MAKE) all
+	/usr/bin/python3 tools/bench/bench.py --build $(BUILD)
+
 # make install DESTDIR=/tmp/root: everything in its standard place,
 # plus the module source for DKMS under /usr/src
 install: $(BUILD)/build.ninja
@@ -65,4 +70,4 @@ clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
 
 .PHONY: all deps module userspace fuzz-build selftests check fuzz run clean \
-	install check-install
+	install check-install bench soak

@@ -71,6 +71,7 @@ struct device {
 	sd_event_source *poll_timer;
 	bool poll_busy;
 	uint64_t poll_interval_us;
+	uint64_t poll_active_until;	/* CLOCK_MONOTONIC usec: poll fast */
 };
 
 /* manager.c */

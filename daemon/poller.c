@@ -16,6 +16,8 @@
 
 #define POLL_MIN_US	1000
 #define POLL_IDLE_US	200000
+/* keep polling fast this long after data moved: answers come in bursts */
+#define POLL_ACTIVE_US	100000
 
 static bool has_sockets(const struct device *d)
 {
@@ -57,6 +59,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	long vals[ICHIPD_MAX_SOCKETS + 2];
 	struct session *s, *next;
 	bool active = false;
+	uint64_t now;
 	int n;
 
 	d->poll_busy = false;
@@ -72,23 +75,23 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 		}
 		s->module_avail = vals[s->handle];
 		if (s->module_avail > 0 && session_wants_data(s)) {
-			size_t room = buf_room(&s->net_in, SESSION_NET_IN_MAX);
-			size_t want = (size_t)s->module_avail;
-
-			if (want > room)
-				want = room;
-			if (want > ICHIP_DATA_LEN_MAX)
-				want = ICHIP_DATA_LEN_MAX;
-			session_srcv(s, want);
+			session_srcv(s, session_srcv_size(s));
 			active = true;
 		}
-		if (s->net_out.len)
+		/* a request on its way or a handshake: an answer is due */
+		if (s->net_out.len || s->ssnd_busy ||
+		    s->state == SESSION_HANDSHAKE)
 			active = true;
 	}
 	if (!has_sockets(d))
 		return;
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	if (active)
+		d->poll_active_until = now + POLL_ACTIVE_US;
 	if (active) {
 		d->poll_interval_us = 0;
+	} else if (now < d->poll_active_until) {
+		d->poll_interval_us = POLL_MIN_US;
 	} else {
 		d->poll_interval_us = d->poll_interval_us ?
 				      d->poll_interval_us * 2 : POLL_MIN_US;
@@ -115,9 +118,10 @@ static void schedule(struct device *d, uint64_t delay_us)
 {
 	uint64_t now;
 
+	/* accuracy 1 us: sd-event's default (0) lets timers slip 250 ms */
 	if (!d->poll_timer &&
 	    sd_event_add_time(d->m->event, &d->poll_timer, CLOCK_MONOTONIC,
-			      UINT64_MAX, 0, on_timer, d) < 0)
+			      UINT64_MAX, 1, on_timer, d) < 0)
 		return;
 	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
 	sd_event_source_set_time(d->poll_timer, now + delay_us);
@@ -126,6 +130,10 @@ static void schedule(struct device *d, uint64_t delay_us)
 
 void poller_kick(struct device *d)
 {
+	uint64_t now;
+
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	d->poll_active_until = now + POLL_ACTIVE_US;
 	d->poll_interval_us = 0;
 	if (!d->poll_busy)
 		schedule(d, 0);

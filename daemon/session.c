@@ -357,6 +357,9 @@ void session_pump(struct session *s)
 		session_close(s, "peer-closed");
 		return;
 	}
+	/* RP4 said more is waiting: fetch it without another poll round */
+	if (s->module_avail > 0 && session_wants_data(s))
+		session_srcv(s, session_srcv_size(s));
 	update_io(s);
 }
 
@@ -384,11 +387,26 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 		session_close(s, "module-error");
 		return;
 	}
-	s->module_avail -= (int64_t)r->data_len;
+	/* less than asked for: nothing more waits until the next poll */
+	if (r->data_len < s->srcv_len)
+		s->module_avail = 0;
+	else
+		s->module_avail -= (int64_t)r->data_len;
 	if (s->state == SESSION_HANDSHAKE)
 		handshake_step(s);
 	else
 		session_pump(s);
+}
+
+/* How much one SRCV should ask for: what waits, what fits, what is allowed. */
+size_t session_srcv_size(const struct session *s)
+{
+	size_t want = (size_t)s->module_avail;
+	size_t room = buf_room(&s->net_in, SESSION_NET_IN_MAX);
+
+	if (want > room)
+		want = room;
+	return want > ICHIP_DATA_LEN_MAX ? ICHIP_DATA_LEN_MAX : want;
 }
 
 void session_srcv(struct session *s, size_t max)
@@ -396,8 +414,10 @@ void session_srcv(struct session *s, size_t max)
 	char cmd[48];
 
 	snprintf(cmd, sizeof(cmd), "AT+iSRCV:%d,%zu", s->handle, max);
-	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) == 0)
+	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) == 0) {
 		s->srcv_busy = true;
+		s->srcv_len = max;
+	}
 }
 
 /* RP4 reported a negative state for our socket. */

@@ -69,6 +69,7 @@ struct session {
 	bool ssnd_busy, srcv_busy;
 	uint64_t ssnd_id, srcv_id;
 	size_t ssnd_len;
+	size_t srcv_len;		/* asked for by the SRCV in flight */
 	int64_t module_avail;		/* bytes RP4 said are waiting */
 	bool app_eof;			/* the app shut down its write side */
 	bool app_gone;			/* the app closed its end entirely */
@@ -80,6 +81,7 @@ struct session {
 /* session.c */
 void session_pump(struct session *s);
 void session_srcv(struct session *s, size_t max);
+size_t session_srcv_size(const struct session *s);
 bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
 

@@ -489,7 +489,8 @@ int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 	r = sd_event_add_io(e, &t->io, fd, EPOLLIN, on_io, t);
 	if (r < 0)
 		goto fail;
-	r = sd_event_add_time(e, &t->timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
+	/* 1 ms accuracy: the default would let a 1 s timeout run 1.25 s */
+	r = sd_event_add_time(e, &t->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
 			      on_timeout, t);
 	if (r < 0)
 		goto fail;

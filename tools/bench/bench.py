@@ -713,7 +713,7 @@ def main():
     ap.add_argument('--goodput-kib', default=1024)
     ap.add_argument('--cpu-mib', default=64)
     ap.add_argument('--rtt-n', default=2000)
-    ap.add_argument('--fair-window', default=10)
+    ap.add_argument('--fair-window', default=30)
     args = ap.parse_args()
 
     os.environ['ICHIP_BUILD'] = os.path.abspath(args.build)
