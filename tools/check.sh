@@ -2,7 +2,7 @@
 # check.sh - run every test suite of ichip and print one summary.
 #
 #   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
-#                  [--suites "meson uapi checkpatch install fuzz vm"]
+#                  [--suites "meson uapi docs checkpatch install fuzz vm"]
 #
 # Suites: meson tests (unit, simulator, integration), the uapi/spec
 # agreement check, a bounded libFuzzer smoke run of every fuzz target,
@@ -12,7 +12,7 @@
 set -uo pipefail
 
 build=build fuzz_build=build-fuzz fuzz_runs=1000000
-suites="meson uapi checkpatch install fuzz vm"
+suites="meson uapi docs checkpatch install fuzz vm"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
@@ -112,6 +112,19 @@ run_checkpatch() {
 	record checkpatch "$p" "$q"
 }
 
+# D-Bus XML, policy files and the docs that describe them agree.
+run_docs() {
+	local out rc fails
+	section "D-Bus files and documentation"
+	out=$(tools/check-dbus-files.sh 2>&1)
+	rc=$?
+	echo "$out" | grep -v '^OK' | tail -n 30
+	fails=$(echo "$out" | grep -c '^FAIL')
+	[ "$rc" -ne 0 ] && [ "$fails" -eq 0 ] && fails=1
+	record docs "$(echo "$out" | grep -c '^OK')" "$fails" \
+		"$(echo "$out" | grep -c '^SKIP')"
+}
+
 # make install DESTDIR=tmp, then the installed tree checked (TAP).
 run_install() {
 	local out
@@ -162,6 +175,7 @@ for suite in $suites; do
 	meson) run_meson ;;
 	uapi) run_uapi ;;
 	checkpatch) run_checkpatch ;;
+	docs) run_docs ;;
 	install) run_install ;;
 	fuzz) run_fuzz_smoke ;;
 	vm) run_vm ;;
