@@ -57,6 +57,12 @@ bench: deps
 	$(MAKE) all
 	/usr/bin/python3 tools/bench/bench.py --build $(BUILD)
 
+# the long robustness run: 1 GiB through faults, 10 000 session cycles
+soak: deps
+	$(MAKE) all
+	ICHIP_SOAK_MB=1024 ICHIP_SOAK_CYCLES=10000 meson test -C $(BUILD) \
+		--suite integration integration-robustness --timeout-multiplier 20
+
 # make install DESTDIR=/tmp/root: everything in its standard place,
 # plus the module source for DKMS under /usr/src
 install: $(BUILD)/build.ninja

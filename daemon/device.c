@@ -187,9 +187,40 @@ static void on_ca_query(void *userdata, const struct xport_reply *r)
 		device_ca_from_module(d, r->text);
 }
 
+/*
+ * Sockets open at start belong to nobody: a previous ichipd died holding
+ * them.  Close them, or the module stays short of sockets for good.
+ */
+static void on_stale_sockets(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+	const char *p = strchr(r->text, '(');
+	char cmd[32], *end;
+	long v;
+	int h;
+
+	if (r->status != ICHIP_STATUS_OK || !p)
+		return;
+	for (h = 0, p++; h < ICHIPD_MAX_SOCKETS; h++, p = end + 1) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (v >= 0 && !d->sessions) {
+			log_dev(LOG_NOTICE, d->name,
+				"closing module socket %d left by a previous run",
+				h);
+			snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", h);
+			xport_exec(d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+		}
+		if (*end != ',')
+			break;
+	}
+}
+
 static void query_module(struct device *d)
 {
 	xport_exec(d->x, "AT+i", NULL, 0, 0, NULL, NULL, NULL);
+	xport_exec(d->x, "AT+iRP4", NULL, 0, 0, on_stale_sockets, d, NULL);
 	xport_exec(d->x, "AT+iRP1", NULL, 0, 0, on_firmware, d, NULL);
 	xport_exec(d->x, "AT+iRP5", NULL, 0, 0, on_serial, d, NULL);
 	xport_exec(d->x, "AT+iCA?", NULL, 0, 0, on_ca_query, d, NULL);

@@ -58,7 +58,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	struct device *d = userdata;
 	long vals[ICHIPD_MAX_SOCKETS + 2];
 	struct session *s, *next;
-	bool active = false;
+	bool active = false, waiting = false;
 	uint64_t now;
 	int n;
 
@@ -81,14 +81,14 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 		/* a request on its way or a handshake: an answer is due */
 		if (s->net_out.len || s->ssnd_busy ||
 		    s->state == SESSION_HANDSHAKE)
-			active = true;
+			waiting = true;
 	}
 	if (!has_sockets(d))
 		return;
 	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
-	if (active)
+	if (active || waiting)
 		d->poll_active_until = now + POLL_ACTIVE_US;
-	if (active) {
+	if (active) {		/* data moved: ask again at once */
 		d->poll_interval_us = 0;
 	} else if (now < d->poll_active_until) {
 		d->poll_interval_us = POLL_MIN_US;

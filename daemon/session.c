@@ -205,6 +205,9 @@ static const char *reason_from_reply(const struct xport_reply *r)
 	/* 200: the socket does not exist any more: the module was reset */
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 200)
 		return "module-reset";
+	/* 203: socket down: the server closed or reset the connection */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203)
+		return "peer-closed";
 	return "module-error";
 }
 
@@ -288,9 +291,19 @@ static int to_app(struct session *s)
 		buf_consume(&s->net_in, s->net_in.len);
 	} else {
 		while (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= sizeof(chunk)) {
+			size_t before = s->net_in.len;
+
 			n = gnutls_record_recv(s->tls, chunk, sizeof(chunk));
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			/*
+			 * EAGAIN also follows a post-handshake message (a TLS
+			 * 1.3 session ticket) that was consumed: records behind
+			 * it wait in net_in, so go on while bytes are taken.
+			 */
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+				if (s->net_in.len < before)
+					continue;
 				break;
+			}
 			if (n == 0) {		/* close_notify from the server */
 				s->peer_eof = true;
 				break;
@@ -587,6 +600,22 @@ static void handshake_step(struct session *s)
 		poller_kick(s->d);
 }
 
+/* A command that got no answer: the line went away, or it timed out. */
+static const char *failed_error(const struct xport_reply *r)
+{
+	return r->err == EPIPE || r->err == ENODEV ? ERR_DEVICE_LOST :
+	       ERR_TIMEOUT;
+}
+
+static const char *failed_why(struct session *s, const struct xport_reply *r,
+			      char *why, size_t len)
+{
+	snprintf(why, len, "%s:%u: %s", s->host, s->port,
+		 r->err == EPIPE || r->err == ENODEV ? "device lost" :
+		 "the module did not answer");
+	return why;
+}
+
 static void on_ssl(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
@@ -595,6 +624,11 @@ static void on_ssl(void *userdata, const struct xport_reply *r)
 	s->cmd_busy = false;
 	if (r->status == ICHIP_STATUS_OK) {
 		session_opened(s);
+		return;
+	}
+	if (r->status == ICHIP_STATUS_FAILED) {
+		open_failed(s, failed_error(r), failed_why(s, r, why,
+							   sizeof(why)));
 		return;
 	}
 	snprintf(why, sizeof(why), "%s:%u: module SSL error %03u", s->host,
@@ -611,8 +645,7 @@ static void on_ssl(void *userdata, const struct xport_reply *r)
 			    "the module allows one SSL socket at a time");
 		break;
 	default:
-		open_failed(s, r->status == ICHIP_STATUS_FAILED ?
-			    ERR_TIMEOUT : ERR_HANDSHAKE_FAILED, why);
+		open_failed(s, ERR_HANDSHAKE_FAILED, why);
 		break;
 	}
 }
@@ -624,12 +657,15 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 	int handle;
 
 	s->cmd_busy = false;
+	if (r->status == ICHIP_STATUS_FAILED) {
+		open_failed(s, failed_error(r), failed_why(s, r, why,
+							   sizeof(why)));
+		return;
+	}
 	if (r->status != ICHIP_STATUS_OK) {
-		snprintf(why, sizeof(why), "%s:%u: %s %03u", s->host, s->port,
-			 r->status == ICHIP_STATUS_FAILED ? "no answer" :
-			 "module error", r->module_error);
-		open_failed(s, r->status == ICHIP_STATUS_FAILED ? ERR_TIMEOUT :
-			    r->module_error == 204 ? ERR_TOO_MANY_SESSIONS :
+		snprintf(why, sizeof(why), "%s:%u: module error %03u", s->host,
+			 s->port, r->module_error);
+		open_failed(s, r->module_error == 204 ? ERR_TOO_MANY_SESSIONS :
 			    ERR_CONNECT_FAILED, why);
 		return;
 	}

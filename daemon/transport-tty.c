@@ -146,12 +146,31 @@ static void push_front(struct xport_tty *t, struct tty_cmd *cmd)
 		t->tail = cmd;
 }
 
+/*
+ * A resync ping; after one went unanswered, padded with CRs first: the
+ * module may be swallowing an SSND payload a dead host left half-sent
+ * (blank lines are ignored once it is done).
+ */
 static bool queue_resync(struct xport_tty *t)
 {
+	size_t fill = t->resync_tries ? ICHIP_DATA_LEN_MAX : 0;
 	struct tty_cmd *cmd = cmd_new("AT+i", 4, NULL, 0, ICHIP_REPLY_STATUS);
+	uint8_t *wire;
 
 	if (!cmd)
 		return false;
+	if (fill) {
+		wire = malloc(fill + cmd->wire_len);
+		if (!wire) {
+			cmd_free(cmd);
+			return false;
+		}
+		memset(wire, '\r', fill);
+		memcpy(wire + fill, cmd->wire, cmd->wire_len);
+		free(cmd->wire);
+		cmd->wire = wire;
+		cmd->wire_len += fill;
+	}
 	cmd->internal = true;
 	t->c.resyncs++;
 	push_front(t, cmd);
@@ -231,6 +250,8 @@ static void tty_kick(struct xport_tty *t)
 
 static void resync_failed(struct xport_tty *t)
 {
+	/* the framer may be counting a payload the module never finished */
+	ichip_frame_reset(t->frame);
 	if (++t->resync_tries < TTY_RESYNC_TRIES && queue_resync(t))
 		return;
 	t->resync_tries = 0;

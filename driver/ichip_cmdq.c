@@ -110,15 +110,41 @@ void ichip_cmdq_tx_progress(struct ichip_dev *dev)
 		ichip_arm_timeout(dev);
 }
 
+/*
+ * A resync ping.  After a ping went unanswered the module may be
+ * swallowing an SSND payload that a dead host left half-sent, so later
+ * pings first pad it out with CRs (blank lines, which the module ignores).
+ */
+static struct ichip_cmd *ichip_resync_alloc(size_t fill)
+{
+	size_t ping = sizeof(ichip_ping) - 1;
+	struct ichip_cmd *cmd;
+
+	cmd = kvzalloc(struct_size(cmd, buf, ping + 1 + fill + ping + 1),
+		       GFP_KERNEL);
+	if (!cmd)
+		return NULL;
+	cmd->text = (char *)cmd->buf;
+	memcpy(cmd->text, ichip_ping, ping + 1);
+	cmd->text_len = ping;
+	cmd->wire = cmd->buf + ping + 1;
+	memset(cmd->wire, '\r', fill);
+	memcpy(cmd->wire + fill, ichip_ping, ping);
+	cmd->wire[fill + ping] = '\r';
+	cmd->wire_len = fill + ping + 1;
+	cmd->kind = ICHIP_REPLY_STATUS;
+	cmd->timeout_ms = ichip_cmd_default_timeout_ms(ichip_ping, ping);
+	cmd->internal = true;
+	return cmd;
+}
+
 static bool ichip_queue_resync(struct ichip_dev *dev)
 {
 	struct ichip_cmd *cmd;
 
-	cmd = ichip_cmd_alloc(ichip_ping, sizeof(ichip_ping) - 1, NULL, 0,
-			      ICHIP_REPLY_STATUS);
+	cmd = ichip_resync_alloc(dev->resync_tries ? ICHIP_DATA_LEN_MAX : 0);
 	if (!cmd)
 		return false;
-	cmd->internal = true;
 	dev->stats.resyncs++;
 	list_add(&cmd->node, &dev->queue);
 	return true;
@@ -156,6 +182,8 @@ void ichip_cmdq_fail_all(struct ichip_dev *dev, int err)
 
 static void ichip_resync_failed(struct ichip_dev *dev)
 {
+	/* the framer may be counting a payload the module never finished */
+	ichip_frame_reset(dev->frame);
 	if (++dev->resync_tries < ICHIP_RESYNC_TRIES &&
 	    ichip_queue_resync(dev))
 		return;

@@ -405,8 +405,10 @@ TEST_F_TIMEOUT(dev, resync_gives_up_then_recovers, 60)
 	EXPECT_EQ(ICHIP_DEV_STATE_UNRESPONSIVE, d.state);
 	EXPECT_EQ(3, d.stats[ICHIP_A_STATS_RESYNCS]);
 
+	/* the later pings came padded with CRs (for a stale SSND): drain */
+	while (peer_read(self->master, drain, sizeof(drain), 300) > 0)
+		;
 	/* the next command first pings; a live module brings it back */
-	peer_read(self->master, drain, sizeof(drain), 200);
 	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iRP7", NULL, 0,
 			      0, &queued));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
@@ -416,6 +418,57 @@ TEST_F_TIMEOUT(dev, resync_gives_up_then_recovers, 60)
 	ASSERT_EQ(0, inl_wait_result(&self->nl, queued, 3000, &r));
 	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
 	inl_result_free(&r);
+}
+
+/* Read until @tail arrives; the bytes before it must all be @fill. */
+static ssize_t peer_read_until(int fd, const char *tail, char fill,
+			       int timeout_ms, int *clean)
+{
+	size_t tl = strlen(tail), got = 0, cap = 1 << 17;
+	char *buf = malloc(cap);
+	ssize_t r;
+
+	*clean = 1;
+	while (buf && got < cap) {
+		r = peer_read(fd, buf + got, 1, timeout_ms);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (got >= tl && !memcmp(buf + got - tl, tail, tl))
+			break;
+	}
+	for (size_t i = 0; buf && got >= tl && i < got - tl; i++)
+		if (buf[i] != fill)
+			*clean = 0;
+	free(buf);
+	return (ssize_t)got;
+}
+
+TEST_F(dev, resync_pads_out_a_stale_payload)
+{
+	struct inl_result r;
+	struct inl_dev d;
+	uint64_t cookie;
+	ssize_t n;
+	int clean;
+
+	/* the module is busy swallowing a payload a dead host left */
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iRP4", NULL, 0,
+			      100, &cookie));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ETIMEDOUT, r.err);
+	inl_result_free(&r);
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iRP4\r"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));	/* swallowed */
+	/* the second ping comes padded: a payload of up to 32 KiB ends */
+	n = peer_read_until(self->master, "AT+i\r", '\r', 3000, &clean);
+	EXPECT_EQ(ICHIP_DATA_LEN_MAX + 5, n);
+	EXPECT_TRUE(clean);
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	usleep(100000);
+	ASSERT_EQ(0, inl_dev_get(&self->nl, self->d.index, &d));
+	EXPECT_EQ(ICHIP_DEV_STATE_IDLE, d.state);
+	EXPECT_EQ(2, d.stats[ICHIP_A_STATS_RESYNCS]);
 }
 
 TEST_F(dev, queue_full_then_detach_fails_all)
