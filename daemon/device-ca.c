@@ -60,7 +60,11 @@ void device_ca_free(struct device *d)
 	d->module_ca = d->host_ca = NULL;
 }
 
-/* At start: a host-only anchor persisted earlier. */
+/*
+ * At start, before the module has answered AT+iCA?: the anchors persisted
+ * earlier, so sessions opened right after a restart need not fail with
+ * NoCA.  The module's answer confirms or replaces the provisional one.
+ */
 void device_ca_load(struct device *d)
 {
 	struct ca_cert *c = NULL;
@@ -69,6 +73,10 @@ void device_ca_load(struct device *d)
 	store_path(d, true, path, sizeof(path));
 	if (ca_store_read(path, NULL, &c) == 0)
 		d->host_ca = c;
+	c = NULL;
+	store_path(d, false, path, sizeof(path));
+	if (ca_store_read(path, NULL, &c) == 0)
+		d->module_ca = c;
 }
 
 /* ---- the write / verify / persist chain -------------------------------- */
