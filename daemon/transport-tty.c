@@ -202,7 +202,8 @@ static void lost(struct xport_tty *t, int err)
 		return;
 	t->dead = true;
 	log_warning("tty transport: line lost: %s", strerror(err));
-	fail_all(t, err);
+	/* whatever read() said (EIO on a hung-up pty), the line is gone */
+	fail_all(t, EPIPE);
 	set_state(t, ICHIP_DEV_STATE_HUNGUP);
 	sd_event_source_set_enabled(t->io, SD_EVENT_OFF);
 	if (t->x.ev->lost)
