@@ -80,6 +80,31 @@ def serve_source(conn, n, seed):
         conn.sendall(chunk)
 
 
+def client_sink(sock, n, seed):
+    """Client side of SINK: send n bytes of stream(seed); returns the
+    server's (sha256 hex, byte count)."""
+    sock.sendall(f'SINK {n}\n'.encode())
+    for chunk in stream_chunks(n, seed):
+        sock.sendall(chunk)
+    digest, count = read_line(sock).split()
+    return digest, int(count)
+
+
+def client_source(sock, n, seed):
+    """Client side of SOURCE: ask for n bytes of stream(seed); returns
+    (sha256 hex, bytes received until EOF)."""
+    sock.sendall(f'SOURCE {n} {seed}\n'.encode())
+    h = hashlib.sha256()
+    got = 0
+    while True:
+        data = sock.recv(1 << 16)
+        if not data:
+            break
+        h.update(data)
+        got += len(data)
+    return h.hexdigest(), got
+
+
 def serve_sinksource(conn):
     words = read_line(conn).split()
     if words[:1] == ['SINK'] and len(words) == 2:

@@ -8,44 +8,15 @@ line rate at 921600 baud is a number to watch, not a pass/fail line.
 ICHIP_BIG_MB changes the size of the big transfer (default 100).
 """
 
-import hashlib
 import os
 import time
 
 import harness
-from tcpserv import stream_chunks, stream_sha256
+from tcpserv import client_sink as sink, client_source as source, \
+    stream_sha256
 
 MB = 1 << 20
 BIG = int(os.environ.get('ICHIP_BIG_MB', '100')) * MB
-
-
-def sink(sock, n, seed):
-    """Send n bytes of stream(seed) to SINK; returns the server's digest."""
-    sock.sendall(f'SINK {n}\n'.encode())
-    for chunk in stream_chunks(n, seed):
-        sock.sendall(chunk)
-    answer = b''
-    while not answer.endswith(b'\n'):
-        data = sock.recv(256)
-        if not data:
-            break
-        answer += data
-    digest, count = answer.decode().split()
-    return digest, int(count)
-
-
-def source(sock, n, seed):
-    """Ask SOURCE for n bytes; returns (sha256 hex, bytes until EOF)."""
-    sock.sendall(f'SOURCE {n} {seed}\n'.encode())
-    h = hashlib.sha256()
-    got = 0
-    while True:
-        data = sock.recv(1 << 16)
-        if not data:
-            break
-        h.update(data)
-        got += len(data)
-    return h.hexdigest(), got
 
 
 class TransferTest(harness.IchipTestCase):

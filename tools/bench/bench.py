@@ -184,29 +184,15 @@ class Stack:
 
 def sink(sock, n):
     """Upload n bytes to SINK; returns when the server's digest arrives."""
-    from tcpserv import stream_chunks
-    sock.sendall(f'SINK {n}\n'.encode())
-    for chunk in stream_chunks(n, 'bench'):
-        sock.sendall(chunk)
-    answer = b''
-    while not answer.endswith(b'\n'):
-        d = sock.recv(256)
-        if not d:
-            break
-        answer += d
-    digest, count = answer.decode().split()
-    if int(count) != n:
+    from tcpserv import client_sink
+    _, count = client_sink(sock, n, 'bench')
+    if count != n:
         raise RuntimeError(f'SINK got {count} of {n} bytes')
 
 
 def source(sock, n):
-    sock.sendall(f'SOURCE {n} bench\n'.encode())
-    got = 0
-    while True:
-        d = sock.recv(1 << 16)
-        if not d:
-            break
-        got += len(d)
+    from tcpserv import client_source
+    _, got = client_source(sock, n, 'bench')
     if got != n:
         raise RuntimeError(f'SOURCE delivered {got} of {n} bytes')
 
