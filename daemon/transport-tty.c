@@ -46,6 +46,8 @@ struct xport_tty {
 	enum ichip_dev_state state;
 	struct xport_counters c;
 	bool dead;
+	int write_error;		/* reported by lost_defer */
+	sd_event_source *lost_defer;
 	unsigned int dispatching;	/* callbacks running: defer free */
 	bool free_pending;
 	char text[ICHIP_TEXT_LEN_MAX + 1];
@@ -221,7 +223,13 @@ static void tx_push(struct xport_tty *t)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			lost(t, errno);
+			/*
+			 * Not from here: tx_push runs inside exec(), and the
+			 * callbacks lost() runs could free the caller.
+			 */
+			t->write_error = errno;
+			sd_event_source_set_enabled(t->lost_defer,
+						    SD_EVENT_ONESHOT);
 			return;
 		}
 		t->tx_pos += (size_t)n;
@@ -356,6 +364,18 @@ static int on_io(sd_event_source *s, int fd, uint32_t events, void *ud)
 	return 0;
 }
 
+static int on_write_error(sd_event_source *s, void *ud)
+{
+	struct xport_tty *t = ud;
+
+	t->dispatching++;
+	lost(t, t->write_error);
+	t->dispatching--;
+	if (!t->dispatching && t->free_pending)
+		tty_really_free(t);
+	return 0;
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct xport_tty *t = ud;
@@ -456,6 +476,7 @@ static void tty_really_free(struct xport_tty *t)
 	}
 	sd_event_source_disable_unref(t->io);
 	sd_event_source_disable_unref(t->timer);
+	sd_event_source_disable_unref(t->lost_defer);
 	sd_event_unref(t->event);
 	if (t->fd >= 0)
 		close(t->fd);
@@ -517,6 +538,10 @@ int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 	if (r < 0)
 		goto fail;
 	sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+	r = sd_event_add_defer(e, &t->lost_defer, on_write_error, t);
+	if (r < 0)
+		goto fail;
+	sd_event_source_set_enabled(t->lost_defer, SD_EVENT_OFF);
 	*out = &t->x;
 	return 0;
 fail:
