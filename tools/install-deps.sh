@@ -42,6 +42,9 @@ PACKAGES=(
 	openssl                   # second opinion: openssl verify on our certificates
 	dbus-daemon               # private buses for integration and VM tests
 	dbus-bin                  # dbus-send and friends
+	systemd                   # busctl (demo, tests, VM guest), systemd-analyze verify
+	util-linux                # unshare: a private mount namespace for the resolver test
+	mount                     # mount --bind of a Debian /etc/hosts in that namespace
 	libxml2-utils             # xmllint checks the D-Bus XML
 	python3                   # test helpers
 	python3-yaml              # YAML test data and CI helpers

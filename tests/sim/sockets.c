@@ -173,7 +173,13 @@ static int stcp_connect(struct sim *s, int hn, const char *host,
 			unsigned long port, unsigned long lport)
 {
 	struct sim_sock *k = &s->sock[hn];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	/*
+	 * The module's own stack is IPv4 only: resolve as it does, so a host
+	 * whose resolver lists ::1 first (Debian's /etc/hosts) still gets the
+	 * 127.0.0.1 its test servers listen on.
+	 */
+	struct addrinfo hints = { .ai_family = AF_INET,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *ai;
 	char ps[24];

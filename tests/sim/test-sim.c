@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1310,6 +1311,35 @@ static void test_options(void)
 	CHECK(WEXITSTATUS(system(c)) == 2, "--drop x refused");
 }
 
+/*
+ * Name resolution as the module does it: IPv4 only.  Run by
+ * resolve-ns.sh with a hosts file that lists ::1 first for localhost (as
+ * Debian's installer writes it) and a name that has only an IPv6 address.
+ */
+static void test_resolve(void)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	struct server sv = { .echo = true };
+	struct addrinfo *ai = NULL;
+	struct dut d;
+	bool v6_first;
+
+	REQUIRE(!getaddrinfo("localhost", "80", &hints, &ai), "resolver");
+	v6_first = ai->ai_family == AF_INET6;
+	freeaddrinfo(ai);
+	/* without ::1 first this test would prove nothing: refuse to pass */
+	REQUIRE(v6_first, "localhost must resolve to ::1 first here: run me "
+		"through tests/sim/resolve-ns.sh");
+	server_start(&sv);
+	dut_start(&d, "resolve", NULL);
+	EXPECT_TEXT(&d, "0", "AT+iSTCP:localhost,%d", sv.port);
+	EXPECT_OK(&d, "AT+i!SCLS:0");
+	EXPECT_ERR(&d, 207, "AT+iSTCP:ichip-v6only.test,%d", sv.port);
+	EXPECT_ERR(&d, 207, "AT+iSTCP:::1,%d", sv.port);
+	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	dut_stop(&d);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1322,7 +1352,7 @@ static const struct {
 	{ "stall-slow", test_stall_slow }, { "reset", test_reset },
 	{ "hangup", test_hangup }, { "baud", test_baud },
 	{ "parallel", test_parallel }, { "control", test_control },
-	{ "options", test_options },
+	{ "options", test_options }, { "resolve", test_resolve },
 };
 
 int main(int argc, char **argv)
