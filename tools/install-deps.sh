@@ -43,8 +43,8 @@ PACKAGES=(
 	dbus-daemon               # private buses for integration and VM tests
 	dbus-bin                  # dbus-send and friends
 	systemd                   # busctl (demo, tests, VM guest), systemd-analyze verify
-	util-linux                # unshare: a private mount namespace for the resolver test
-	mount                     # mount --bind of a Debian /etc/hosts in that namespace
+	libnss-wrapper            # a Debian /etc/hosts (::1 first) for the resolver test, unprivileged
+	dbus-system-bus-common    # dbus.socket, which systemd-analyze verify needs for Type=dbus
 	libxml2-utils             # xmllint checks the D-Bus XML
 	python3                   # test helpers
 	python3-yaml              # YAML test data and CI helpers
