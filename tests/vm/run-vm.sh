@@ -74,14 +74,16 @@ main() {
 	mkdir -p "$(dirname "$log")"
 
 	t0=$(usecs)
-	# -nodefaults: no VGA, NIC or floppy to probe, one UART on stdio; the log
-	# stays free of firmware escape codes.  stdin is /dev/null so the run
+	# -nodefaults: no VGA, NIC or floppy to probe, one UART on stdio (the
+	# console) and a second on null (ttyS1: a real 8250 tty for the tests
+	# that need a serial driver's hangup semantics); the log stays free of
+	# firmware escape codes.  stdin is /dev/null so the run
 	# behaves the same with and without a terminal (CI has none).
 	# timeout -k: qemu gets SIGTERM, then SIGKILL 5 s later if still there.
 	set +e
 	timeout -k 5 "$timeout_s" \
 		qemu-system-x86_64 -accel "$accel" -nodefaults -display none -no-reboot \
-		-m "$mem" -smp "$smp" -serial stdio \
+		-m "$mem" -smp "$smp" -serial stdio -serial null \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "$KERNEL_ARGS${extra:+ $extra}" </dev/null 2>&1 | stamp "$t0" > "$log"
