@@ -169,13 +169,15 @@ vm_kernels() {
 # run_vm_kernel KERNEL: the kselftests, the stress test, the ichipd end
 # to end test and the unload test on one kernel; its own record line.
 run_vm_kernel() {
-	local k=$1 out line p f s args mod t0 kargs=() env=()
+	local k=$1 out line p f s args mod t0 kargs=() env=() append
+	append="ICHIP_STRESS_SECONDS=${ICHIP_STRESS_SECONDS:-15}"
 	section "kselftests and ichipd end to end in a QEMU VM: kernel $k"
 	t0=$SECONDS
 	if [ "$k" = debug ]; then
 		tests/vm/debug-kernel.sh > "$build/vm/debug-kernel.env" ||
 			{ record "vm-$k" 0 1 0 "no debug kernel"; return; }
 		kargs=(--kernel-env "$build/vm/debug-kernel.env" --timeout 1500)
+		append="$append ICHIP_EXPECT_CHECKERS=1"
 	else
 		env=(VM_KERNEL_FLAVOUR="$(vm_flavour "$k")")
 	fi
@@ -184,7 +186,7 @@ run_vm_kernel() {
 	mapfile -t args < <(vm_bins)
 	out=$(env "${env[@]}" tests/vm/run.sh --build "$build" --name "vm-$k" \
 		--module "$mod" "${kargs[@]}" "${args[@]}" \
-		--append "ICHIP_STRESS_SECONDS=${ICHIP_STRESS_SECONDS:-15}" \
+		--append "$append" \
 		--file "$build/e2e:/etc/ichip-e2e" \
 		--file tests/e2e/passwd:/etc/passwd \
 		--file tests/e2e/group:/etc/group \

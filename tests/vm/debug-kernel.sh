@@ -70,7 +70,7 @@ build() {
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$RECIPE" >/dev/null
 	make -s -C "$src" O="$out" olddefconfig
 	check_config "$out"
-	nice -n 10 make -s -C "$src" O="$out" -j"$JOBS" bzImage modules_prepare
+	nice -n 10 make -s -C "$src" O="$out" -j"$JOBS" bzImage modules
 	kver=$(cat "$out/include/config/kernel.release")
 	cp "$out/arch/x86/boot/bzImage" "$dir/bzImage"
 	printf 'KVER=%q\nVMLINUZ=%q\nKDIR=%q\nBUILD_SECONDS=%d\n' "$kver" \
@@ -83,7 +83,15 @@ main() {
 	[ "${1:-}" = --cached ] && cached=1
 	key=$(cache_key)
 	dir=$CACHE/$key
-	if [ ! -s "$dir/kernel.env" ]; then
+	# an older build() stopped before Module.symvers, which out-of-tree
+	# modules link against: finish it (modpost of vmlinux, a minute)
+	if [ -s "$dir/kernel.env" ] && [ ! -s "$dir/build/Module.symvers" ] &&
+	   [ "$cached" = 0 ]; then
+		src=$CACHE/src-$(pkg_version | tr -c 'A-Za-z0-9.\n' _)
+		nice -n 10 make -s -C "$src" O="$dir/build" -j"$JOBS" modules \
+			>> "$dir/build.log" 2>&1 || die "make modules failed"
+	fi
+	if [ ! -s "$dir/kernel.env" ] || [ ! -s "$dir/build/Module.symvers" ]; then
 		[ "$cached" = 0 ] || exit 3
 		mkdir -p "$dir"
 		src=$CACHE/src-$(pkg_version | tr -c 'A-Za-z0-9.\n' _)
