@@ -132,16 +132,23 @@ vm_bins() {
 	done
 }
 
-# vm_module KERNEL: print the n_ichip.ko built for that kernel of the
-# matrix (6.1 is `make module`'s; the others are built out of tree).
-vm_module() {
-	local kdir
+# vm_modules KERNEL: print "--module PATH" lines for run.sh: n_ichip.ko
+# built for that kernel of the matrix (6.1's is `make module`'s, the
+# others are built out of tree) and the selftests' ichip_faulty_tty.ko.
+vm_modules() {
+	local kdir ko ft
 	case $1 in
-	6.1) echo driver/n_ichip.ko; return ;;
+	6.1) kdir=/usr/src/linux-headers-$(tests/vm/kver.sh) ;;
 	debug) kdir=$(. "$build/vm/debug-kernel.env" && echo "$KDIR") ;;
 	*) kdir=/usr/src/linux-headers-$(VM_KERNEL_FLAVOUR=$(vm_flavour "$1") tests/vm/kver.sh) ;;
-	esac
-	tests/vm/build-module.sh "$kdir" "$build/vm/mod-$1"
+	esac || return 1
+	if [ "$1" = 6.1 ]; then
+		ko=driver/n_ichip.ko
+	else
+		ko=$(tests/vm/build-module.sh "$kdir" "$build/vm/mod-$1") || return 1
+	fi
+	ft=$(tests/vm/build-module.sh "$kdir" "$build/vm/mod-$1" faulty) || return 1
+	printf -- '--module\n%s\n--module\n%s\n' "$ko" "$ft"
 }
 
 # vm_flavour KERNEL: Debian's image flavour of a stock kernel of the matrix.
@@ -169,7 +176,7 @@ vm_kernels() {
 # run_vm_kernel KERNEL: the kselftests, the stress test, the ichipd end
 # to end test and the unload test on one kernel; its own record line.
 run_vm_kernel() {
-	local k=$1 out line p f s args mod t0 kargs=() env=() append
+	local k=$1 out line p f s args mods modargs t0 kargs=() env=() append
 	append="ICHIP_STRESS_SECONDS=${ICHIP_STRESS_SECONDS:-15}"
 	section "kselftests and ichipd end to end in a QEMU VM: kernel $k"
 	t0=$SECONDS
@@ -181,11 +188,12 @@ run_vm_kernel() {
 	else
 		env=(VM_KERNEL_FLAVOUR="$(vm_flavour "$k")")
 	fi
-	mod=$(vm_module "$k") ||
+	mods=$(vm_modules "$k") ||
 		{ record "vm-$k" 0 1 0 "module build failed"; return; }
+	mapfile -t modargs <<< "$mods"
 	mapfile -t args < <(vm_bins)
 	out=$(env "${env[@]}" tests/vm/run.sh --build "$build" --name "vm-$k" \
-		--module "$mod" "${kargs[@]}" "${args[@]}" \
+		"${modargs[@]}" "${kargs[@]}" "${args[@]}" \
 		--append "$append" \
 		--file "$build/e2e:/etc/ichip-e2e" \
 		--file tests/e2e/passwd:/etc/passwd \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# build-module.sh KDIR OUTDIR - build n_ichip.ko for the kernel whose
+# build-module.sh KDIR OUTDIR [faulty] - build n_ichip.ko (or, with
+# "faulty", the selftests' ichip_faulty_tty.ko) for the kernel whose
 # build tree (headers or O= directory) is KDIR, out of tree in OUTDIR.
 #
 # The kernel matrix needs one module per kernel; building in driver/
@@ -10,9 +11,22 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-kdir=${1:?usage: build-module.sh KDIR OUTDIR}
-out=${2:?usage: build-module.sh KDIR OUTDIR}
+kdir=${1:?usage: build-module.sh KDIR OUTDIR [faulty]}
+out=${2:?usage: build-module.sh KDIR OUTDIR [faulty]}
 out=$(mkdir -p "$out" && cd "$out" && pwd)	# kbuild wants M= absolute
+if [ "${3:-}" = faulty ]; then
+	src=$out/faulty
+	ko=$src/ichip_faulty_tty.ko
+	ft=$TOP/tests/selftests/ichip/faulty_tty
+	if [ ! -f "$ko" ] || [ "$ft/ichip_faulty_tty.c" -nt "$ko" ]; then
+		rm -rf "$src"
+		mkdir -p "$src"
+		cp "$ft"/ichip_faulty_tty.c "$ft"/Kbuild "$src/"
+		make -s -C "$kdir" M="$src" W=1 KCFLAGS=-Werror modules >&2
+	fi
+	printf '%s\n' "$ko"
+	exit 0
+fi
 src=$out/src
 ko=$src/driver/n_ichip.ko
 

@@ -264,6 +264,63 @@ TEST(reopen_after_hangup_gets_n_tty)
 }
 
 /*
+ * 7: the tty driver's write fails (an unplugged usb-serial adapter says
+ * ENODEV or EIO).  No write_wakeup will ever come: the command must fail
+ * at once with that errno, not after its (here ten-minute) timeout.
+ * ttyFAULT0 is the selftests' ichip_faulty_tty module.
+ */
+static int set_fault(int err)
+{
+	static const char path[] =
+		"/sys/module/ichip_faulty_tty/parameters/fail_errno";
+	char buf[16];
+	int fd = open(path, O_WRONLY), n, ok;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d", err);
+	ok = write(fd, buf, (size_t)n) == n;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+TEST(tty_write_error_fails_at_once)
+{
+	struct inl_result r;
+	struct inl_dev d;
+	struct inl nl;
+	uint64_t cookie;
+	int fd;
+
+	fd = open("/dev/ttyFAULT0", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		SKIP(return, "/dev/ttyFAULT0: %s (ichip_faulty_tty not loaded)",
+		     strerror(errno));
+	ASSERT_EQ(0, inl_open(&nl));
+	ASSERT_EQ(0, attach(fd));
+	ASSERT_EQ(0, inl_dev_find(&nl, "ttyFAULT0", &d));
+	ASSERT_EQ(0, set_fault(EIO));
+	ASSERT_EQ(0, inl_exec(&nl, d.index, "AT+iRP7", NULL, 0, 600000,
+			      &cookie));
+	ASSERT_EQ(0, inl_wait_result(&nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_FAILED, r.status);
+	EXPECT_EQ(EIO, r.err);
+	inl_result_free(&r);
+	/* the resync pings fail the same way: the module is unreachable */
+	ASSERT_EQ(0, inl_dev_get(&nl, d.index, &d));
+	EXPECT_EQ(ICHIP_DEV_STATE_UNRESPONSIVE, d.state);
+	EXPECT_EQ(0, d.queue_depth);
+	/* writes work again: the next EXEC goes out (after a resync ping) */
+	ASSERT_EQ(0, set_fault(0));
+	ASSERT_EQ(0, inl_exec(&nl, d.index, "AT+iRP7", NULL, 0, 0, &cookie));
+	ASSERT_EQ(0, inl_dev_get(&nl, d.index, &d));
+	EXPECT_EQ(ICHIP_DEV_STATE_RESYNC, d.state);
+	EXPECT_LT(0, d.stats[ICHIP_A_STATS_TX_BYTES]);
+	inl_close(&nl);
+	close(fd);
+}
+
+/*
  * 9: a device detached between two parts of a dump.  Resuming by
  * position skipped another device; by index nothing is skipped or
  * repeated, and the dump says it was interrupted.
