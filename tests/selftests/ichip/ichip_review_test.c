@@ -321,6 +321,75 @@ TEST(tty_write_error_fails_at_once)
 }
 
 /*
+ * 8: attach publishes the device only when it is set up.  ttyFAULT0's
+ * flush_buffer (which n_ichip's open calls) sleeps a second; while it
+ * does, the open has not finished and a dump must not list the device
+ * (an EXEC then would write bytes the flush drops, or use work items not
+ * yet initialised).
+ */
+static int read_param(const char *name)
+{
+	char path[128], buf[16] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path),
+		 "/sys/module/ichip_faulty_tty/parameters/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atoi(buf) : -1;
+}
+
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path),
+		 "/sys/module/ichip_faulty_tty/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+TEST(listed_only_when_set_up)
+{
+	struct inl_dev d;
+	struct inl nl;
+	int fd, i, status, inside;
+	pid_t pid;
+
+	fd = open("/dev/ttyFAULT0", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		SKIP(return, "/dev/ttyFAULT0: %s (ichip_faulty_tty not loaded)",
+		     strerror(errno));
+	ASSERT_EQ(0, inl_open(&nl));
+	ASSERT_EQ(0, write_param("flush_delay_ms", "1000"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		exit(attach(fd) ? 1 : 0);
+	for (i = 0; i < 500 && read_param("flushing") != 1; i++)
+		usleep(10000);
+	ASSERT_EQ(1, read_param("flushing"));
+	EXPECT_EQ(-ENOENT, inl_dev_find(&nl, "ttyFAULT0", &d));
+	inside = read_param("flushing") == 1;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(0, write_param("flush_delay_ms", "0"));
+	ASSERT_TRUE(inside);	/* the dump ran while the open was held */
+	EXPECT_EQ(0, inl_dev_find(&nl, "ttyFAULT0", &d));
+	ASSERT_EQ(0, detach(fd));
+	inl_close(&nl);
+	close(fd);
+}
+
+/*
  * 9: a device detached between two parts of a dump.  Resuming by
  * position skipped another device; by index nothing is skipped or
  * repeated, and the dump says it was interrupted.

@@ -2,11 +2,14 @@
 /*
  * ichip_faulty_tty: a test-only tty driver (one port, /dev/ttyFAULT0)
  * whose write fails with -fail_errno while that parameter is set, and
- * otherwise accepts and drops everything.  No tty driver the VM kernels
- * have can be made to fail a write on demand; n_ichip's handling of a
- * failing ->write (issue 13, finding 7) is tested on this one.  Loaded
- * only in the test VM, never installed.
+ * otherwise accepts and drops everything; its flush_buffer can take
+ * flush_delay_ms, with "flushing" reading 1 meanwhile.  No tty driver
+ * the VM kernels have can be made to fail a write on demand or hold an
+ * ldisc open in a known place; n_ichip's handling of a failing ->write
+ * (issue 13, finding 7) and its attach order (finding 8) are tested on
+ * this one.  Loaded only in the test VM, never installed.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
@@ -15,6 +18,14 @@
 static int fail_errno;
 module_param(fail_errno, int, 0644);
 MODULE_PARM_DESC(fail_errno, "errno each write fails with; 0: writes succeed");
+
+static unsigned int flush_delay_ms;
+module_param(flush_delay_ms, uint, 0644);
+MODULE_PARM_DESC(flush_delay_ms, "flush_buffer sleeps this long");
+
+static int flushing;
+module_param(flushing, int, 0444);
+MODULE_PARM_DESC(flushing, "1 while flush_buffer sleeps");
 
 static struct tty_driver *ft_driver;
 static struct tty_port ft_port;
@@ -44,6 +55,17 @@ static int ft_write(struct tty_struct *tty, const unsigned char *buf,
 	return count;
 }
 
+static void ft_flush_buffer(struct tty_struct *tty)
+{
+	unsigned int ms = READ_ONCE(flush_delay_ms);
+
+	if (!ms)
+		return;
+	WRITE_ONCE(flushing, 1);
+	msleep(ms);
+	WRITE_ONCE(flushing, 0);
+}
+
 static unsigned int ft_write_room(struct tty_struct *tty)
 {
 	return 65536;
@@ -54,6 +76,7 @@ static const struct tty_operations ft_ops = {
 	.close = ft_close,
 	.write = ft_write,
 	.write_room = ft_write_room,
+	.flush_buffer = ft_flush_buffer,
 };
 
 static int __init ft_init(void)
