@@ -1,7 +1,9 @@
 #!/bin/sh
 # Which kernel checkers this kernel runs.  With ICHIP_EXPECT_CHECKERS=1
 # (set for the debug kernel) every one must be active, so a debug run can
-# never pass on a kernel that checks nothing; stock kernels skip (4).
+# never pass on a kernel that checks nothing; stock kernels skip (4) at
+# once (scanning their /proc/kallsyms costs 10 s under TCG).
+[ "${ICHIP_EXPECT_CHECKERS:-0}" = 1 ] || { echo "stock kernel: not checked"; exit 4; }
 ok=1 line=
 check() {	# NAME TEST...
 	name=$1
@@ -20,5 +22,4 @@ check ubsan grep -q ' __ubsan_handle_' /proc/kallsyms
 check atomic_sleep grep -qE ' __might_(sleep|resched)$' /proc/kallsyms
 check debug_objects test -e /sys/kernel/debug/debug_objects/stats
 echo "checkers:$line"
-[ "${ICHIP_EXPECT_CHECKERS:-0}" = 1 ] || exit 4
 [ "$ok" = 1 ]
