@@ -514,6 +514,53 @@ TEST_F(dev, unsolicited_flood_is_bounded)
 	inl_result_free(&r);
 }
 
+/*
+ * 10: received bytes alternating with line-error bytes (parity, framing:
+ * a noisy line).  One monitor copy per received buffer, not one skb per
+ * run between two flagged bytes.  ttyFAULT0 injects them (a pty cannot).
+ */
+TEST(line_errors_cost_no_message_each)
+{
+	struct inl mon, nl;
+	struct inl_event ev;
+	struct inl_dev d;
+	size_t bytes = 0;
+	int fd, copies = 0;
+
+	fd = open("/dev/ttyFAULT0", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		SKIP(return, "/dev/ttyFAULT0: %s (ichip_faulty_tty not loaded)",
+		     strerror(errno));
+	ASSERT_EQ(0, inl_open(&nl));
+	ASSERT_EQ(0, inl_open(&mon));
+	ASSERT_EQ(0, attach(fd));
+	ASSERT_EQ(0, inl_dev_find(&nl, "ttyFAULT0", &d));
+	ASSERT_EQ(0, inl_join(&mon, ICHIP_MCGRP_MONITOR));
+	ASSERT_EQ(0, write_param("inject_noise", "1000"));
+	while (!inl_next_event(&mon, 500, &ev)) {
+		if (ev.cmd == ICHIP_CMD_MONITOR && ev.dev == d.index &&
+		    ev.dir == ICHIP_MON_DIR_RX) {
+			copies++;
+			bytes += ev.data_len;
+		}
+		inl_event_free(&ev);
+	}
+	ASSERT_EQ(0, inl_dev_get(&nl, d.index, &d));
+	TH_LOG("%d monitor copies of %zu bytes; noise %llu", copies, bytes,
+	       (unsigned long long)d.stats[ICHIP_A_STATS_NOISE]);
+	EXPECT_EQ(500, d.stats[ICHIP_A_STATS_NOISE]);
+	EXPECT_EQ(1000, bytes);
+	/*
+	 * One per flip buffer the tty delivers (they hold 256 bytes or
+	 * more), so a handful; before the fix one per unflagged byte, 500.
+	 */
+	EXPECT_GE(16, copies);
+	ASSERT_EQ(0, detach(fd));
+	inl_close(&mon);
+	inl_close(&nl);
+	close(fd);
+}
+
 /* 12: queue_max takes 1..4096 only. */
 TEST(queue_max_is_bounded)
 {

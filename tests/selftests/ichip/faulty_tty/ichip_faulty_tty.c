@@ -3,16 +3,20 @@
  * ichip_faulty_tty: a test-only tty driver (one port, /dev/ttyFAULT0)
  * whose write fails with -fail_errno while that parameter is set, and
  * otherwise accepts and drops everything; its flush_buffer can take
- * flush_delay_ms, with "flushing" reading 1 meanwhile.  No tty driver
- * the VM kernels have can be made to fail a write on demand or hold an
- * ldisc open in a known place; n_ichip's handling of a failing ->write
- * (issue 13, finding 7) and its attach order (finding 8) are tested on
- * this one.  Loaded only in the test VM, never installed.
+ * flush_delay_ms, with "flushing" reading 1 meanwhile; writing N to
+ * inject_noise receives N bytes, every other one flagged TTY_PARITY.
+ * No tty driver the VM kernels have can be made to fail a write on
+ * demand, hold an ldisc open in a known place or produce line errors
+ * (a pty never flags bytes); n_ichip's handling of a failing ->write
+ * (issue 13, finding 7), its attach order (8) and its cost per
+ * line-error byte (10) are tested on this one.  Loaded only in the test
+ * VM, never installed.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
+#include <linux/tty_flip.h>
 #include <linux/version.h>
 
 static int fail_errno;
@@ -30,6 +34,30 @@ MODULE_PARM_DESC(flushing, "1 while flush_buffer sleeps");
 static struct tty_driver *ft_driver;
 static struct tty_port ft_port;
 static const struct tty_port_operations ft_port_ops;
+
+/* Receive N bytes ('a', 'b', ...), every odd one with a parity error. */
+static int ft_inject_noise(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n, i;
+	int err = kstrtouint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (n > 65536)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		tty_insert_flip_char(&ft_port, 'a' + i % 26,
+				     i % 2 ? TTY_PARITY : TTY_NORMAL);
+	tty_flip_buffer_push(&ft_port);
+	return 0;
+}
+
+static const struct kernel_param_ops ft_inject_ops = {
+	.set = ft_inject_noise,
+};
+
+module_param_cb(inject_noise, &ft_inject_ops, NULL, 0200);
+MODULE_PARM_DESC(inject_noise, "receive N bytes, every other one flagged");
 
 static int ft_open(struct tty_struct *tty, struct file *filp)
 {
