@@ -3,11 +3,14 @@
  * n_ichip internals: one struct ichip_dev per tty with the line
  * discipline attached, shared by the ldisc, command queue and netlink.
  *
- * Locking: ichip_devs_lock (list of devices) nests outside dev->lock.
+ * Locking: ichip_devs_lock (the device index) nests outside dev->lock.
  * Everything that touches the wire, the framer or the queue holds
  * dev->lock, a mutex: all callers run in process context (the tty flip
  * buffer work, netlink doit, our own work items).  Only ->write_wakeup
- * may come from interrupt context and it just schedules tx_work.
+ * may come from interrupt context and it just schedules tx_work.  The
+ * one tty call made without dev->lock is tx_work's flush of the driver's
+ * buffer: for a pty it takes the other end's buffer lock, which that
+ * end's receive work holds while it may wait for a dev->lock.
  */
 #ifndef ICHIP_H
 #define ICHIP_H
@@ -77,6 +80,7 @@ struct ichip_dev {
 	const u8 *tx_buf;		/* inflight->wire, being written */
 	size_t tx_len;
 	size_t tx_pos;
+	bool tx_flush;			/* tx_work must flush the driver first */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
 
@@ -113,6 +117,7 @@ void ichip_cmdq_discard(struct ichip_cmd *cmd);
 void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
 			      u32 portid);
 void ichip_cmdq_tx_failed(struct ichip_dev *dev, int err);
+void ichip_cmdq_flushed(struct ichip_dev *dev);
 void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
 void ichip_cmdq_fail_all(struct ichip_dev *dev, int err);
 void ichip_cmdq_tx_progress(struct ichip_dev *dev);

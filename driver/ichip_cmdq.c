@@ -86,7 +86,7 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 
 	lockdep_assert_held(&dev->lock);
 	if (dev->inflight || dev->detached || list_empty(&dev->queue) ||
-	    dev->state == ICHIP_DEV_STATE_HUNGUP)
+	    dev->state == ICHIP_DEV_STATE_HUNGUP || dev->tx_flush)
 		return;
 
 	cmd = list_first_entry(&dev->queue, struct ichip_cmd, node);
@@ -100,6 +100,14 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 	dev->tx_pos = 0;
 	ichip_arm_timeout(dev);
 	ichip_tx_push(dev);
+}
+
+/* tx_work flushed the tty driver's buffer: the queue goes on. */
+void ichip_cmdq_flushed(struct ichip_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->tx_flush = false;
+	ichip_cmdq_kick(dev);
 }
 
 /* The deadline counts from the last byte the tty accepted. */

@@ -47,26 +47,43 @@ void ichip_tx_push(struct ichip_dev *dev)
 }
 
 /*
- * Stop sending the command on the wire and drop what the tty driver still
- * holds of it (UART FIFO, usb-serial or pty buffer).
+ * Stop sending the command on the wire and have tx_work drop what the tty
+ * driver still holds of it (UART FIFO, usb-serial or pty buffer).  The
+ * queue waits for the flush (ichip_cmdq_flushed).
  */
 void ichip_tx_flush(struct ichip_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
 	dev->tx_buf = NULL;
-	if (dev->tty) {
+	dev->tx_flush = true;
+	if (dev->tty)
 		clear_bit(TTY_DO_WRITE_WAKEUP, &dev->tty->flags);
-		tty_driver_flush_buffer(dev->tty);
-	}
+	schedule_work(&dev->tx_work);
 }
 
 static void ichip_tx_work(struct work_struct *work)
 {
 	struct ichip_dev *dev = container_of(work, struct ichip_dev, tx_work);
+	struct tty_struct *tty = NULL;
 
 	mutex_lock(&dev->lock);
-	if (!dev->detached)
+	if (dev->tx_flush && !dev->detached)
+		tty = dev->tty;
+	mutex_unlock(&dev->lock);
+	/*
+	 * Not under dev->lock: a pty's flush takes the other end's buffer
+	 * lock, and a receive work holding a buffer lock takes dev->lock.
+	 * The tty outlives this work: the ldisc close cancels it first.
+	 */
+	if (tty)
+		tty_driver_flush_buffer(tty);
+
+	mutex_lock(&dev->lock);
+	if (!dev->detached) {
+		if (tty)
+			ichip_cmdq_flushed(dev);
 		ichip_tx_push(dev);
+	}
 	mutex_unlock(&dev->lock);
 }
 
