@@ -6,6 +6,8 @@
 #   make check   deps + build + every test (unit, fuzz smoke, VM kselftests)
 #   make run     deps + build + a live demo on a simulated module
 #   make fuzz    long fuzzing runs;  make bench   performance ratios
+#   make debug-kernel         build (once, cached) the KASAN/lockdep kernel
+#   make check-kernel-debug   the VM suite on that kernel (builds it first)
 #   make install DESTDIR=...   install (standard paths, DKMS source)
 
 BUILD      ?= build
@@ -44,6 +46,15 @@ check: deps
 	$(MAKE) all fuzz-build
 	tools/check.sh --build $(BUILD) --fuzz-build $(FUZZ_BUILD) --fuzz-runs $(FUZZ_RUNS)
 
+# Cached in /var/cache/ichip/debug-kernel (ICHIP_DEBUG_KERNEL_CACHE);
+# make check uses it when it is there.  Takes long: nice'd, run it early.
+debug-kernel: deps
+	tests/vm/debug-kernel.sh
+
+check-kernel-debug: deps debug-kernel
+	$(MAKE) all
+	ICHIP_VM_KERNELS=debug tools/check.sh --build $(BUILD) --suites vm
+
 fuzz: deps
 	$(MAKE) fuzz-build
 	tools/fuzz.sh --fuzz-build $(FUZZ_BUILD) --runs $${RUNS:-50000000}
@@ -76,4 +87,4 @@ clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
 
 .PHONY: all deps module userspace fuzz-build selftests check fuzz run clean \
-	install check-install bench soak
+	install check-install bench soak debug-kernel check-kernel-debug

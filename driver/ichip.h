@@ -3,17 +3,21 @@
  * n_ichip internals: one struct ichip_dev per tty with the line
  * discipline attached, shared by the ldisc, command queue and netlink.
  *
- * Locking: ichip_devs_lock (list of devices) nests outside dev->lock.
+ * Locking: ichip_devs_lock (the device index) nests outside dev->lock.
  * Everything that touches the wire, the framer or the queue holds
  * dev->lock, a mutex: all callers run in process context (the tty flip
  * buffer work, netlink doit, our own work items).  Only ->write_wakeup
- * may come from interrupt context and it just schedules tx_work.
+ * may come from interrupt context and it just schedules tx_work.  The
+ * one tty call made without dev->lock is tx_work's flush of the driver's
+ * buffer: for a pty it takes the other end's buffer lock, which that
+ * end's receive work holds while it may wait for a dev->lock.
  */
 #ifndef ICHIP_H
 #define ICHIP_H
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/ratelimit.h>
 #include <linux/mutex.h>
 #include <linux/tty.h>
 #include <linux/workqueue.h>
@@ -25,13 +29,17 @@
 
 #define ICHIP_RESYNC_TRIES	3
 #define ICHIP_MONITOR_CHUNK	1024
+#define ICHIP_QUEUE_MAX_LIMIT	4096
+/* Unsolicited-line events per device: a burst, then this many a second. */
+#define ICHIP_UNSOL_BURST	16
 
 struct ichip_cmd {
 	struct list_head node;
 	u64 cookie;
-	u32 portid;		/* where RESULT goes */
+	u32 portid;		/* where RESULT goes; 0 once that socket closed */
 	struct net *net;	/* held reference */
 	bool internal;		/* resync ping: no RESULT */
+	bool payload;		/* SSND: bytes after the header */
 	enum ichip_reply_kind kind;
 	unsigned int timeout_ms;
 	size_t text_len;
@@ -56,8 +64,7 @@ struct ichip_stats {
 struct ichip_dev {
 	struct mutex lock;
 	struct kref ref;
-	struct list_head node;		/* ichip_devs, under ichip_devs_lock */
-	u32 index;
+	u32 index;			/* key in ichip_devs */
 	char name[64];
 	struct net *net;		/* of the attaching process */
 	struct tty_struct *tty;		/* NULL once detached */
@@ -73,32 +80,44 @@ struct ichip_dev {
 	const u8 *tx_buf;		/* inflight->wire, being written */
 	size_t tx_len;
 	size_t tx_pos;
+	bool tx_flush;			/* tx_work must flush the driver first */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
 
 	struct ichip_frame *frame;
 	struct ichip_stats stats;
+	struct ratelimit_state unsol_rs;	/* unsolicited-line events */
 };
 
 /* ichip_main.c */
 extern unsigned int ichip_queue_max;
 extern struct mutex ichip_devs_lock;
-extern struct list_head ichip_devs;
+extern struct xarray ichip_devs;
+extern unsigned int ichip_devs_gen;
 struct ichip_dev *ichip_dev_get(struct net *net, u32 index);
 void ichip_dev_put(struct ichip_dev *dev);
 struct ichip_dev *ichip_dev_create(struct tty_struct *tty);
+void ichip_dev_publish(struct ichip_dev *dev);
 void ichip_dev_unlist(struct ichip_dev *dev);
 
 /* ichip_ldisc.c */
 int ichip_ldisc_register(int num);
 void ichip_ldisc_unregister(void);
 void ichip_tx_push(struct ichip_dev *dev);
+void ichip_tx_flush(struct ichip_dev *dev);
 
 /* ichip_cmdq.c */
 void ichip_cmdq_init(struct ichip_dev *dev);
-int ichip_cmdq_exec(struct ichip_dev *dev, const char *text, size_t len,
-		    const u8 *data, size_t data_len, unsigned int timeout_ms,
-		    struct genl_info *info, u64 *cookie);
+struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
+				     size_t len, const u8 *data,
+				     size_t data_len, unsigned int timeout_ms,
+				     struct genl_info *info);
+int ichip_cmdq_queue(struct ichip_dev *dev, struct ichip_cmd *cmd);
+void ichip_cmdq_discard(struct ichip_cmd *cmd);
+void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
+			      u32 portid);
+void ichip_cmdq_tx_failed(struct ichip_dev *dev, int err);
+void ichip_cmdq_flushed(struct ichip_dev *dev);
 void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
 void ichip_cmdq_fail_all(struct ichip_dev *dev, int err);
 void ichip_cmdq_tx_progress(struct ichip_dev *dev);

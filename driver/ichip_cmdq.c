@@ -86,7 +86,7 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 
 	lockdep_assert_held(&dev->lock);
 	if (dev->inflight || dev->detached || list_empty(&dev->queue) ||
-	    dev->state == ICHIP_DEV_STATE_HUNGUP)
+	    dev->state == ICHIP_DEV_STATE_HUNGUP || dev->tx_flush)
 		return;
 
 	cmd = list_first_entry(&dev->queue, struct ichip_cmd, node);
@@ -100,6 +100,14 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 	dev->tx_pos = 0;
 	ichip_arm_timeout(dev);
 	ichip_tx_push(dev);
+}
+
+/* tx_work flushed the tty driver's buffer: the queue goes on. */
+void ichip_cmdq_flushed(struct ichip_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->tx_flush = false;
+	ichip_cmdq_kick(dev);
 }
 
 /* The deadline counts from the last byte the tty accepted. */
@@ -188,8 +196,8 @@ static void ichip_resync_failed(struct ichip_dev *dev)
 	    ichip_queue_resync(dev))
 		return;
 	dev->resync_tries = 0;
-	pr_warn("%s: module not answering; failing %u queued commands\n",
-		dev->name, dev->depth);
+	pr_warn_ratelimited("%s: module not answering; failing %u queued commands\n",
+			    dev->name, dev->depth);
 	ichip_cmdq_fail_all(dev, EIO);
 	ichip_set_state(dev, ICHIP_DEV_STATE_UNRESPONSIVE);
 	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
@@ -217,8 +225,17 @@ static void ichip_cmdq_complete(struct ichip_dev *dev)
 
 	dev->inflight = NULL;
 	cancel_delayed_work(&dev->timeout_work);
-	if (dev->tx_buf)	/* answered before it was all sent */
+	/*
+	 * An SSND answered early (I/ERROR after the header) or before all
+	 * of it left: the payload bytes still in the tty driver's buffer
+	 * would reach the module as AT+i lines.  Drop them and resync.
+	 */
+	if (cmd->payload && (dev->tx_buf || res->status != ICHIP_STATUS_OK)) {
+		ichip_tx_flush(dev);
+		ichip_queue_resync(dev);
+	} else if (dev->tx_buf) {
 		ichip_tx_abort(dev);
+	}
 	if (res->status == ICHIP_STATUS_ERROR ||
 	    res->status == ICHIP_STATUS_BUSY)
 		dev->stats.module_errors++;
@@ -243,7 +260,6 @@ void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
 
 	lockdep_assert_held(&dev->lock);
 	dev->stats.rx_bytes += len;
-	ichip_genl_monitor(dev, ICHIP_MON_DIR_RX, buf, len);
 
 	while (len) {
 		used = ichip_frame_feed(dev->frame, buf, len, &ev);
@@ -255,10 +271,12 @@ void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
 				ichip_cmdq_complete(dev);
 			break;
 		case ICHIP_EV_UNSOLICITED:
+			/* a flood costs a counter, not an skb per line */
 			dev->stats.unsolicited++;
-			ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
-					     ICHIP_DEV_EVENT_UNSOLICITED,
-					     ev.line, ev.len);
+			if (__ratelimit(&dev->unsol_rs))
+				ichip_genl_dev_event(dev, ICHIP_CMD_DEV_STATE,
+						     ICHIP_DEV_EVENT_UNSOLICITED,
+						     ev.line, ev.len);
 			break;
 		case ICHIP_EV_NOISE:
 			dev->stats.noise++;
@@ -311,44 +329,113 @@ void ichip_cmdq_init(struct ichip_dev *dev)
 {
 	INIT_LIST_HEAD(&dev->queue);
 	INIT_DELAYED_WORK(&dev->timeout_work, ichip_timeout_work);
+	ratelimit_state_init(&dev->unsol_rs, HZ, ICHIP_UNSOL_BURST);
+	/* suppressed events are counted in stats, not logged */
+	ratelimit_set_flags(&dev->unsol_rs, RATELIMIT_MSG_ON_RELEASE);
 }
 
-int ichip_cmdq_exec(struct ichip_dev *dev, const char *text, size_t len,
-		    const u8 *data, size_t data_len, unsigned int timeout_ms,
-		    struct genl_info *info, u64 *cookie)
+/*
+ * EXEC in two steps, both under dev->lock: prepare checks and builds the
+ * command; the caller delivers the cookie reply, and only then queues it
+ * (or discards it when the reply could not be delivered), so a client
+ * never sees an error for a command that runs.
+ */
+struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
+				     size_t len, const u8 *data,
+				     size_t data_len, unsigned int timeout_ms,
+				     struct genl_info *info)
 {
 	struct ichip_cmd *cmd;
 	int kind;
 
 	lockdep_assert_held(&dev->lock);
 	if (dev->detached)
-		return -ENODEV;
+		return ERR_PTR(-ENODEV);
 	if (dev->state == ICHIP_DEV_STATE_HUNGUP)
-		return -EPIPE;
+		return ERR_PTR(-EPIPE);
 	if (dev->depth >= READ_ONCE(ichip_queue_max))
-		return -EBUSY;
+		return ERR_PTR(-EBUSY);
 	kind = ichip_cmd_classify(text, len, data_len);
 	if (kind < 0)
-		return kind;
+		return ERR_PTR(kind);
 
 	cmd = ichip_cmd_alloc(text, len, data, data_len, kind);
 	if (!cmd)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	if (timeout_ms)
 		cmd->timeout_ms = timeout_ms;
+	cmd->payload = data_len > 0;
 	cmd->portid = info->snd_portid;
 	cmd->net = get_net(genl_info_net(info));
 	cmd->cookie = atomic64_inc_return(&ichip_next_cookie);
+	return cmd;
+}
 
+void ichip_cmdq_discard(struct ichip_cmd *cmd)
+{
+	ichip_cmd_free(cmd);
+}
+
+/* Queue a prepared command whose cookie the client already has. */
+int ichip_cmdq_queue(struct ichip_dev *dev, struct ichip_cmd *cmd)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->depth++;
 	/* an unresponsive module gets a resync before new work */
 	if (dev->state == ICHIP_DEV_STATE_UNRESPONSIVE && !dev->inflight &&
 	    list_empty(&dev->queue) && !ichip_queue_resync(dev)) {
-		ichip_cmd_free(cmd);
-		return -ENOMEM;
+		ichip_fail_cmd(dev, cmd, ENOMEM);
+		return 0;
 	}
 	list_add_tail(&cmd->node, &dev->queue);
-	dev->depth++;
-	*cookie = cmd->cookie;
 	ichip_cmdq_kick(dev);
 	return 0;
+}
+
+/*
+ * The netlink socket @portid of @net closed: its commands still run (the
+ * module cannot be told otherwise), but their RESULTs go nowhere, never
+ * to a socket that binds the same portid later.
+ */
+void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
+			      u32 portid)
+{
+	struct ichip_cmd *cmd;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->inflight && dev->inflight->portid == portid &&
+	    net_eq(dev->inflight->net, net))
+		dev->inflight->portid = 0;
+	list_for_each_entry(cmd, &dev->queue, node)
+		if (cmd->portid == portid && net_eq(cmd->net, net))
+			cmd->portid = 0;
+}
+
+/*
+ * The tty refused the command's bytes (->write returned @err < 0): fail
+ * it now with that errno rather than at its timeout, then resync, since
+ * part of it may have reached the module.
+ */
+void ichip_cmdq_tx_failed(struct ichip_dev *dev, int err)
+{
+	struct ichip_cmd *cmd = dev->inflight;
+
+	lockdep_assert_held(&dev->lock);
+	if (!cmd)
+		return;
+	dev->inflight = NULL;
+	cancel_delayed_work(&dev->timeout_work);
+	ichip_frame_abandon(dev->frame);
+	ichip_tx_abort(dev);
+	if (cmd->internal) {
+		ichip_cmd_free(cmd);
+		ichip_resync_failed(dev);
+	} else {
+		ichip_fail_cmd(dev, cmd, -err);
+		if (!ichip_queue_resync(dev)) {
+			ichip_cmdq_fail_all(dev, ENOMEM);
+			ichip_set_state(dev, ICHIP_DEV_STATE_UNRESPONSIVE);
+		}
+	}
+	ichip_cmdq_kick(dev);
 }

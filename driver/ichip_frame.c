@@ -322,6 +322,15 @@ static void payload_start(struct ichip_frame *f, u64 size,
 {
 	f->line_len = 0;
 	f->stats.lines++;
+	/*
+	 * 2^32 and up is refused, not counted: a 32-bit size_t would
+	 * truncate it, and no module buffers that much anyway.
+	 */
+	if (size > 0xffffffffULL) {
+		f->stats.overflows++;
+		complete(f, ev, ICHIP_STATUS_OVERFLOW, 0, 0);
+		return;
+	}
 	f->payload_pos = 0;
 	f->payload_len = (size_t)size;
 	f->payload_overflow = size > ICHIP_DATA_LEN_MAX;

@@ -7,6 +7,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ktime.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -44,7 +46,7 @@ static const struct nla_policy ichip_dev_get_policy[ICHIP_A_DEV_INDEX + 1] = {
 
 static const struct nla_policy ichip_exec_policy[ICHIP_A_TIMEOUT_MS + 1] = {
 	[ICHIP_A_DEV_INDEX] = { .type = NLA_U32 },
-	[ICHIP_A_CMD] = { .type = NLA_STRING, .len = ICHIP_CMD_LEN_MAX },
+	[ICHIP_A_CMD] = { .type = NLA_NUL_STRING, .len = ICHIP_CMD_LEN_MAX },
 	[ICHIP_A_DATA] = { .type = NLA_BINARY, .len = ICHIP_DATA_LEN_MAX },
 	[ICHIP_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						     &ichip_timeout_range),
@@ -96,7 +98,6 @@ static int ichip_fill_dev(struct sk_buff *msg, struct ichip_dev *dev)
 	if (nla_put_u32(msg, ICHIP_A_DEV_INDEX, dev->index) ||
 	    nla_put_string(msg, ICHIP_A_DEV_NAME, dev->name) ||
 	    nla_put_u32(msg, ICHIP_A_DEV_STATE, dev->state) ||
-	    nla_put_u32(msg, ICHIP_A_ABI_VERSION, ICHIP_FAMILY_VERSION) ||
 	    nla_put_u32(msg, ICHIP_A_QUEUE_DEPTH, dev->depth) ||
 	    nla_put_u32(msg, ICHIP_A_QUEUE_MAX, READ_ONCE(ichip_queue_max)))
 		return -EMSGSIZE;
@@ -104,7 +105,8 @@ static int ichip_fill_dev(struct sk_buff *msg, struct ichip_dev *dev)
 }
 
 static int ichip_dev_msg(struct sk_buff *msg, struct ichip_dev *dev,
-			 u32 portid, u32 seq, int flags)
+			 u32 portid, u32 seq, int flags,
+			 struct netlink_callback *cb)
 {
 	void *hdr;
 
@@ -112,6 +114,8 @@ static int ichip_dev_msg(struct sk_buff *msg, struct ichip_dev *dev,
 			  ICHIP_CMD_DEV_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	mutex_lock(&dev->lock);
 	if (ichip_fill_dev(msg, dev)) {
 		mutex_unlock(&dev->lock);
@@ -141,7 +145,7 @@ static int ichip_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	err = msg ? ichip_dev_msg(msg, dev, info->snd_portid,
-				  info->snd_seq, 0) : -ENOMEM;
+				  info->snd_seq, 0, NULL) : -ENOMEM;
 	ichip_dev_put(dev);
 	if (err) {
 		nlmsg_free(msg);
@@ -150,28 +154,34 @@ static int ichip_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Resumes by device index, not by position: a device detached between two
+ * parts of a dump shifts no other device out of it.  A dump that spans a
+ * change of the device set carries NLM_F_DUMP_INTR.
+ */
 static int ichip_nl_dev_get_dumpit(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
 	struct ichip_dev *dev;
-	long skip = cb->args[0], i = 0;
+	unsigned long index;
+	int err = 0;
 
 	mutex_lock(&ichip_devs_lock);
-	list_for_each_entry(dev, &ichip_devs, node) {
+	cb->seq = ichip_devs_gen;
+	xa_for_each_start(&ichip_devs, index, dev, cb->args[0]) {
 		if (!net_eq(dev->net, net))
 			continue;
-		if (i++ < skip)
-			continue;
-		if (ichip_dev_msg(skb, dev, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
-			i--;
+		err = ichip_dev_msg(skb, dev, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+		if (err)
 			break;
-		}
+		cb->args[0] = index + 1;
 	}
+	if (!err)
+		cb->args[0] = ULONG_MAX;	/* done, even if devices follow */
 	mutex_unlock(&ichip_devs_lock);
-	cb->args[0] = i;
-	return skb->len;
+	return err && !skb->len ? err : skb->len;
 }
 
 static void ichip_exec_errmsg(struct genl_info *info, int err)
@@ -203,18 +213,22 @@ static int ichip_nl_exec_doit(struct sk_buff *skb, struct genl_info *info)
 	size_t len, data_len = 0;
 	u32 timeout_ms = 0;
 	struct ichip_dev *dev;
+	struct ichip_cmd *cmd;
 	struct sk_buff *reply;
 	void *hdr;
-	u64 cookie;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, ICHIP_A_DEV_INDEX) ||
 	    GENL_REQ_ATTR_CHECK(info, ICHIP_A_CMD))
 		return -EINVAL;
+	/* NLA_NUL_STRING: terminated; a NUL before the end is refused */
 	text = nla_data(attrs[ICHIP_A_CMD]);
-	len = nla_len(attrs[ICHIP_A_CMD]);
-	if (len && text[len - 1] == '\0')
-		len--;
+	len = strnlen(text, nla_len(attrs[ICHIP_A_CMD]));
+	if (len + 1 != nla_len(attrs[ICHIP_A_CMD])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[ICHIP_A_CMD],
+				    "NUL inside the command");
+		return -EINVAL;
+	}
 	if (attrs[ICHIP_A_DATA]) {
 		data = nla_data(attrs[ICHIP_A_DATA]);
 		data_len = nla_len(attrs[ICHIP_A_DATA]);
@@ -238,22 +252,30 @@ static int ichip_nl_exec_doit(struct sk_buff *skb, struct genl_info *info)
 				ICHIP_CMD_EXEC);
 
 	/*
-	 * Queue and reply under the device lock: the RESULT, sent from the
-	 * receive path under the same lock, can never overtake the cookie.
+	 * Reply first, then queue, all under the device lock: the cookie
+	 * reaches the socket before any RESULT can (both are sent under this
+	 * lock), and a reply that cannot be delivered (full receive buffer)
+	 * means the command never runs, so the error the client gets is
+	 * true and a retry duplicates nothing.
 	 */
 	mutex_lock(&dev->lock);
-	err = hdr ? ichip_cmdq_exec(dev, text, len, data, data_len,
-				    timeout_ms, info, &cookie) : -EMSGSIZE;
-	if (!err) {
-		if (nla_put_u32(reply, ICHIP_A_DEV_INDEX, dev->index) ||
-		    nla_put_u64_64bit(reply, ICHIP_A_COOKIE, cookie,
-				      ICHIP_A_PAD)) {
-			err = -EMSGSIZE;	/* cannot happen: 32 bytes */
-		} else {
-			genlmsg_end(reply, hdr);
-			err = genlmsg_reply(reply, info);
-			reply = NULL;
-		}
+	cmd = hdr ? ichip_cmdq_prepare(dev, text, len, data, data_len,
+				       timeout_ms, info) : ERR_PTR(-EMSGSIZE);
+	if (IS_ERR(cmd)) {
+		err = PTR_ERR(cmd);
+	} else if (nla_put_u32(reply, ICHIP_A_DEV_INDEX, dev->index) ||
+		   nla_put_u64_64bit(reply, ICHIP_A_COOKIE, cmd->cookie,
+				     ICHIP_A_PAD)) {
+		ichip_cmdq_discard(cmd);
+		err = -EMSGSIZE;	/* cannot happen: 32 bytes */
+	} else {
+		genlmsg_end(reply, hdr);
+		err = genlmsg_reply(reply, info);
+		reply = NULL;
+		if (err)
+			ichip_cmdq_discard(cmd);
+		else
+			ichip_cmdq_queue(dev, cmd);
 	}
 	mutex_unlock(&dev->lock);
 
@@ -303,6 +325,8 @@ void ichip_genl_result(struct ichip_dev *dev, struct ichip_cmd *cmd,
 	void *hdr;
 
 	lockdep_assert_held(&dev->lock);
+	if (!cmd->portid)	/* its socket closed: the portid may be reused */
+		goto lost;
 	msg = genlmsg_new(nla_total_size(text_len + 1) +
 			  nla_total_size(data_len) + 128, GFP_KERNEL);
 	if (!msg)
@@ -388,12 +412,48 @@ void ichip_genl_monitor(struct ichip_dev *dev, enum ichip_mon_dir dir,
 	}
 }
 
+/*
+ * A netlink socket closed: commands it sent must not deliver their
+ * RESULT to whichever socket binds that portid next.
+ */
+static int ichip_netlink_notify(struct notifier_block *nb,
+				unsigned long state, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct ichip_dev *dev;
+	unsigned long index;
+
+	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	mutex_lock(&ichip_devs_lock);
+	xa_for_each(&ichip_devs, index, dev) {
+		mutex_lock(&dev->lock);
+		ichip_cmdq_forget_portid(dev, n->net, n->portid);
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&ichip_devs_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ichip_netlink_notifier = {
+	.notifier_call = ichip_netlink_notify,
+};
+
 int ichip_genl_register(void)
 {
-	return genl_register_family(&ichip_genl_family);
+	int err;
+
+	err = netlink_register_notifier(&ichip_netlink_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&ichip_genl_family);
+	if (err)
+		netlink_unregister_notifier(&ichip_netlink_notifier);
+	return err;
 }
 
 void ichip_genl_unregister(void)
 {
 	genl_unregister_family(&ichip_genl_family);
+	netlink_unregister_notifier(&ichip_netlink_notifier);
 }

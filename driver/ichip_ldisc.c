@@ -8,6 +8,8 @@
 
 #include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
+#include <linux/user_namespace.h>
 #include <linux/tty.h>
 #include <linux/tty_ldisc.h>
 
@@ -28,7 +30,11 @@ void ichip_tx_push(struct ichip_dev *dev)
 		set_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
 		n = tty->ops->write(tty, dev->tx_buf + dev->tx_pos,
 				    dev->tx_len - dev->tx_pos);
-		if (n <= 0)
+		if (n < 0) {	/* the driver failed: no wakeup will come */
+			ichip_cmdq_tx_failed(dev, n);
+			return;
+		}
+		if (n == 0)
 			return;	/* full: write_wakeup resumes; timeout backs */
 		ichip_genl_monitor(dev, ICHIP_MON_DIR_TX,
 				   dev->tx_buf + dev->tx_pos, n);
@@ -40,13 +46,44 @@ void ichip_tx_push(struct ichip_dev *dev)
 	dev->tx_buf = NULL;
 }
 
+/*
+ * Stop sending the command on the wire and have tx_work drop what the tty
+ * driver still holds of it (UART FIFO, usb-serial or pty buffer).  The
+ * queue waits for the flush (ichip_cmdq_flushed).
+ */
+void ichip_tx_flush(struct ichip_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->tx_buf = NULL;
+	dev->tx_flush = true;
+	if (dev->tty)
+		clear_bit(TTY_DO_WRITE_WAKEUP, &dev->tty->flags);
+	schedule_work(&dev->tx_work);
+}
+
 static void ichip_tx_work(struct work_struct *work)
 {
 	struct ichip_dev *dev = container_of(work, struct ichip_dev, tx_work);
+	struct tty_struct *tty = NULL;
 
 	mutex_lock(&dev->lock);
-	if (!dev->detached)
+	if (dev->tx_flush && !dev->detached)
+		tty = dev->tty;
+	mutex_unlock(&dev->lock);
+	/*
+	 * Not under dev->lock: a pty's flush takes the other end's buffer
+	 * lock, and a receive work holding a buffer lock takes dev->lock.
+	 * The tty outlives this work: the ldisc close cancels it first.
+	 */
+	if (tty)
+		tty_driver_flush_buffer(tty);
+
+	mutex_lock(&dev->lock);
+	if (!dev->detached) {
+		if (tty)
+			ichip_cmdq_flushed(dev);
 		ichip_tx_push(dev);
+	}
 	mutex_unlock(&dev->lock);
 }
 
@@ -54,8 +91,16 @@ static int ichip_ldisc_open(struct tty_struct *tty)
 {
 	struct ichip_dev *dev;
 
-	/* the device becomes reachable over netlink: an admin decision */
-	if (!capable(CAP_NET_ADMIN))
+	/*
+	 * The device becomes reachable over netlink: an admin decision, and
+	 * one user-namespace model for the whole family: devices live only
+	 * in network namespaces owned by the initial user namespace, where
+	 * the monitor and events groups (ns_capable on the netns owner)
+	 * demand the same capability as attach and EXEC (capable()).  A
+	 * container root thus never reads a device host root attached.
+	 */
+	if (!capable(CAP_NET_ADMIN) ||
+	    current->nsproxy->net_ns->user_ns != &init_user_ns)
 		return -EPERM;
 	if (!tty->ops->write)
 		return -EOPNOTSUPP;
@@ -68,6 +113,8 @@ static int ichip_ldisc_open(struct tty_struct *tty)
 	tty->receive_room = 65536;
 	tty_driver_flush_buffer(tty);
 
+	/* listed last: an EXEC finds a device that is completely set up */
+	ichip_dev_publish(dev);
 	mutex_lock(&dev->lock);
 	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_NEW, ICHIP_DEV_EVENT_STATE,
 			     NULL, 0);
@@ -107,6 +154,16 @@ static void ichip_ldisc_hangup(struct tty_struct *tty)
 		ichip_set_state(dev, ICHIP_DEV_STATE_HUNGUP);
 	}
 	mutex_unlock(&dev->lock);
+
+	/*
+	 * A hangup detaches for good.  Serial drivers (8250, usb-serial)
+	 * keep termios across a hangup, so the next open would re-attach
+	 * whoever opens the tty, silently, or fail the open of a user who
+	 * may not attach.  The next open gets N_TTY; ichipd re-attaches.
+	 */
+	down_write(&tty->termios_rwsem);
+	tty->termios.c_line = N_TTY;
+	up_write(&tty->termios_rwsem);
 }
 
 static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
@@ -115,6 +172,9 @@ static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
 	size_t i = 0, start, n = count;
 
 	mutex_lock(&dev->lock);
+	/* one monitor copy per buffer, line-error bytes included */
+	if (!dev->detached)
+		ichip_genl_monitor(dev, ICHIP_MON_DIR_RX, cp, n);
 	while (!dev->detached && i < n) {
 		/* a byte with a line error (parity, framing, break) is noise */
 		if (fp && fp[i] != TTY_NORMAL) {
@@ -141,8 +201,14 @@ static void ichip_ldisc_write_wakeup(struct tty_struct *tty)
 static int ichip_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
 			     unsigned long arg)
 {
+	int ret;
+
 	/* termios stays adjustable (baud, flow control) while attached */
-	return tty_mode_ioctl(tty, cmd, arg);
+	ret = tty_mode_ioctl(tty, cmd, arg);
+	if (ret != -ENOIOCTLCMD)
+		return ret;
+	/* tcflow() and tcflush() (TCXONC, TCFLSH) work as on N_TTY */
+	return n_tty_ioctl_helper(tty, cmd, arg);
 }
 
 static struct tty_ldisc_ops ichip_ldisc_ops = {

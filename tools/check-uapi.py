@@ -28,7 +28,7 @@ def expected_constants(spec):
     fam = spec["name"]
     want = {
         c_name(fam, "-family-name"): spec["name"],
-        c_name(fam, "-family-version"): spec["version"],
+        c_name(fam, "-family-version"): spec.get("version", 1),
     }
     for d in spec.get("definitions", []):
         if d["type"] == "const":

@@ -174,35 +174,100 @@ run_install() {
 # Host binaries the guest needs for the end-to-end test (libs follow).
 vm_bins() {
 	local b
-	for b in "$build/selftests/ichip_test" "$build/daemon/ichipd" \
+	for b in "$build"/selftests/ichip_*test "$build/daemon/ichipd" \
 		 "$build/daemon/ichipctl" "$build/tests/sim/ichip-sim" \
 		 /usr/bin/dbus-daemon /usr/bin/busctl /usr/bin/gnutls-serv; do
 		[ -x "$b" ] && printf -- '--bin\n%s\n' "$b"
 	done
 }
 
-run_vm() {
-	local out line p f s args
-	section "kselftests and ichipd end to end in a QEMU VM"
-	tests/e2e/prepare.sh "$build/e2e" || { record vm 0 1; return; }
+# vm_modules KERNEL: print "--module PATH" lines for run.sh: n_ichip.ko
+# built for that kernel of the matrix (6.1's is `make module`'s, the
+# others are built out of tree) and the selftests' ichip_faulty_tty.ko.
+vm_modules() {
+	local kdir ko ft
+	case $1 in
+	6.1) kdir=/usr/src/linux-headers-$(tests/vm/kver.sh) ;;
+	debug) kdir=$(. "$build/vm/debug-kernel.env" && echo "$KDIR") ;;
+	*) kdir=/usr/src/linux-headers-$(VM_KERNEL_FLAVOUR=$(vm_flavour "$1") tests/vm/kver.sh) ;;
+	esac || return 1
+	if [ "$1" = 6.1 ]; then
+		ko=driver/n_ichip.ko
+	else
+		ko=$(tests/vm/build-module.sh "$kdir" "$build/vm/mod-$1") || return 1
+	fi
+	ft=$(tests/vm/build-module.sh "$kdir" "$build/vm/mod-$1" faulty) || return 1
+	printf -- '--module\n%s\n--module\n%s\n' "$ko" "$ft"
+}
+
+# vm_flavour KERNEL: Debian's image flavour of a stock kernel of the matrix.
+vm_flavour() {
+	case $1 in
+	6.1) echo cloud-amd64 ;;
+	6.12) echo 6.12-cloud-amd64 ;;
+	6.12-rt) echo 6.12-rt-amd64 ;;
+	esac
+}
+
+# vm_kernels: the matrix.  ICHIP_VM_KERNELS overrides it (make
+# check-kernel-debug sets "debug"); else the three stock kernels, plus the
+# debug kernel when tests/vm/debug-kernel.sh has built it.
+vm_kernels() {
+	if [ -n "${ICHIP_VM_KERNELS:-}" ]; then
+		echo "$ICHIP_VM_KERNELS"
+	elif tests/vm/debug-kernel.sh --cached >/dev/null 2>&1; then
+		echo "6.1 6.12 6.12-rt debug"
+	else
+		echo "6.1 6.12 6.12-rt"
+	fi
+}
+
+# run_vm_kernel KERNEL: the kselftests, the stress test, the ichipd end
+# to end test and the unload test on one kernel; its own record line.
+run_vm_kernel() {
+	local k=$1 out line p f s args mods modargs t0 kargs=() env=() append
+	append="ICHIP_STRESS_SECONDS=${ICHIP_STRESS_SECONDS:-15}"
+	section "kselftests and ichipd end to end in a QEMU VM: kernel $k"
+	t0=$SECONDS
+	if [ "$k" = debug ]; then
+		tests/vm/debug-kernel.sh > "$build/vm/debug-kernel.env" ||
+			{ record "vm-$k" 0 1 0 "no debug kernel"; return; }
+		kargs=(--kernel-env "$build/vm/debug-kernel.env" --timeout 1500)
+		append="$append ICHIP_EXPECT_CHECKERS=1"
+	else
+		env=(VM_KERNEL_FLAVOUR="$(vm_flavour "$k")")
+	fi
+	mods=$(vm_modules "$k") ||
+		{ record "vm-$k" 0 1 0 "module build failed"; return; }
+	mapfile -t modargs <<< "$mods"
 	mapfile -t args < <(vm_bins)
-	out=$(tests/vm/run.sh --build "$build" --module driver/n_ichip.ko \
-		"${args[@]}" \
+	out=$(env "${env[@]}" tests/vm/run.sh --build "$build" --name "vm-$k" \
+		"${modargs[@]}" "${kargs[@]}" "${args[@]}" \
+		--append "$append" \
 		--file "$build/e2e:/etc/ichip-e2e" \
 		--file tests/e2e/passwd:/etc/passwd \
 		--file tests/e2e/group:/etc/group \
 		--test tests/selftests/ichip/vm \
 		--test tests/e2e/50-ichipd-kernel.sh 2>&1)
 	echo "$out" | tail -n 80
+	echo "vm-$k: $((SECONDS - t0)) s (module, image, boot, tests)"
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
-		record vm 0 1 0 "no summary from the VM"
+		record "vm-$k" 0 1 0 "no summary from the VM"
 		return
 	fi
 	p=$(echo "$line" | awk '{print $1}')
 	f=$(echo "$line" | awk '{print $3}')
 	s=$(echo "$line" | sed -n 's/.*, \([0-9]*\) skipped.*/\1/p')
-	record vm "$p" "$f" "${s:-0}"
+	record "vm-$k" "$p" "$f" "${s:-0}" "$((SECONDS - t0)) s"
+}
+
+run_vm() {
+	local k
+	tests/e2e/prepare.sh "$build/e2e" || { record vm 0 1; return; }
+	for k in $(vm_kernels); do
+		run_vm_kernel "$k"
+	done
 }
 
 for suite in $suites; do

@@ -5,11 +5,13 @@
 #
 # Idempotent and silent when everything is there: it asks dpkg first and
 # runs apt-get update + install only for what is missing.  Also upgrades
-# linux-headers-cloud-amd64 when the apt lists point at a newer kernel ABI
+# the linux-headers-* of each flavour of the kernel matrix (6.1 cloud,
+# 6.12 cloud, 6.12 rt) when the apt lists point at a newer kernel ABI
 # than the installed headers (the VM boots that newer kernel; see
 # tests/vm/kver.sh).  Runs apt as root, or through sudo when not root.
-# The VM kernel image itself is never installed: tests/vm/get-kernel.sh
-# downloads and unpacks it into the build directory.
+# The VM kernel image is not needed on the host (tests/vm/get-kernel.sh
+# downloads and unpacks it into the build directory), but Debian's 6.12
+# headers depend on their image, so those two get installed anyway.
 #
 #   --check   only report what is missing; exit 1 if anything is
 set -euo pipefail
@@ -26,6 +28,8 @@ PACKAGES=(
 	clang                     # libFuzzer builds (tests/fuzz)
 	libclang-rt-14-dev        # libFuzzer + ASan/UBSan runtimes for clang 14
 	linux-headers-cloud-amd64 # headers of the kernel the test VM boots
+	linux-headers-6.12-cloud-amd64 # the kernel matrix: bookworm's 6.12 (pulls its image too)
+	linux-headers-6.12-rt-amd64    # ... and its PREEMPT_RT build
 	libnl-3-dev               # netlink for ichipd and tests
 	libnl-genl-3-dev          # generic netlink (the module's control interface)
 	libgnutls28-dev           # TLS and certificate handling (ichipd, ichipctl pki)
@@ -38,6 +42,12 @@ PACKAGES=(
 	kmod                      # modinfo/insmod on the host
 	file                      # checks binary types in build and test scripts
 	xz-utils                  # unpacks the kselftest headers from linux-source
+	# the debug kernel (tests/vm/debug-kernel.sh: KASAN, lockdep, UBSAN ...)
+	linux-source-6.12         # its source tree
+	bc                        # kbuild: kernel/time/timeconst.h
+	bison                     # kbuild: scripts/kconfig parser
+	flex                      # kbuild: scripts/kconfig lexer
+	libelf-dev                # kbuild: objtool (x86_64 ORC unwinder)
 	gnutls-bin                # gnutls-serv/certtool for TLS integration tests
 	openssl                   # second opinion: openssl verify on our certificates
 	dbus-daemon               # private buses for integration and VM tests
@@ -55,8 +65,9 @@ PACKAGES=(
 	groff-base                # the formatter man-db uses
 )
 
-# The meta package whose ABI must match the VM kernel (tests/vm/lib.sh).
-HEADERS_META=linux-headers-cloud-amd64
+# The flavours of the kernel matrix (tools/check.sh); for each, the
+# headers' ABI must match the image the VM boots (tests/vm/lib.sh).
+HEADERS_FLAVOURS=(cloud-amd64 6.12-cloud-amd64 6.12-rt-amd64)
 
 die() { echo "install-deps.sh: $*" >&2; exit 1; }
 
@@ -73,17 +84,21 @@ missing_packages() {
 	done
 }
 
-# headers_stale: true when the apt lists' VM kernel has no headers here yet.
-headers_stale() {
-	local lib kver
+# stale_headers: print the headers meta package of every flavour whose
+# kernel (per the apt lists) has no headers here yet; fails when there
+# are no apt lists to ask.
+stale_headers() {
+	local lib kver fl
 	lib=$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh
-	[ -r "$lib" ] || return 1
-	kver=$(
-		# shellcheck source-path=SCRIPTDIR source=../tests/vm/lib.sh
-		. "$lib"
-		vm_kver 2>/dev/null
-	) || return 1	# no apt lists yet: the install path runs apt-get update and asks again
-	[ ! -d "/usr/src/linux-headers-$kver" ]
+	[ -r "$lib" ] || return 0
+	for fl in "${HEADERS_FLAVOURS[@]}"; do
+		kver=$(
+			# shellcheck source-path=SCRIPTDIR source=../tests/vm/lib.sh
+			. "$lib"
+			VM_KERNEL_FLAVOUR=$fl vm_kver 2>/dev/null
+		) || return 1	# no apt lists yet: the install path updates and asks again
+		[ -d "/usr/src/linux-headers-$kver" ] || echo "linux-headers-$fl"
+	done
 }
 
 # as_root CMD...: run CMD as root, through sudo when needed.
@@ -106,8 +121,8 @@ main() {
 	esac
 
 	mapfile -t todo < <(missing_packages)
-	if [ ${#todo[@]} -eq 0 ] && headers_stale; then
-		todo=("$HEADERS_META")
+	if [ ${#todo[@]} -eq 0 ]; then
+		mapfile -t todo < <(stale_headers || true)
 	fi
 	[ ${#todo[@]} -eq 0 ] && return 0
 	if [ "$check" = 1 ]; then
@@ -122,13 +137,13 @@ main() {
 		--no-install-recommends "${todo[@]}" >/dev/null
 	# After the update the lists may name a newer kernel ABI than the one
 	# just checked: install its headers too.
-	if headers_stale; then
+	mapfile -t todo < <(stale_headers || true)
+	if [ ${#todo[@]} -gt 0 ]; then
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends "$HEADERS_META" >/dev/null
+			--no-install-recommends "${todo[@]}" >/dev/null
 	fi
-	mapfile -t todo < <(missing_packages)
+	mapfile -t todo < <(missing_packages; stale_headers || true)
 	[ ${#todo[@]} -eq 0 ] || die "still missing after apt-get: ${todo[*]}"
-	! headers_stale || die "no headers for the VM kernel even after installing $HEADERS_META"
 }
 
 main "$@"

@@ -280,6 +280,59 @@ static void test_overflow(struct ichip_frame *f)
 	}
 }
 
+/*
+ * A payload size of 2^32 or more is refused at the header, on every
+ * architecture: a 32-bit size_t would truncate it and the framer would
+ * count the wrong number of bytes, then read payload bytes as lines.
+ */
+static void test_huge_payload_size(struct ichip_frame *f)
+{
+	static const char *const sizes[] = {
+		"4294967296", "4294967301", "9999999999",
+	};
+	char in[64];
+	size_t i, n, pos;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct ichip_event ev;
+		int over = 0, after = 0;
+
+		n = (size_t)snprintf(in, sizeof(in), "I/%s:abcde\r\nI/OK\r\n",
+				     sizes[i]);
+		ichip_frame_reset(f);
+		ichip_frame_expect(f, ICHIP_REPLY_DATA, "AT+iSRCV:0", 10);
+		for (pos = 0; pos < n;) {
+			pos += ichip_frame_feed(f, (const u8 *)in + pos,
+						n - pos, &ev);
+			if (ev.type == ICHIP_EV_RESULT)
+				over = f->res.status == ICHIP_STATUS_OVERFLOW &&
+				       f->res.data_len == 0;
+			else if (ev.type == ICHIP_EV_UNSOLICITED)
+				after++;
+		}
+		tap_ok(over && after == 2,
+		       "payload size %s refused at the header (overflow %d, lines after %d)",
+		       sizes[i], over, after);
+	}
+	/* the largest size below 2^32 is still counted, not refused */
+	n = (size_t)snprintf(in, sizeof(in), "I/4294967295:ab");
+	ichip_frame_reset(f);
+	ichip_frame_expect(f, ICHIP_REPLY_DATA, "AT+iSRCV:0", 10);
+	{
+		struct ichip_event ev;
+		int results = 0;
+
+		for (pos = 0; pos < n;) {
+			pos += ichip_frame_feed(f, (const u8 *)in + pos,
+						n - pos, &ev);
+			results += ev.type == ICHIP_EV_RESULT;
+		}
+		tap_ok(!results && f->payload_pos == 2,
+		       "payload size 2^32-1 is counted (pos %zu)",
+		       (size_t)f->payload_pos);
+	}
+}
+
 static void test_text_limit(struct ichip_frame *f)
 {
 	size_t lines = ICHIP_TEXT_LEN_MAX / 64 + 2, i, pos = 0, len;
@@ -460,6 +513,7 @@ int main(void)
 	test_reply_forms(f);
 	test_overflow(f);
 	test_text_limit(f);
+	test_huge_payload_size(f);
 	test_abandon(f);
 	test_garbage_bytes(f);
 	test_classify();

@@ -161,6 +161,9 @@ main() {
 	parse_args "$@"
 	check_busybox
 	root=$(mktemp -d)
+	# mktemp makes it 0700: the guest's / must be 0755 as on any system,
+	# or an unprivileged test process cannot even reach /dev
+	chmod 755 "$root"
 	trap 'rm -rf "$root" "$out".tmp.$$*' EXIT
 	make_skeleton
 	for x in "${mods[@]}"; do add_module "$x"; done

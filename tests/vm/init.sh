@@ -48,7 +48,9 @@ dmesg -n 5
 ip link set lo up 2>/dev/null	# for tests that talk over 127.0.0.1
 
 # What fails the run when it shows up in the kernel log.
-DMESG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace:|UBSAN|KASAN|kernel BUG|refcount_t|list_add corruption|list_del corruption'
+# Lockdep and debugobjects reports start with WARNING:, KFENCE's with BUG:;
+# their other lines are listed too, in case a kernel words them otherwise.
+DMESG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace:|UBSAN|KASAN|KFENCE|kernel BUG|refcount_t|list_add corruption|list_del corruption|possible circular locking|possible recursive locking|inconsistent lock state|ODEBUG|INFO: lockdep'
 # Taint bits that are expected: O (4096, out-of-tree module) and E (8192,
 # unsigned module).  Any other bit (W = a WARN, D = an oops, ...) fails.
 TAINT_OK=$((4096 | 8192))

@@ -9,6 +9,9 @@
 #
 #   --build DIR       build directory; artifacts go to DIR/vm/ (kernel cache,
 #                     NAME.cpio.gz, NAME-console.log)
+#   --kernel-env FILE boot the kernel FILE names (KVER=, VMLINUZ=, as
+#                     debug-kernel.sh writes) instead of Debian's image of
+#                     $VM_KERNEL_FLAVOUR
 #   --module PATH.ko  insmod'ed at boot, in file name order; must be built
 #                     for tests/vm/kver.sh's kernel
 #   --bin PATH        executable for /bin in the guest (shared libs follow)
@@ -30,11 +33,11 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-build='' name=vm only='' timeout_s=600 test_timeout=300 smp=2 mem=1024 append='' verbose=0
+build='' kernel_env='' name=vm only='' timeout_s=600 test_timeout=300 smp=2 mem=1024 append='' verbose=0
 ibargs=()	# build-initramfs.sh arguments
 modules=()
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 parse_args() {
@@ -50,6 +53,7 @@ parse_args() {
 		esac
 		case $opt in
 		--build) build=$val ;;
+		--kernel-env) kernel_env=$val ;;
 		--module) modules+=("$val"); ibargs+=(-m "$val") ;;
 		--bin) ibargs+=(-b "$val") ;;
 		--bindir) ibargs+=(-B "$val") ;;
@@ -123,10 +127,15 @@ main() {
 	vmdir=$(cd "$build/vm" && pwd)
 	t0=$EPOCHREALTIME
 
-	# KVER and VMLINUZ, from the env file get-kernel.sh writes.
-	"$HERE/get-kernel.sh" "$build" >/dev/null
-	# shellcheck source=/dev/null
-	. "$vmdir/kernel.env"
+	# KVER and VMLINUZ, from the env file get-kernel.sh writes (or --kernel-env).
+	if [ -n "$kernel_env" ]; then
+		# shellcheck source=/dev/null
+		. "$kernel_env"
+	else
+		"$HERE/get-kernel.sh" "$build" >/dev/null
+		# shellcheck source=/dev/null
+		. "$vmdir/kernel.env"
+	fi
 	# shellcheck disable=SC2153 # both come from kernel.env
 	kver=$KVER vmlinuz=$VMLINUZ
 	check_vermagic "$kver" "${modules[@]}"

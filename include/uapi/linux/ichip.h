@@ -62,11 +62,11 @@ enum {
 	ICHIP_A_DEV_INDEX,		/* u32 */
 	ICHIP_A_DEV_NAME,		/* string: tty name, e.g. "ttyUSB0" */
 	ICHIP_A_DEV_STATE,		/* u32: enum ichip_dev_state */
-	ICHIP_A_ABI_VERSION,		/* u32: ICHIP_FAMILY_VERSION */
+	ICHIP_A_UNUSED,			/* never sent; the version is the family's */
 	ICHIP_A_QUEUE_DEPTH,		/* u32: commands queued or on the wire */
 	ICHIP_A_QUEUE_MAX,		/* u32 */
 	ICHIP_A_STATS,			/* nest: ICHIP_A_STATS_* */
-	ICHIP_A_CMD,			/* string: AT+i command text */
+	ICHIP_A_CMD,			/* NUL-terminated string: AT+i command */
 	ICHIP_A_DATA,			/* binary: SSND payload / SRCV payload */
 	ICHIP_A_TIMEOUT_MS,		/* u32 */
 	ICHIP_A_COOKIE,			/* u64: names one EXEC */

@@ -68,7 +68,7 @@ static void parse_dev(struct nlattr **tb, struct inl_dev *d)
 	if (tb[ICHIP_A_DEV_NAME])
 		nla_strlcpy(d->name, tb[ICHIP_A_DEV_NAME], sizeof(d->name));
 	d->state = get_u32(tb, ICHIP_A_DEV_STATE);
-	d->abi_version = get_u32(tb, ICHIP_A_ABI_VERSION);
+	d->has_unused = tb[ICHIP_A_UNUSED] != NULL;
 	d->queue_depth = get_u32(tb, ICHIP_A_QUEUE_DEPTH);
 	d->queue_max = get_u32(tb, ICHIP_A_QUEUE_MAX);
 	if (tb[ICHIP_A_STATS] &&
@@ -234,12 +234,14 @@ static int receive(struct inl *c, struct inl_rx *rx, int timeout_ms,
 	return ret;
 }
 
-int inl_open(struct inl *c)
+int inl_open_port(struct inl *c, uint32_t port)
 {
 	memset(c, 0, sizeof(*c));
 	c->sk = nl_socket_alloc();
 	if (!c->sk)
 		return -ENOMEM;
+	if (port)
+		nl_socket_set_local_port(c->sk, port);
 	if (genl_connect(c->sk))
 		goto fail;
 	nl_socket_set_nonblocking(c->sk);
@@ -254,7 +256,17 @@ fail:
 	return -ENOENT;
 }
 
-void inl_close(struct inl *c)
+int inl_open(struct inl *c)
+{
+	return inl_open_port(c, 0);
+}
+
+uint32_t inl_port(struct inl *c)
+{
+	return nl_socket_get_local_port(c->sk);
+}
+
+void inl_discard(struct inl *c)
 {
 	unsigned int i;
 
@@ -262,6 +274,13 @@ void inl_close(struct inl *c)
 		inl_result_free(&c->results[i]);
 	for (i = 0; i < c->nevents; i++)
 		inl_event_free(&c->events[i]);
+	c->nresults = 0;
+	c->nevents = 0;
+}
+
+void inl_close(struct inl *c)
+{
+	inl_discard(c);
 	if (c->sk)
 		nl_socket_free(c->sk);
 	c->sk = NULL;

@@ -28,7 +28,7 @@ struct inl_dev {
 	uint32_t index;
 	char name[64];
 	uint32_t state;
-	uint32_t abi_version;
+	int has_unused;		/* ICHIP_A_UNUSED present (never should be) */
 	uint32_t queue_depth;
 	uint32_t queue_max;
 	uint64_t stats[ICHIP_A_STATS_MAX + 1];
@@ -57,7 +57,12 @@ struct inl {
 };
 
 int inl_open(struct inl *c);
+/* inl_open bound to netlink port @port (0: the kernel picks). */
+int inl_open_port(struct inl *c, uint32_t port);
+uint32_t inl_port(struct inl *c);
 void inl_close(struct inl *c);
+/* Forget queued results and events (long-running stress clients). */
+void inl_discard(struct inl *c);
 
 /* Queue a command; 0 and *cookie, or the negative errno of the kernel. */
 int inl_exec(struct inl *c, uint32_t dev, const char *cmd, const void *data,

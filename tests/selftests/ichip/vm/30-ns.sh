@@ -1,0 +1,3 @@
+#!/bin/sh
+# User and network namespaces (TAP).
+exec /bin/ichip_ns_test
