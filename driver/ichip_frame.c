@@ -102,6 +102,7 @@ static void context_clear(struct ichip_frame *f)
 	f->data_len = 0;
 	f->echo_resume = 0;
 	f->echo_armed = false;
+	f->flow_pending = ICHIP_EV_NONE;
 	f->rp_value = false;
 	if (f->rx == ICHIP_RX_ECHO)
 		f->rx = ICHIP_RX_LINE;
@@ -563,19 +564,44 @@ static void echo_done(struct ichip_frame *f, struct ichip_event *ev)
 	ev->type = ICHIP_EV_ECHO;
 }
 
-/* One byte in ECHO state; false: not consumed, parse it as a line byte. */
+/*
+ * Payload bytes that matched an echo that was not one: they start the
+ * line after all, except WAIT/CONTINUE bytes among them, which were the
+ * module's (reported on the next call).
+ */
+static void echo_rollback(struct ichip_frame *f, size_t from, size_t to)
+{
+	struct ichip_event flow;
+	size_t i;
+	u8 c;
+
+	for (i = from; i < to; i++) {
+		c = echo_at(f, i);
+		flow.type = ICHIP_EV_NONE;
+		if (flow_byte(f, c, &flow))
+			f->flow_pending = flow.type;
+		else
+			line_append(f, &c, 1);
+	}
+}
+
+/*
+ * One byte in ECHO state; false: not consumed, parse it as a line byte.
+ * A WAIT or CONTINUE byte equal to the echo expected here is taken as
+ * echo: if it was not, the next byte tells (a report line, or the echo
+ * byte again) and the state is repaired then.
+ */
 static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 {
 	size_t hdr = f->cmd_len + 1, len = echo_len(f), pos = f->echo_pos;
 	bool yes = f->echo_payload == ICHIP_ECHO_PAYLOAD_YES;
 
-	if (pos < len && c == echo_at(f, pos) && (yes || pos < hdr ||
-						  !flow_byte(f, c, ev))) {
+	if (pos < len && c == echo_at(f, pos)) {
 		if (++f->echo_pos == len)
 			echo_done(f, ev);
 		return true;
 	}
-	if (ev->type != ICHIP_EV_NONE || flow_byte(f, c, ev))
+	if (flow_byte(f, c, ev))
 		return true;
 	if (pos < hdr) {
 		/* not the echo after all: what matched starts a line */
@@ -592,7 +618,7 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	/* the payload was not echoed: bytes that matched it start a line */
 	echo_done(f, ev);
 	f->echo_pos = hdr;
-	line_append(f, f->data, pos - hdr);
+	echo_rollback(f, hdr, pos);
 	return false;
 }
 
@@ -637,6 +663,11 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 	ev->type = ICHIP_EV_NONE;
 	ev->line = NULL;
 	ev->len = 0;
+	if (f->flow_pending != ICHIP_EV_NONE) {
+		ev->type = f->flow_pending;
+		f->flow_pending = ICHIP_EV_NONE;
+		return 0;
+	}
 
 	while (i < len && ev->type == ICHIP_EV_NONE) {
 		if (f->rx == ICHIP_RX_PAYLOAD) {

@@ -98,6 +98,7 @@ struct ichip_frame {
 	size_t echo_pos;	/* ECHO: bytes of header:payload matched */
 	size_t echo_resume;	/* a line inside the payload echo: resume */
 	bool echo_armed;	/* that line ended: resume at the next byte */
+	enum ichip_event_type flow_pending;	/* found in a rollback */
 	bool rp_value;		/* RP4/RP7: a trailing I/OK may follow */
 
 	/* what the module has shown; kept across resets */

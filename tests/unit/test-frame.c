@@ -314,6 +314,16 @@ static void test_module_variants(struct ichip_frame *f)
 	     "\x13I/(0,-200)\r\n\x11I/OK\r\n",
 	     "WAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
 
+	SSND("ssnd WAIT equal to the first payload byte, not echoed",
+	     "AT+iSSND%:0,3", "\x13" "bc",
+	     "AT+iSSND%:0,3:\x13I/(0)\r\n\x11I/OK\r\n",
+	     "ECHOWAITUNSOL(I/(0))CONTRESULT(1,0,,)");
+	SSND("ssnd echoed XON/XOFF payload, echo not yet learnt",
+	     "AT+iSSND%:0,5", "a\x13" "b\x11" "c",
+	     "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n", "ECHORESULT(1,0,,)");
+	tap_ok(f->echo_payload == ICHIP_ECHO_PAYLOAD_YES,
+	       "payload echo learnt from a whole echoed payload");
+
 	ctx.echo_known = true;
 	ctx.echo_payload = ICHIP_ECHO_PAYLOAD_YES;
 	SSND("ssnd echoed payload, report inside the echo", "AT+iSSND%:0,6",
