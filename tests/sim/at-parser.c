@@ -390,16 +390,33 @@ static void line_end(struct sim *s)
 		exec_line(s, ps->line, len);
 }
 
-static void line_byte(struct sim *s, u8 c, u64 now)
+/*
+ * "-----END ...-----": with --ca-end end the value ends here, CR or not
+ * (Libelium sends none after the END line, at-plus-i.md §7).
+ */
+static bool pem_end_line(struct sim *s)
 {
 	struct sim_parser *ps = &s->ps;
 
+	return ps->st == PARSE_PEM && !s->o->ca_end_cr && ps->len > 13 &&
+	       !strncmp(ps->line, "-----END ", 9) &&
+	       !strcmp(ps->line + ps->len - 5, "-----");
+}
+
+static void line_byte(struct sim *s, u8 c, u64 now)
+{
+	struct sim_parser *ps = &s->ps;
+	bool eat = ps->eat_eol;
+
+	ps->eat_eol = false;
 	if (!ps->len)
 		ps->idle_before_ns = now - ps->last_byte_ns;
 	ps->last_byte_ns = now;
 	if (c == '\n')
 		return;
 	if (c == '\r') {
+		if (eat)	/* the CR after an END line: taken already */
+			return;
 		echo(s, "\r\n", 2);
 		line_end(s);
 		return;
@@ -428,6 +445,12 @@ static void line_byte(struct sim *s, u8 c, u64 now)
 	}
 	if (ps->st == PARSE_LINE && c == ':')
 		ssnd_header(s);
+	if (pem_end_line(s)) {
+		/* the echoed line ends before the answer, as with a CR */
+		echo(s, "\r\n", 2);
+		line_end(s);
+		ps->eat_eol = true;
+	}
 }
 
 size_t sim_parser_feed(struct sim *s, const u8 *p, size_t n, u64 now)

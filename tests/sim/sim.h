@@ -200,6 +200,7 @@ struct sim_parser {
 	bool pem_started;
 	bool pem_overflow;
 	bool pem_end_seen;	/* --ca-end cr: END line read */
+	bool eat_eol;		/* a CR right after the END line */
 	struct buf pem;
 };
 

@@ -173,7 +173,11 @@ static int stcp_connect(struct sim *s, int hn, const char *host,
 			unsigned long port, unsigned long lport)
 {
 	struct sim_sock *k = &s->sock[hn];
-	/* the module's stack is IPv4 only: "localhost" is 127.0.0.1 */
+	/*
+	 * The module's stack is IPv4: names resolve to IPv4 ("localhost"
+	 * is ::1 first on some hosts).  IPv6 literals still work, an
+	 * extension of the simulator's.
+	 */
 	struct addrinfo hints = { .ai_family = AF_INET,
 				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -182,8 +186,12 @@ static int stcp_connect(struct sim *s, int hn, const char *host,
 	int fd;
 
 	snprintf(ps, sizeof(ps), "%lu", port);
-	if (getaddrinfo(host, ps, &hints, &ai))
-		return 207;
+	if (getaddrinfo(host, ps, &hints, &ai)) {
+		hints.ai_family = AF_INET6;
+		hints.ai_flags |= AI_NUMERICHOST;
+		if (getaddrinfo(host, ps, &hints, &ai))
+			return 207;
+	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0) {
