@@ -586,6 +586,29 @@ static void echo_rollback(struct ichip_frame *f, size_t from, size_t to)
 }
 
 /*
+ * How many of the echo bytes before @pos were the "I/(" of a report line
+ * (@c being what follows them in the report).
+ */
+static size_t report_start(const struct ichip_frame *f, size_t pos,
+			   size_t hdr, u8 c)
+{
+	static const char rp[] = "I/(";
+	size_t k, i;
+
+	for (k = 3; k > 0; k--) {
+		if (pos < hdr + k)
+			continue;
+		if (k == 3 ? !is_digit(c) && c != '-' : c != (u8)rp[k])
+			continue;
+		for (i = 0; i < k && echo_at(f, pos - k + i) == (u8)rp[i]; i++)
+			;
+		if (i == k)
+			return k;
+	}
+	return 0;
+}
+
+/*
  * One byte in ECHO state; false: not consumed, parse it as a line byte.
  * A WAIT or CONTINUE byte equal to the echo expected here is taken as
  * echo: if it was not, the next byte tells (a report line, or the echo
@@ -610,9 +633,16 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		return false;
 	}
 	if (yes) {
-		/* a report line inside the payload echo; then the rest */
-		f->echo_resume = pos;
+		/*
+		 * A report line inside the payload echo; then the rest.  Its
+		 * "I/(" may have matched echo bytes: take those back.
+		 */
+		size_t k = report_start(f, pos, hdr, c);
+
+		f->echo_resume = pos - k;
+		f->echo_pos = pos - k;
 		f->rx = ICHIP_RX_LINE;
+		line_append(f, (const u8 *)"I/(", k);
 		return false;
 	}
 	/* the payload was not echoed: bytes that matched it start a line */

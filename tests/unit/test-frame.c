@@ -329,6 +329,18 @@ static void test_module_variants(struct ichip_frame *f)
 	SSND("ssnd echoed payload, report inside the echo", "AT+iSSND%:0,6",
 	     "abcdef", "AT+iSSND%:0,6:abc\x13I/(3,-200)\r\n\x11" "defI/OK\r\n",
 	     "WAITUNSOL(I/(3,-200))CONTECHORESULT(1,0,,)");
+	SSND("ssnd report inside the echo where the payload has I/",
+	     "AT+iSSND%:0,6", "abI/(f",
+	     "AT+iSSND%:0,6:abI\x13I/(2,-200)\r\n\x11/(fI/OK\r\n",
+	     "WAITUNSOL(I/(2,-200))CONTECHORESULT(1,0,,)");
+	SSND("ssnd report where the echo would be I/( too",
+	     "AT+iSSND%:0,6", "abI/(f",
+	     "AT+iSSND%:0,6:abI/(2,-200)\r\nI/(fI/OK\r\n",
+	     "UNSOL(I/(2,-200))ECHORESULT(1,0,,)");
+	SSND("ssnd report inside the echo after a matching I",
+	     "AT+iSSND%:0,6", "abIxyz",
+	     "AT+iSSND%:0,6:abI/(2,-200)\r\nIxyzI/OK\r\n",
+	     "UNSOL(I/(2,-200))ECHORESULT(1,0,,)");
 	SSND("ssnd echoed XON/XOFF payload bytes are data", "AT+iSSND%:0,5",
 	     "a\x13" "b\x11" "c", "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n",
 	     "ECHORESULT(1,0,,)");
