@@ -73,6 +73,7 @@ struct ichip_dev {
 	const u8 *tx_buf;		/* inflight->wire, being written */
 	size_t tx_len;
 	size_t tx_pos;
+	bool tx_stopped;		/* the module sent WAIT */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
 
