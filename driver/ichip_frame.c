@@ -554,20 +554,26 @@ static bool echo_may_start(const struct ichip_frame *f, u8 c)
 
 static void line_append(struct ichip_frame *f, const u8 *p, size_t n);
 
-static void echo_done(struct ichip_frame *f, struct ichip_event *ev)
+/* The header's ':' matched: that is the echo (reported once). */
+static void echo_header(struct ichip_frame *f, struct ichip_event *ev)
 {
-	f->rx = ICHIP_RX_LINE;
-	f->echo_seen = true;
 	f->echo_known = true;
 	f->stray_ok = false;
 	f->stats.echoes++;
 	ev->type = ICHIP_EV_ECHO;
 }
 
+/* Done matching: back to lines (the result is next). */
+static void echo_done(struct ichip_frame *f)
+{
+	f->rx = ICHIP_RX_LINE;
+	f->echo_seen = true;
+}
+
 /*
  * Payload bytes that matched an echo that was not one: they start the
  * line after all, except WAIT/CONTINUE bytes among them, which were the
- * module's (reported on the next call).
+ * module's: the last of them is reported after the next byte.
  */
 static void echo_rollback(struct ichip_frame *f, size_t from, size_t to)
 {
@@ -620,8 +626,10 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	bool yes = f->echo_payload == ICHIP_ECHO_PAYLOAD_YES;
 
 	if (pos < len && c == echo_at(f, pos)) {
-		if (++f->echo_pos == len)
-			echo_done(f, ev);
+		if (++f->echo_pos == hdr)
+			echo_header(f, ev);
+		if (f->echo_pos == len)
+			echo_done(f);
 		return true;
 	}
 	if (flow_byte(f, c, ev))
@@ -646,7 +654,7 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		return false;
 	}
 	/* the payload was not echoed: bytes that matched it start a line */
-	echo_done(f, ev);
+	echo_done(f);
 	f->echo_pos = hdr;
 	echo_rollback(f, hdr, pos);
 	return false;
@@ -693,13 +701,14 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 	ev->type = ICHIP_EV_NONE;
 	ev->line = NULL;
 	ev->len = 0;
-	if (f->flow_pending != ICHIP_EV_NONE) {
-		ev->type = f->flow_pending;
-		f->flow_pending = ICHIP_EV_NONE;
-		return 0;
-	}
 
 	while (i < len && ev->type == ICHIP_EV_NONE) {
+		/* a flow byte found in a rollback, once a byte was consumed */
+		if (f->flow_pending && i) {
+			ev->type = f->flow_pending;
+			f->flow_pending = ICHIP_EV_NONE;
+			break;
+		}
 		if (f->rx == ICHIP_RX_PAYLOAD) {
 			i += payload_feed(f, buf + i, len - i, ev);
 			continue;
@@ -735,6 +744,10 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 		line_append(f, &c, 1);		/* ':' in DATA, control bytes */
 		if (!f->line_overflow && payload_header(f, &size))
 			payload_start(f, size, ev);
+	}
+	if (ev->type == ICHIP_EV_NONE && f->flow_pending && i) {
+		ev->type = f->flow_pending;
+		f->flow_pending = ICHIP_EV_NONE;
 	}
 	return i;
 }

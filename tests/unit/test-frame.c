@@ -308,10 +308,10 @@ static void test_module_variants(struct ichip_frame *f)
 	     "RESULT(1,0,,)");
 	SSND("ssnd WAIT, RP4 report in-line, CONTINUE", "AT+iSSND%:000,5",
 	     "hello", "AT+iSSND%:000,5:\x13I/(0,-200)\r\n\x11I/OK\r\n",
-	     "WAITECHOUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
+	     "ECHOWAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
 	SSND("ssnd report without a line of its own", "AT+iSSND%:0,5",
 	     "hello", "AT+iSSND%:0,5:\x13\r\nI/(0,-200)\r\n\x11I/OK\r\n",
-	     "WAITECHOUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
+	     "ECHOWAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
 	SSND("ssnd not echoed, WAIT and report before the result",
 	     "AT+iSSND%:0,5", "hello",
 	     "\x13I/(0,-200)\r\n\x11I/OK\r\n",
@@ -331,19 +331,19 @@ static void test_module_variants(struct ichip_frame *f)
 	ctx.echo_payload = ICHIP_ECHO_PAYLOAD_YES;
 	SSND("ssnd echoed payload, report inside the echo", "AT+iSSND%:0,6",
 	     "abcdef", "AT+iSSND%:0,6:abc\x13I/(3,-200)\r\n\x11" "defI/OK\r\n",
-	     "WAITUNSOL(I/(3,-200))CONTECHORESULT(1,0,,)");
+	     "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1,0,,)");
 	SSND("ssnd report inside the echo where the payload has I/",
 	     "AT+iSSND%:0,6", "abI/(f",
 	     "AT+iSSND%:0,6:abI\x13I/(2,-200)\r\n\x11/(fI/OK\r\n",
-	     "WAITUNSOL(I/(2,-200))CONTECHORESULT(1,0,,)");
+	     "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1,0,,)");
 	SSND("ssnd report where the echo would be I/( too",
 	     "AT+iSSND%:0,6", "abI/(f",
 	     "AT+iSSND%:0,6:abI/(2,-200)\r\nI/(fI/OK\r\n",
-	     "UNSOL(I/(2,-200))ECHORESULT(1,0,,)");
+	     "ECHOUNSOL(I/(2,-200))RESULT(1,0,,)");
 	SSND("ssnd report inside the echo after a matching I",
 	     "AT+iSSND%:0,6", "abIxyz",
 	     "AT+iSSND%:0,6:abI/(2,-200)\r\nIxyzI/OK\r\n",
-	     "UNSOL(I/(2,-200))ECHORESULT(1,0,,)");
+	     "ECHOUNSOL(I/(2,-200))RESULT(1,0,,)");
 	SSND("ssnd echoed XON/XOFF payload bytes are data", "AT+iSSND%:0,5",
 	     "a\x13" "b\x11" "c", "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n",
 	     "ECHORESULT(1,0,,)");
