@@ -107,7 +107,7 @@ static void usage(FILE *fp)
 "  --uart-stall B,E      the module stops reading for B byte times after\n"
 "                        every E SSND payload bytes (default 512,8192)\n"
 "  --flow-grace MS       host latency forgiven after WAIT on a pty\n"
-"                        (default 200)\n"
+"                        (default 1000)\n"
 "Module:\n"
 "  --state FILE          nonvolatile parameter store (atomic writes)\n"
 "  --firmware STRING     RP0/RP1 version (default \"ICHIP-SIM 1.0\")\n"
@@ -220,7 +220,7 @@ static void profile(struct sim_opts *o, bool lab)
 	o->uart_fifo = 16;
 	o->stall_bytes = lab ? 0 : 512;
 	o->stall_every = lab ? 0 : 8192;
-	o->flow_grace_ms = 200;
+	o->flow_grace_ms = 1000;
 }
 
 static int choice(const char *name, const char *arg, const char *const *v,
