@@ -122,6 +122,14 @@ static void on_unsolicited(void *owner, const char *line)
 {
 	struct device *d = owner;
 
+	/*
+	 * The RP4 list a module sends after a WAIT byte (flow control, many
+	 * per MiB uploaded): routine, and no socket event.
+	 */
+	if (!strncmp(line, "I/(", 3)) {
+		log_dev(LOG_DEBUG, d->name, "flow control report: %s", line);
+		return;
+	}
 	/* socket states are re-read by the next poll (a reset shows there) */
 	log_dev(LOG_INFO, d->name, "module says: %s", line);
 	poller_kick(d);
