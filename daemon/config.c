@@ -9,7 +9,7 @@
  *   [device NAME]
  *   port = /dev/ttyUSB0
  *   baud = 115200
- *   flow = none | rtscts
+ *   flow = none | xonxoff | rtscts
  *
  * Unknown sections or keys are errors: a typo must not go unnoticed.
  */
@@ -76,9 +76,9 @@ static int device_key(struct config_device *d, const char *k, const char *v)
 		if (*end || !d->baud)
 			return -EINVAL;
 	} else if (!strcmp(k, "flow")) {
-		if (strcmp(v, "none") && strcmp(v, "rtscts"))
+		if (dev_flow_parse(v) < 0)
 			return -EINVAL;
-		d->rtscts = !strcmp(v, "rtscts");
+		d->flow = (enum dev_flow)dev_flow_parse(v);
 	} else {
 		return -EINVAL;
 	}
@@ -99,6 +99,7 @@ static int section(struct config *c, char *name, struct config_device **dev)
 	memset(*dev, 0, sizeof(**dev));
 	strcpy((*dev)->name, name);
 	(*dev)->baud = 115200;
+	(*dev)->flow = DEV_FLOW_DEFAULT;
 	return 0;
 }
 

@@ -12,7 +12,7 @@ struct config_device {
 	char name[65];
 	char port[256];
 	unsigned int baud;
-	bool rtscts;
+	enum dev_flow flow;
 };
 
 struct config {

@@ -40,6 +40,17 @@ static speed_t baud_speed(unsigned int baud)
 	return 0;
 }
 
+int dev_flow_parse(const char *s)
+{
+	if (!strcmp(s, "none"))
+		return DEV_FLOW_NONE;
+	if (!strcmp(s, "xonxoff"))
+		return DEV_FLOW_XONXOFF;
+	if (!strcmp(s, "rtscts"))
+		return DEV_FLOW_RTSCTS;
+	return -1;
+}
+
 static int open_port(const char *port, unsigned int baud, bool rtscts,
 		     sd_bus_error *error)
 {
@@ -111,6 +122,14 @@ static void on_unsolicited(void *owner, const char *line)
 {
 	struct device *d = owner;
 
+	/*
+	 * The RP4 list a module sends after a WAIT byte (flow control, many
+	 * per MiB uploaded): routine, and no socket event.
+	 */
+	if (!strncmp(line, "I/(", 3)) {
+		log_dev(LOG_DEBUG, d->name, "flow control report: %s", line);
+		return;
+	}
 	/* socket states are re-read by the next poll (a reset shows there) */
 	log_dev(LOG_INFO, d->name, "module says: %s", line);
 	poller_kick(d);
@@ -447,7 +466,7 @@ static int make_transport(struct device *d, int fd, sd_bus_error *error)
 }
 
 int device_new(struct manager *m, const char *port, unsigned int baud,
-	       bool rtscts, const char *name, struct device **out,
+	       enum dev_flow flow, const char *name, struct device **out,
 	       sd_bus_error *error)
 {
 	struct device *d = calloc(1, sizeof(*d));
@@ -461,10 +480,10 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->port = strdup(port);
 	d->baud = baud;
-	d->rtscts = rtscts;
+	d->flow = flow;
 	d->state = ICHIP_DEV_STATE_IDLE;
 
-	fd = open_port(port, baud, rtscts, error);
+	fd = open_port(port, baud, flow == DEV_FLOW_RTSCTS, error);
 	if (fd < 0) {
 		r = fd;
 		goto fail;

@@ -46,6 +46,15 @@ struct device_counters {
 	uint64_t session_bytes_out;
 };
 
+/*
+ * Host flow control: none (SSNDs stay at 256 bytes, at-plus-i.md §7),
+ * the module's WAIT/CONTINUE bytes (its default), or RTS/CTS.
+ */
+enum dev_flow { DEV_FLOW_NONE, DEV_FLOW_XONXOFF, DEV_FLOW_RTSCTS };
+#define DEV_FLOW_DEFAULT DEV_FLOW_XONXOFF
+/* "none", "xonxoff", "rtscts": the value, or -1 */
+int dev_flow_parse(const char *s);
+
 struct device {
 	struct device *next;
 	struct manager *m;
@@ -54,7 +63,7 @@ struct device {
 	char name[65];
 	char *port;
 	unsigned int baud;
-	bool rtscts;
+	enum dev_flow flow;
 	struct xport *x;
 	enum ichip_dev_state state;
 	bool lost;
@@ -78,7 +87,7 @@ struct device {
 int manager_new(sd_event *e, sd_bus *bus, struct manager **out);
 void manager_free(struct manager *m);
 int manager_add_device(struct manager *m, const char *port,
-		       unsigned int baud, bool rtscts, const char *name,
+		       unsigned int baud, enum dev_flow flow, const char *name,
 		       struct device **out, sd_bus_error *error);
 void manager_remove_device(struct manager *m, struct device *d,
 			   const char *reason);
@@ -92,7 +101,7 @@ void udev_stop(struct manager *m);
 /* device.c */
 void kernel_tty_name(const char *port, char *out, size_t len);
 int device_new(struct manager *m, const char *port, unsigned int baud,
-	       bool rtscts, const char *name, struct device **out,
+	       enum dev_flow flow, const char *name, struct device **out,
 	       sd_bus_error *error);
 void device_free(struct device *d, const char *reason);
 void device_emit_changed(struct device *d, const char *prop);

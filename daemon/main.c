@@ -146,7 +146,8 @@ static void add_cli_device(struct manager *m, const char *spec)
 		*colon = '\0';
 		baud = (unsigned int)strtoul(colon + 1, NULL, 10);
 	}
-	if (manager_add_device(m, port, baud, false, NULL, NULL, &error) < 0)
+	if (manager_add_device(m, port, baud, DEV_FLOW_DEFAULT, NULL, NULL,
+			       &error) < 0)
 		log_error("%s: %s", port, error.message ? error.message :
 			  "cannot add");
 }
@@ -159,7 +160,7 @@ static void add_config_devices(struct manager *m, const struct config *c)
 
 	for (i = 0; i < c->ndevices; i++) {
 		cd = &c->devices[i];
-		if (manager_add_device(m, cd->port, cd->baud, cd->rtscts,
+		if (manager_add_device(m, cd->port, cd->baud, cd->flow,
 				       cd->name, NULL, &error) < 0)
 			log_error("%s: %s", cd->port, error.message ?
 				  error.message : "cannot add");

@@ -59,7 +59,7 @@ bool device_name_ok(const char *name)
 }
 
 int manager_add_device(struct manager *m, const char *port,
-		       unsigned int baud, bool rtscts, const char *name,
+		       unsigned int baud, enum dev_flow flow, const char *name,
 		       struct device **out, sd_bus_error *error)
 {
 	char tty[65];
@@ -80,7 +80,7 @@ int manager_add_device(struct manager *m, const char *port,
 	if (find_by_name(m, name))
 		return sd_bus_error_setf(error, ERR_BUSY,
 					 "a device named %s exists", name);
-	r = device_new(m, port, baud, rtscts, name, &d, error);
+	r = device_new(m, port, baud, flow, name, &d, error);
 	if (r < 0)
 		return r;
 	d->next = m->devices;
@@ -128,7 +128,7 @@ struct add_request {
 	char *port;
 	char *name;
 	uint32_t baud;
-	bool rtscts;
+	enum dev_flow flow;
 };
 
 static void add_authorized(void *userdata, sd_bus_message *msg, int allowed,
@@ -144,7 +144,7 @@ static void add_authorized(void *userdata, sd_bus_message *msg, int allowed,
 					   "not authorized to manage devices");
 		goto out;
 	}
-	r = manager_add_device(req->m, req->port, req->baud, req->rtscts,
+	r = manager_add_device(req->m, req->port, req->baud, req->flow,
 			       req->name, &d, &error);
 	if (r < 0) {
 		if (!sd_bus_error_is_set(&error))
@@ -164,7 +164,7 @@ static int method_add_device(sd_bus_message *msg, void *userdata,
 {
 	struct manager *m = userdata;
 	struct add_request *req;
-	const char *port, *name = NULL, *flow = "none";
+	const char *port, *name = NULL, *flow = "xonxoff";
 	uint32_t baud = 115200;
 	const struct option_spec spec[] = {
 		{ "baud", 'u', &baud, NULL },
@@ -183,9 +183,9 @@ static int method_add_device(sd_bus_message *msg, void *userdata,
 	if (port[0] != '/' || strlen(port) > 256)
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 					 "port must be an absolute path");
-	if (strcmp(flow, "none") && strcmp(flow, "rtscts"))
+	if (dev_flow_parse(flow) < 0)
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
-					 "flow must be 'none' or 'rtscts'");
+			"flow must be 'none', 'xonxoff' or 'rtscts'");
 	if (name && !device_name_ok(name))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 			"bad device name: 1-64 of A-Z a-z 0-9 . _ -");
@@ -197,7 +197,7 @@ static int method_add_device(sd_bus_message *msg, void *userdata,
 	req->port = strdup(port);
 	req->name = name ? strdup(name) : NULL;
 	req->baud = baud;
-	req->rtscts = !strcmp(flow, "rtscts");
+	req->flow = (enum dev_flow)dev_flow_parse(flow);
 	r = polkit_check(m, msg, "org.ichip.manage-devices", add_authorized,
 			 req);
 	if (r < 0) {

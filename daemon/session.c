@@ -215,9 +215,14 @@ static void send_to_module(struct session *s)
 {
 	size_t max = s->security == SECURITY_DEVICE_TLS ?
 		     SESSION_SSND_SSL_MAX : SESSION_SSND_MAX;
-	size_t n = s->net_out.len < max ? s->net_out.len : max;
+	size_t n;
 	char cmd[48];
 	int r;
+
+	/* over 256 bytes "iChip assumes host flow control" (at-plus-i.md §7) */
+	if (s->d->flow == DEV_FLOW_NONE && max > SESSION_SSND_NOFLOW_MAX)
+		max = SESSION_SSND_NOFLOW_MAX;
+	n = s->net_out.len < max ? s->net_out.len : max;
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof)
 		return;
@@ -241,7 +246,11 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 		return;
 	}
 	buf_consume(&s->net_out, s->ssnd_len);
-	session_pump(s);
+	/* a handshake record may take more than one SSND (256 bytes) */
+	if (s->state == SESSION_HANDSHAKE)
+		send_to_module(s);
+	else
+		session_pump(s);
 	poller_kick(d);		/* an answer is likely on its way */
 }
 

@@ -17,6 +17,7 @@
 #define SESSION_APP_OUT_MAX	(256 * 1024)	/* to the app */
 #define SESSION_SSND_MAX	ICHIP_DATA_LEN_MAX
 #define SESSION_SSND_SSL_MAX	2048		/* module SSL record limit */
+#define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
 
 enum session_security {
 	SECURITY_HOST_TLS,

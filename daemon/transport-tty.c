@@ -4,10 +4,17 @@
  * when n_ichip is not loaded.  Same rules as the kernel queue: one command
  * on the wire, per-command timeout, resync with a bare AT+i, three failed
  * pings fail the queue with EIO.
+ *
+ * Software flow control: while an SSND is in flight, the framer's WAIT and
+ * CONTINUE (found only outside counted payloads, so 0x11/0x13 inside SRCV
+ * data stay data) stop and restart our output with tcflow(): on a UART
+ * that halts the transmitter at once, bytes already written included.
+ * The status report that follows WAIT goes up as an unsolicited line.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "ichip_frame.h"
@@ -29,6 +36,7 @@ struct tty_cmd {
 	size_t text_len;
 	uint8_t *wire;
 	size_t wire_len;
+	size_t data_len;		/* SSND payload, at wire + text_len + 1 */
 };
 
 struct xport_tty {
@@ -40,6 +48,7 @@ struct xport_tty {
 	struct ichip_frame *frame;
 	struct tty_cmd *head, *tail, *inflight;
 	size_t tx_pos;
+	bool tx_stopped;		/* the module sent WAIT */
 	unsigned int depth;
 	unsigned int resync_tries;
 	uint64_t next_id;
@@ -55,6 +64,7 @@ struct xport_tty {
 
 static void tty_kick(struct xport_tty *t);
 static void tty_really_free(struct xport_tty *t);
+static void flow_stop(struct xport_tty *t, bool stop);
 
 static struct tty_cmd *cmd_new(const char *text, size_t len,
 			       const void *data, size_t data_len, int kind)
@@ -77,6 +87,7 @@ static struct tty_cmd *cmd_new(const char *text, size_t len,
 	cmd->wire_len = ichip_cmd_wire(cmd->wire, ICHIP_WIRE_MAX(len, data_len),
 				       text, len, data, data_len);
 	cmd->kind = kind;
+	cmd->data_len = data_len;
 	cmd->timeout_ms = ichip_cmd_default_timeout_ms(text, len);
 	return cmd;
 }
@@ -124,6 +135,8 @@ static void fail_cmd(struct xport_tty *t, struct tty_cmd *cmd, int err)
 static void fail_all(struct xport_tty *t, int err)
 {
 	struct tty_cmd *cmd;
+
+	flow_stop(t, false);
 
 	if (t->inflight) {
 		cmd = t->inflight;
@@ -189,11 +202,22 @@ static void arm_timer(struct xport_tty *t)
 	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
 }
 
+/* WAIT: stop our output, already written bytes included; CONTINUE. */
+static void flow_stop(struct xport_tty *t, bool stop)
+{
+	if (t->tx_stopped == stop)
+		return;
+	t->tx_stopped = stop;
+	if (tcflow(t->fd, stop ? TCOOFF : TCOON) && errno != ENOTTY)
+		log_debug("tty transport: tcflow: %m");
+}
+
 static void update_io(struct xport_tty *t)
 {
 	uint32_t events = EPOLLIN;
 
-	if (t->inflight && t->tx_pos < t->inflight->wire_len)
+	if (t->inflight && t->tx_pos < t->inflight->wire_len &&
+	    !t->tx_stopped)
 		events |= EPOLLOUT;
 	sd_event_source_set_io_events(t->io, events);
 }
@@ -216,7 +240,7 @@ static void tx_push(struct xport_tty *t)
 {
 	struct tty_cmd *cmd = t->inflight;
 
-	while (cmd && t->tx_pos < cmd->wire_len) {
+	while (cmd && t->tx_pos < cmd->wire_len && !t->tx_stopped) {
 		ssize_t n = write(t->fd, cmd->wire + t->tx_pos,
 				  cmd->wire_len - t->tx_pos);
 
@@ -250,7 +274,14 @@ static void tty_kick(struct xport_tty *t)
 		t->tail = NULL;
 	t->inflight = cmd;
 	t->tx_pos = 0;
-	ichip_frame_expect(t->frame, cmd->kind, cmd->text, cmd->text_len);
+	flow_stop(t, false);
+	if (cmd->data_len)
+		ichip_frame_expect_ssnd(t->frame, cmd->text, cmd->text_len,
+					cmd->wire + cmd->text_len + 1,
+					cmd->data_len);
+	else
+		ichip_frame_expect(t->frame, cmd->kind, cmd->text,
+				   cmd->text_len);
 	set_state(t, cmd->internal ? ICHIP_DEV_STATE_RESYNC :
 				     ICHIP_DEV_STATE_BUSY);
 	arm_timer(t);
@@ -277,6 +308,7 @@ static void complete(struct xport_tty *t)
 	struct xport_reply r = { 0 };
 
 	t->inflight = NULL;
+	flow_stop(t, false);
 	sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
 	if (res->status == ICHIP_STATUS_ERROR ||
 	    res->status == ICHIP_STATUS_BUSY)
@@ -332,6 +364,19 @@ static void rx(struct xport_tty *t, const uint8_t *buf, size_t len)
 		case ICHIP_EV_NOISE:
 			t->c.noise++;
 			break;
+		case ICHIP_EV_WAIT:
+			/* only an SSND stream is paced; stray bytes are not */
+			if (t->inflight && t->frame->ssnd) {
+				flow_stop(t, true);
+				update_io(t);
+			}
+			break;
+		case ICHIP_EV_CONTINUE:
+			if (t->tx_stopped) {
+				flow_stop(t, false);
+				tx_push(t);
+			}
+			break;
 		default:	/* overflows: counted by the framer */
 			break;
 		}
@@ -385,6 +430,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
 		return 0;
 	t->dispatching++;
 	t->inflight = NULL;
+	flow_stop(t, false);
 	ichip_frame_abandon(t->frame);
 	t->c.timeouts++;
 	if (cmd->internal) {

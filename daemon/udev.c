@@ -33,8 +33,9 @@ static void add_tty(struct manager *m, sd_device *dev)
 	sd_device_get_property_value(dev, "ICHIP_FLOW", &flow);
 	sd_device_get_property_value(dev, "ICHIP_NAME", &name);
 	if (manager_add_device(m, node, baud ? (unsigned int)atoi(baud) :
-			       115200, flow && !strcmp(flow, "rtscts"), name,
-			       NULL, &error) < 0)
+			       115200, flow && dev_flow_parse(flow) >= 0 ?
+			       (enum dev_flow)dev_flow_parse(flow) :
+			       DEV_FLOW_DEFAULT, name, NULL, &error) < 0)
 		log_warning("udev: %s: %s", node, error.message ?
 			    error.message : "cannot add");
 }

@@ -81,6 +81,7 @@ struct ichip_dev {
 	size_t tx_len;
 	size_t tx_pos;
 	bool tx_flush;			/* tx_work must flush the driver first */
+	bool tx_stopped;		/* the module sent WAIT */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
 

@@ -12,6 +12,7 @@
 #include <linux/jiffies.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/tty.h>
 
 #include "ichip.h"
 
@@ -72,11 +73,39 @@ static void ichip_arm_timeout(struct ichip_dev *dev)
 	mod_delayed_work(system_wq, &dev->timeout_work, delay);
 }
 
+/*
+ * Software flow control: the module's WAIT stops the tty's output at once,
+ * bytes already handed to the driver included (what n_tty does for IXON,
+ * but only for WAIT bytes the framer found outside counted payloads: an
+ * SRCV payload full of 0x13 stops nothing).  CONTINUE starts it again.
+ */
+static void ichip_flow_stop(struct ichip_dev *dev, bool stop)
+{
+	if (dev->tx_stopped == stop)
+		return;
+	dev->tx_stopped = stop;
+	if (!dev->tty)
+		return;
+	if (stop)
+		stop_tty(dev->tty);
+	else
+		start_tty(dev->tty);
+}
+
 static void ichip_tx_abort(struct ichip_dev *dev)
 {
 	dev->tx_buf = NULL;
+	ichip_flow_stop(dev, false);
 	if (dev->tty)
 		clear_bit(TTY_DO_WRITE_WAKEUP, &dev->tty->flags);
+}
+
+/* The SSND payload: after the text and ':' on the wire (else CR). */
+static size_t ichip_cmd_data_len(const struct ichip_cmd *cmd)
+{
+	if (cmd->wire_len <= cmd->text_len || cmd->wire[cmd->text_len] != ':')
+		return 0;
+	return cmd->wire_len - cmd->text_len - 1;
 }
 
 /* Put the next command on the wire, if the wire is free. */
@@ -92,7 +121,14 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 	cmd = list_first_entry(&dev->queue, struct ichip_cmd, node);
 	list_del(&cmd->node);
 	dev->inflight = cmd;
-	ichip_frame_expect(dev->frame, cmd->kind, cmd->text, cmd->text_len);
+	ichip_flow_stop(dev, false);
+	if (ichip_cmd_data_len(cmd))
+		ichip_frame_expect_ssnd(dev->frame, cmd->text, cmd->text_len,
+					cmd->wire + cmd->text_len + 1,
+					ichip_cmd_data_len(cmd));
+	else
+		ichip_frame_expect(dev->frame, cmd->kind, cmd->text,
+				   cmd->text_len);
 	ichip_set_state(dev, cmd->internal ? ICHIP_DEV_STATE_RESYNC :
 					     ICHIP_DEV_STATE_BUSY);
 	dev->tx_buf = cmd->wire;
@@ -225,6 +261,7 @@ static void ichip_cmdq_complete(struct ichip_dev *dev)
 
 	dev->inflight = NULL;
 	cancel_delayed_work(&dev->timeout_work);
+	ichip_flow_stop(dev, false);
 	/*
 	 * An SSND answered early (I/ERROR after the header) or before all
 	 * of it left: the payload bytes still in the tty driver's buffer
@@ -280,6 +317,17 @@ void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
 			break;
 		case ICHIP_EV_NOISE:
 			dev->stats.noise++;
+			break;
+		case ICHIP_EV_WAIT:
+			/* only an SSND stream is paced; stray bytes are not */
+			if (dev->inflight && dev->frame->ssnd)
+				ichip_flow_stop(dev, true);
+			break;
+		case ICHIP_EV_CONTINUE:
+			if (dev->tx_stopped) {
+				ichip_flow_stop(dev, false);
+				ichip_tx_push(dev);
+			}
 			break;
 		case ICHIP_EV_OVERFLOW:	/* counted by the framer */
 		case ICHIP_EV_ECHO:

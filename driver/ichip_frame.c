@@ -96,6 +96,16 @@ static void context_clear(struct ichip_frame *f)
 	f->cmd = NULL;
 	f->cmd_len = 0;
 	f->seen_ok = false;
+	f->echo_seen = false;
+	f->ssnd = false;
+	f->data = NULL;
+	f->data_len = 0;
+	f->echo_resume = 0;
+	f->echo_armed = false;
+	f->flow_pending = ICHIP_EV_NONE;
+	f->rp_value = false;
+	if (f->rx == ICHIP_RX_ECHO)
+		f->rx = ICHIP_RX_LINE;
 }
 
 void ichip_frame_reset(struct ichip_frame *f)
@@ -109,10 +119,28 @@ void ichip_frame_reset(struct ichip_frame *f)
 	f->payload_len = 0;
 	f->payload_pos = 0;
 	f->payload_overflow = false;
+	f->stray_ok = false;
 	text_reset(f);
 	memset(&f->res, 0, sizeof(f->res));
 	f->stats = stats;
 }
+
+void ichip_frame_set_flow(struct ichip_frame *f, bool on, u8 wait, u8 cont)
+{
+	f->flow_off = !on;
+	f->flow_wait = wait;
+	f->flow_cont = cont;
+}
+
+void ichip_frame_forget_module(struct ichip_frame *f)
+{
+	f->echo_known = false;
+	f->echo_payload = ICHIP_ECHO_PAYLOAD_UNKNOWN;
+	f->stray_ok = false;
+}
+
+static bool cmd_is_ssnd(const char *cmd, size_t len);
+static bool cmd_is_rp_value(const char *cmd, size_t len);
 
 void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 			const char *cmd, size_t cmd_len)
@@ -120,16 +148,31 @@ void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 	/* A multi-line PEM command is echoed line by line; match the first. */
 	const char *cr = memchr(cmd, '\r', cmd_len);
 
+	context_clear(f);
 	f->expect = kind;
 	f->cmd = cmd;
 	f->cmd_len = cr ? (size_t)(cr - cmd) : cmd_len;
-	f->seen_ok = false;
+	f->ssnd = cmd_is_ssnd(cmd, f->cmd_len);
+	f->rp_value = cmd_is_rp_value(cmd, f->cmd_len);
+	f->echo_pos = 0;
 	text_reset(f);	/* f->res is written whole when the result is ready */
+}
+
+void ichip_frame_expect_ssnd(struct ichip_frame *f, const char *cmd,
+			     size_t cmd_len, const u8 *data, size_t data_len)
+{
+	ichip_frame_expect(f, ICHIP_REPLY_STATUS, cmd, cmd_len);
+	f->data = data;
+	f->data_len = data ? data_len : 0;
 }
 
 void ichip_frame_abandon(struct ichip_frame *f)
 {
-	/* An SRCV payload in progress is still counted to stay in step. */
+	/*
+	 * An SRCV payload in progress is still counted to stay in step.
+	 * No answer: assume nothing about the echo until it shows again.
+	 */
+	f->echo_known = false;
 	context_clear(f);
 	text_reset(f);
 }
@@ -147,6 +190,19 @@ static void complete(struct ichip_frame *f, struct ichip_event *ev,
 	f->res.data = f->payload;
 	f->res.data_len = data_len;
 	f->stats.results++;
+	/*
+	 * Learn whether SSND payloads are echoed: the echo matched the whole
+	 * payload, or the result came right after the echoed header.
+	 */
+	if (f->ssnd && f->echo_seen && f->data_len &&
+	    f->echo_payload == ICHIP_ECHO_PAYLOAD_UNKNOWN) {
+		if (f->echo_pos == f->cmd_len + 1 + f->data_len)
+			f->echo_payload = ICHIP_ECHO_PAYLOAD_YES;
+		else if (f->echo_pos == f->cmd_len + 1)
+			f->echo_payload = ICHIP_ECHO_PAYLOAD_NO;
+	}
+	if (f->rp_value && status == ICHIP_STATUS_OK)
+		f->stray_ok = true;
 	context_clear(f);
 	ev->type = ICHIP_EV_RESULT;
 }
@@ -240,6 +296,38 @@ static void value_line(struct ichip_frame *f, struct ichip_event *ev,
 	line_event(f, ev, ICHIP_EV_NOISE, line, n);
 }
 
+static bool is_status_word(const char *s, size_t n)
+{
+	unsigned int code;
+
+	return word_is(s, n, "OK") || word_is(s, n, "BUSY") ||
+	       parse_error(s, n, &code);
+}
+
+/*
+ * Results that cannot be this command's: the I/OK some modules put after
+ * an RP4/RP7 list, and, from a module known to echo, a status word before
+ * the echo of a bare AT+i (the resync ping: the module may answer the
+ * blank lines sent ahead of it).  They are counted and dropped.
+ */
+static bool stale_line(struct ichip_frame *f, const char *s, size_t n)
+{
+	bool before_echo = f->expect == ICHIP_REPLY_NONE ||
+			   (f->echo_known && !f->echo_seen);
+
+	if (f->stray_ok && before_echo && word_is(s, n, "OK")) {
+		f->stray_ok = false;
+		f->stats.stale++;
+		return true;
+	}
+	if (f->expect != ICHIP_REPLY_NONE && f->echo_known && !f->echo_seen &&
+	    f->cmd_len == 4 && is_status_word(s, n)) {
+		f->stats.stale++;
+		return true;
+	}
+	return false;
+}
+
 static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 {
 	const char *line = f->line;
@@ -260,11 +348,24 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 	}
 	if (f->cmd && n == f->cmd_len && !memcmp(line, f->cmd, n)) {
 		f->stats.echoes++;
+		f->echo_seen = true;
+		f->echo_known = true;
+		f->stray_ok = false;
 		ev->type = ICHIP_EV_ECHO;
 		return;
 	}
 	if (n < 2 || line[0] != 'I' || line[1] != '/') {
+		f->stray_ok = false;
 		bare_line(f, ev, line, n);
+		return;
+	}
+	if (stale_line(f, line + 2, n - 2))
+		return;
+	f->stray_ok = false;
+	/* WAIT is followed by an RP4 report: not the SSND's answer */
+	if (f->ssnd && line[2] == '(') {
+		f->stats.flow_reports++;
+		line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
 		return;
 	}
 	/* numbers and lists are never status words: skip those compares */
@@ -367,16 +468,24 @@ static size_t payload_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 	return n;
 }
 
-/* Which bytes end a run of line bytes: CR and LF always, ':' in DATA. */
+/*
+ * Which bytes end a run of line bytes: CR and LF always, ':' in DATA,
+ * every control byte while flow control is on (WAIT and CONTINUE are
+ * configurable; the exact check is made byte by byte).
+ */
 #define STOP_EOL	1
 #define STOP_COLON	2
+#define STOP_CTRL	4
 static const u8 line_stop[256] = {
 	['\r'] = STOP_EOL, ['\n'] = STOP_EOL, [':'] = STOP_COLON,
+	[0x00 ... 0x09] = STOP_CTRL, [0x0b ... 0x0c] = STOP_CTRL,
+	[0x0e ... 0x1f] = STOP_CTRL, [0x7f ... 0xff] = STOP_CTRL,
 };
 
 /*
- * Bytes up to the next CR, LF, or ':' when a payload header may end:
- * the framer's hot path, so one table lookup per byte.
+ * Bytes up to the next CR, LF, ':' when a payload header may end, or a
+ * possible flow control byte: the framer's hot path, so one table lookup
+ * per byte.
  */
 static size_t line_run(const struct ichip_frame *f, const u8 *p, size_t n)
 {
@@ -384,9 +493,180 @@ static size_t line_run(const struct ichip_frame *f, const u8 *p, size_t n)
 						  STOP_EOL;
 	size_t i = 0;
 
+	if (!f->flow_off)
+		mask |= STOP_CTRL;
 	while (i < n && !(line_stop[p[i]] & mask))
 		i++;
 	return i;
+}
+
+static u8 flow_wait(const struct ichip_frame *f)
+{
+	return f->flow_wait ? f->flow_wait : ICHIP_FLOW_WAIT_DEFAULT;
+}
+
+static u8 flow_cont(const struct ichip_frame *f)
+{
+	return f->flow_cont ? f->flow_cont : ICHIP_FLOW_CONTINUE_DEFAULT;
+}
+
+/* A WAIT or CONTINUE byte outside any counted payload. */
+static bool flow_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
+{
+	if (f->flow_off)
+		return false;
+	if (c == flow_wait(f)) {
+		f->stats.flow_waits++;
+		ev->type = ICHIP_EV_WAIT;
+		return true;
+	}
+	if (c == flow_cont(f)) {
+		f->stats.flow_continues++;
+		ev->type = ICHIP_EV_CONTINUE;
+		return true;
+	}
+	return false;
+}
+
+/* ---- the echo of an SSND ---------------------------------------------- */
+
+/*
+ * With echo on, an SSND comes back as "<header>:" (no CR: the module
+ * counts bytes, nothing ends the line), maybe the payload, then the
+ * result on the same line.  The echo is matched against what was sent;
+ * the payload part only while the module may echo payloads.
+ */
+static size_t echo_len(const struct ichip_frame *f)
+{
+	size_t n = f->cmd_len + 1;
+
+	if (f->echo_payload != ICHIP_ECHO_PAYLOAD_NO)
+		n += f->data_len;
+	return n;
+}
+
+static u8 echo_at(const struct ichip_frame *f, size_t pos)
+{
+	if (pos < f->cmd_len)
+		return (u8)f->cmd[pos];
+	if (pos == f->cmd_len)
+		return ':';
+	return f->data[pos - f->cmd_len - 1];
+}
+
+static bool echo_may_start(const struct ichip_frame *f, u8 c)
+{
+	return f->rx == ICHIP_RX_LINE && f->ssnd && !f->echo_seen &&
+	       !f->line_len && !f->line_overflow && f->cmd_len &&
+	       c == (u8)f->cmd[0];
+}
+
+static void line_append(struct ichip_frame *f, const u8 *p, size_t n);
+
+/* The header's ':' matched: that is the echo (reported once). */
+static void echo_header(struct ichip_frame *f, struct ichip_event *ev)
+{
+	f->echo_known = true;
+	f->stray_ok = false;
+	f->stats.echoes++;
+	ev->type = ICHIP_EV_ECHO;
+}
+
+/* Done matching: back to lines (the result is next). */
+static void echo_done(struct ichip_frame *f)
+{
+	f->rx = ICHIP_RX_LINE;
+	f->echo_seen = true;
+}
+
+/*
+ * Payload bytes that matched an echo that was not one: they start the
+ * line after all, except WAIT/CONTINUE bytes among them, which were the
+ * module's: the last of them is reported after the next byte.
+ */
+static void echo_rollback(struct ichip_frame *f, size_t from, size_t to)
+{
+	struct ichip_event flow;
+	size_t i;
+	u8 c;
+
+	for (i = from; i < to; i++) {
+		c = echo_at(f, i);
+		flow.type = ICHIP_EV_NONE;
+		if (flow_byte(f, c, &flow))
+			f->flow_pending = flow.type;
+		else
+			line_append(f, &c, 1);
+	}
+}
+
+/*
+ * How many of the echo bytes before @pos were the "I/(" of a report line
+ * (@c being what follows them in the report).
+ */
+static size_t report_start(const struct ichip_frame *f, size_t pos,
+			   size_t hdr, u8 c)
+{
+	static const char rp[] = "I/(";
+	size_t k, i;
+
+	for (k = 3; k > 0; k--) {
+		if (pos < hdr + k)
+			continue;
+		if (k == 3 ? !is_digit(c) && c != '-' : c != (u8)rp[k])
+			continue;
+		for (i = 0; i < k && echo_at(f, pos - k + i) == (u8)rp[i]; i++)
+			;
+		if (i == k)
+			return k;
+	}
+	return 0;
+}
+
+/*
+ * One byte in ECHO state; false: not consumed, parse it as a line byte.
+ * A WAIT or CONTINUE byte equal to the echo expected here is taken as
+ * echo: if it was not, the next byte tells (a report line, or the echo
+ * byte again) and the state is repaired then.
+ */
+static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
+{
+	size_t hdr = f->cmd_len + 1, len = echo_len(f), pos = f->echo_pos;
+	bool yes = f->echo_payload == ICHIP_ECHO_PAYLOAD_YES;
+
+	if (pos < len && c == echo_at(f, pos)) {
+		if (++f->echo_pos == hdr)
+			echo_header(f, ev);
+		if (f->echo_pos == len)
+			echo_done(f);
+		return true;
+	}
+	if (flow_byte(f, c, ev))
+		return true;
+	if (pos < hdr) {
+		/* not the echo after all: what matched starts a line */
+		f->rx = ICHIP_RX_LINE;
+		line_append(f, (const u8 *)f->cmd, pos);
+		return false;
+	}
+	if (yes) {
+		/*
+		 * A report line inside the payload echo; then the rest.  Its
+		 * "I/(" may have matched echo bytes: take those back.
+		 */
+		size_t k = report_start(f, pos, hdr, c);
+
+		f->echo_resume = pos - k;
+		f->echo_pos = pos - k;
+		f->rx = ICHIP_RX_LINE;
+		line_append(f, (const u8 *)"I/(", k);
+		return false;
+	}
+	/* the payload was not echoed: bytes that matched it start a line */
+	echo_done(f);
+	f->echo_pos = hdr;
+	echo_rollback(f, hdr, pos);
+	return false;
 }
 
 /* Append a run of ordinary bytes, dropping what exceeds the line bound. */
@@ -404,6 +684,22 @@ static void line_append(struct ichip_frame *f, const u8 *p, size_t n)
 	f->line_len += n;
 }
 
+/*
+ * After a report line inside an echoed payload, the next byte that is not
+ * the report's CR or LF continues the echo.
+ */
+static void echo_resume(struct ichip_frame *f, u8 c)
+{
+	if (c == '\r' || c == '\n')
+		return;
+	if (f->ssnd && !f->echo_seen) {
+		f->rx = ICHIP_RX_ECHO;
+		f->echo_pos = f->echo_resume;
+	}
+	f->echo_resume = 0;
+	f->echo_armed = false;
+}
+
 size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			struct ichip_event *ev)
 {
@@ -416,8 +712,25 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 	ev->len = 0;
 
 	while (i < len && ev->type == ICHIP_EV_NONE) {
+		/* a flow byte found in a rollback, once a byte was consumed */
+		if (f->flow_pending && i) {
+			ev->type = f->flow_pending;
+			f->flow_pending = ICHIP_EV_NONE;
+			break;
+		}
 		if (f->rx == ICHIP_RX_PAYLOAD) {
 			i += payload_feed(f, buf + i, len - i, ev);
+			continue;
+		}
+		if (f->echo_armed && f->rx == ICHIP_RX_LINE && !f->line_len)
+			echo_resume(f, buf[i]);
+		if (echo_may_start(f, buf[i])) {
+			f->rx = ICHIP_RX_ECHO;
+			f->echo_pos = 0;
+		}
+		if (f->rx == ICHIP_RX_ECHO) {
+			if (echo_byte(f, buf[i], ev))
+				i++;
 			continue;
 		}
 		/* whole runs, not bytes: the hot path of a busy line */
@@ -429,13 +742,21 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 		}
 		c = buf[i++];
 		if (c == '\r' || c == '\n') {
-			if (f->line_len || f->line_overflow)
+			if (f->line_len || f->line_overflow) {
 				end_line(f, ev);
+				f->echo_armed = f->echo_resume != 0;
+			}
 			continue;
 		}
-		line_append(f, &c, 1);		/* ':' in DATA context */
+		if (flow_byte(f, c, ev))
+			continue;
+		line_append(f, &c, 1);		/* ':' in DATA, control bytes */
 		if (!f->line_overflow && payload_header(f, &size))
 			payload_start(f, size, ev);
+	}
+	if (ev->type == ICHIP_EV_NONE && f->flow_pending && i) {
+		ev->type = f->flow_pending;
+		f->flow_pending = ICHIP_EV_NONE;
 	}
 	return i;
 }
@@ -490,6 +811,21 @@ static const char *const connect_codes[] = { "STCP", "SUDP", "LTCP", NULL };
 static bool is_ssnd(const struct ichip_cmd_parts *p)
 {
 	return word_is(p->code, p->code_len, "SSND");
+}
+
+static bool cmd_is_ssnd(const char *cmd, size_t len)
+{
+	struct ichip_cmd_parts p;
+
+	return cmd_split(cmd, len, &p) && is_ssnd(&p);
+}
+
+static bool cmd_is_rp_value(const char *cmd, size_t len)
+{
+	struct ichip_cmd_parts p;
+
+	return cmd_split(cmd, len, &p) && (word_is(p.code, p.code_len, "RP4") ||
+					   word_is(p.code, p.code_len, "RP7"));
 }
 
 /* "[%]:<hn>,<sz>": the announced payload size of an SSND. */

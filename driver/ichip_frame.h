@@ -34,6 +34,19 @@ enum ichip_event_type {
 	ICHIP_EV_NOISE,		/* a line that fits no reply form */
 	ICHIP_EV_ECHO,		/* the module echoed the command */
 	ICHIP_EV_OVERFLOW,	/* a line over ICHIP_LINE_MAX was dropped */
+	ICHIP_EV_WAIT,		/* software flow control: stop sending */
+	ICHIP_EV_CONTINUE,	/* software flow control: send again */
+};
+
+/* Software flow control bytes when none are configured (at-plus-i.md §4). */
+#define ICHIP_FLOW_WAIT_DEFAULT		0x13	/* XOFF */
+#define ICHIP_FLOW_CONTINUE_DEFAULT	0x11	/* XON */
+
+/* Does the module echo SSND payload bytes?  Learnt from the first SSND. */
+enum ichip_echo_payload {
+	ICHIP_ECHO_PAYLOAD_UNKNOWN,
+	ICHIP_ECHO_PAYLOAD_NO,
+	ICHIP_ECHO_PAYLOAD_YES,
 };
 
 struct ichip_event {
@@ -59,12 +72,17 @@ struct ichip_frame_stats {
 	u64 echoes;
 	u64 overflows;		/* lines, texts, payloads: each once */
 	u64 payload_bytes;
+	u64 flow_waits;		/* WAIT bytes seen outside payloads */
+	u64 flow_continues;
+	u64 flow_reports;	/* I/(...) status reports during an SSND */
+	u64 stale;		/* results before the command's echo */
 };
 
 enum ichip_rx_state {
 	ICHIP_RX_LINE,		/* collecting a text line */
 	ICHIP_RX_PAYLOAD,	/* counting the bytes of I/<n>: */
 	ICHIP_RX_PAYLOAD_END,	/* optional CR LF after a payload */
+	ICHIP_RX_ECHO,		/* matching the echo of an SSND */
 };
 
 struct ichip_frame {
@@ -73,6 +91,22 @@ struct ichip_frame {
 	const char *cmd;	/* borrowed: command text, for echo detection */
 	size_t cmd_len;
 	bool seen_ok;		/* CLOSE: I/OK arrived, waiting for 2nd line */
+	bool echo_seen;		/* this command's echo went by */
+	bool ssnd;		/* an SSND: its result may follow the echo */
+	const u8 *data;		/* borrowed: SSND payload, for its echo */
+	size_t data_len;
+	size_t echo_pos;	/* ECHO: bytes of header:payload matched */
+	size_t echo_resume;	/* a line inside the payload echo: resume */
+	bool echo_armed;	/* that line ended: resume at the next byte */
+	enum ichip_event_type flow_pending;	/* found in a rollback */
+	bool rp_value;		/* RP4/RP7: a trailing I/OK may follow */
+
+	/* what the module has shown; kept across resets */
+	bool echo_known;	/* the module echoes commands */
+	bool stray_ok;		/* an RP4/RP7 trailer I/OK may still come */
+	enum ichip_echo_payload echo_payload;
+	bool flow_off;		/* WAIT/CONTINUE bytes are plain bytes */
+	u8 flow_wait, flow_cont;
 
 	enum ichip_rx_state rx;
 	size_t line_len;
@@ -93,8 +127,22 @@ struct ichip_frame {
 	u8 payload[ICHIP_DATA_LEN_MAX];
 };
 
-/* Forget everything, including the command in flight; stats are kept. */
+/*
+ * Forget everything, including the command in flight; stats, flow control
+ * settings and what was learnt about the module's echo are kept.
+ */
 void ichip_frame_reset(struct ichip_frame *f);
+
+/*
+ * Software flow control: @wait and @cont are the module's WAIT and
+ * CONTINUE bytes (0 for the XOFF/XON default).  Outside counted payloads
+ * they become ICHIP_EV_WAIT / ICHIP_EV_CONTINUE; inside they are data.
+ * With @on false they are ordinary bytes.  On by default.
+ */
+void ichip_frame_set_flow(struct ichip_frame *f, bool on, u8 wait, u8 cont);
+
+/* Forget what was learnt about the module's echo (a new module). */
+void ichip_frame_forget_module(struct ichip_frame *f);
 
 /*
  * A command is about to go on the wire: expect its reply.  @cmd must stay
@@ -102,6 +150,14 @@ void ichip_frame_reset(struct ichip_frame *f);
  */
 void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 			const char *cmd, size_t cmd_len);
+
+/*
+ * The same for an SSND: @cmd is the text before the payload's ':', @data
+ * its payload (borrowed like @cmd).  The module may echo the header and
+ * the payload and put the result on the same line: "<header>:I/OK".
+ */
+void ichip_frame_expect_ssnd(struct ichip_frame *f, const char *cmd,
+			     size_t cmd_len, const u8 *data, size_t data_len);
 
 /* Nothing in flight any more (timeout): later lines are unsolicited. */
 void ichip_frame_abandon(struct ichip_frame *f);

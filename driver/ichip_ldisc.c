@@ -23,7 +23,7 @@ void ichip_tx_push(struct ichip_dev *dev)
 	int n;
 
 	lockdep_assert_held(&dev->lock);
-	if (!dev->tx_buf || !tty)
+	if (!dev->tx_buf || !tty || dev->tx_stopped)
 		return;
 	while (dev->tx_pos < dev->tx_len) {
 		/* set before writing: the driver may drain and wake at once */

@@ -248,7 +248,9 @@ run_vm_kernel() {
 		--file tests/e2e/passwd:/etc/passwd \
 		--file tests/e2e/group:/etc/group \
 		--test tests/selftests/ichip/vm \
-		--test tests/e2e/50-ichipd-kernel.sh 2>&1)
+		--test tests/e2e/50-ichipd-kernel.sh \
+		--test tests/e2e/60-matrix-kernel.sh \
+		--test tests/e2e/61-matrix-kernel-none.sh 2>&1)
 	echo "$out" | tail -n 80
 	echo "vm-$k: $((SECONDS - t0)) s (module, image, boot, tests)"
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)

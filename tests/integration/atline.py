@@ -13,7 +13,7 @@ import termios
 import time
 import tty
 
-REPLY = re.compile(rb'I/(OK|ERROR \(\d+\)|-?\d+)\r\n')
+REPLY = re.compile(rb'I/(OK|ERROR ?\(\d+\)|-?\d+)\r\n')
 
 
 class AtLine:
@@ -37,16 +37,23 @@ class AtLine:
     def command(self, text, timeout=15):
         """Send one command line; return the reply text up to I/... ."""
         os.write(self.fd, text.encode('latin-1') + b'\r')
-        return self.wait_reply(timeout)
+        # a module echoes what it is sent, each CR as CR LF
+        return self.wait_reply(timeout, [text.replace('\r', '\r\n')
+                                         .encode('latin-1') + b'\r\n'])
 
-    def wait_reply(self, timeout=15):
+    def wait_reply(self, timeout=15, echoes=()):
+        """The reply up to I/..., without the echo of the command."""
         deadline = time.monotonic() + timeout
         while True:
             m = REPLY.search(self.buf)
             if m:
-                reply = self.buf[:m.end()].decode('latin-1')
+                reply = self.buf[:m.end()]
                 self.buf = self.buf[m.end():]
-                return reply.strip()
+                for echo in echoes:
+                    if reply.startswith(echo):
+                        reply = reply[len(echo):]
+                        break
+                return reply.decode('latin-1').strip()
             self._read_some(deadline)
 
     def set_ca(self, pem_text):
@@ -55,8 +62,10 @@ class AtLine:
         return self.command('AT+iCA=' + '\r'.join(lines))
 
     def send(self, handle, data, timeout=15):
-        os.write(self.fd, f'AT+iSSND:{handle},{len(data)}:'.encode() + data)
-        return self.wait_reply(timeout)
+        head = f'AT+iSSND:{handle},{len(data)}:'.encode()
+        os.write(self.fd, head + data)
+        # the result follows the echoed header (and payload) in-line
+        return self.wait_reply(timeout, [head + data, head])
 
     def receive(self, handle, want, timeout=15):
         """SRCV until `want` bytes came (polling: the module never pushes)."""
@@ -71,7 +80,7 @@ class AtLine:
 
     def _srcv_payload(self, deadline):
         while True:
-            m = re.match(rb'\s*I/(\d+)(:?)', self.buf)
+            m = re.match(rb'\s*(?:AT\+iSRCV:\S*\r\n)?I/(\d+)(:?)', self.buf)
             if m and (m.group(2) or b'\r\n' in self.buf[m.end():m.end() + 2]):
                 n = int(m.group(1))
                 if not m.group(2):

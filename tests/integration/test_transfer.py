@@ -5,10 +5,14 @@
 Correctness is asserted (every byte, in order, both directions); speed is
 only reported: the rate depends on the machine, and the ratio to the
 line rate at 921600 baud is a number to watch, not a pass/fail line.
-ICHIP_BIG_MB changes the size of the big transfer (default 100).
+ICHIP_BIG_MB changes the size of the big transfer (default 100),
+ICHIP_BAUD_MB the size of the one at 921600 baud (default 1), which also
+checks that the module's receive buffer lost nothing (software flow
+control, the realistic default of ichip-sim and ichipd).
 """
 
 import os
+import re
 import time
 
 import harness
@@ -17,6 +21,7 @@ from tcpserv import client_sink as sink, client_source as source, \
 
 MB = 1 << 20
 BIG = int(os.environ.get('ICHIP_BIG_MB', '100')) * MB
+BAUD_SIZE = int(os.environ.get('ICHIP_BAUD_MB', '1')) * MB
 
 
 class TransferTest(harness.IchipTestCase):
@@ -67,11 +72,18 @@ class TransferTest(harness.IchipTestCase):
         baud = 921600
         self.start(sim_extra=['--baud', str(baud)])
         line_rate = baud / 10
-        up = self.upload(MB, 'up-baud')
-        down = self.download(MB, 'down-baud')
-        harness.note(f'921600 baud, host-tls, 1 MiB: upload {up:.0f} B/s '
-                     f'(ratio {up / line_rate:.3f}), download {down:.0f} '
-                     f'B/s (ratio {down / line_rate:.3f})')
+        up = self.upload(BAUD_SIZE, 'up-baud')
+        down = self.download(BAUD_SIZE, 'down-baud')
+        st = dict((k, int(v)) for k, v in re.findall(
+            r'(\w+)=(\d+)\b', self.sim.control('status')))
+        harness.note(f'921600 baud, host-tls, {BAUD_SIZE // MB} MiB: '
+                     f'upload {up:.0f} B/s (ratio {up / line_rate:.3f}), '
+                     f'download {down:.0f} B/s (ratio '
+                     f'{down / line_rate:.3f}); module buffer: '
+                     f'{st["uart_lost"]} bytes lost, {st["waits"]} WAITs, '
+                     f'{st["wait_ignored"]} ignored')
+        self.assertEqual(st['uart_lost'], 0)
+        self.assertGreater(st['waits'], 0)
 
 
 if __name__ == '__main__':

@@ -186,13 +186,25 @@ static void pem_line(struct sim *s, const char *l, size_t len)
 		}
 		ps->pem_started = true;
 	}
+	if (ps->pem_end_seen) {
+		/* --ca-end cr: the CR after the END line ends the value */
+		ps->pem_end_seen = false;
+		pem_finish(s, false);
+		if (len)
+			exec_line(s, l, len);
+		return;
+	}
 	if (!len)
 		return;
 	if (buf_put(&ps->pem, l, len, SIM_PEM_MAX) ||
 	    buf_put(&ps->pem, "\n", 1, SIM_PEM_MAX))
 		ps->pem_overflow = true;
-	if (!strncmp(l, "-----END", 8))
-		pem_finish(s, false);
+	if (!strncmp(l, "-----END", 8)) {
+		if (s->o->ca_end_cr)
+			ps->pem_end_seen = true;
+		else
+			pem_finish(s, false);
+	}
 }
 
 static void exec_line(struct sim *s, const char *l, size_t len)
@@ -204,6 +216,10 @@ static void exec_line(struct sim *s, const char *l, size_t len)
 	if (at < 0) {
 		if (len)
 			sim_dbg("ignoring line without AT+i (%zu bytes)", len);
+		else if (s->o->blank == SIM_BLANK_OK)
+			sim_reply_ok(s);
+		else if (s->o->blank == SIM_BLANK_ERROR)
+			sim_reply_err(s, 53);
 		return;
 	}
 	l += at;
@@ -239,7 +255,12 @@ static void ssnd_finish(struct sim *s)
 	ps->st = PARSE_LINE;
 	sim_trace_data('>', ps->data_head, ps->preview,
 		       (size_t)ps->data_total);
-	echo(s, "\r\n", 2);
+	/*
+	 * A shipped module puts the result on the echoed header's line
+	 * (at-plus-i.md §7); the lab model ended the echo with CR LF.
+	 */
+	if (s->o->lab)
+		echo(s, "\r\n", 2);
 	if (!err && ps->data_cksm) {
 		unsigned int sum = 0;
 
@@ -327,6 +348,8 @@ static size_t feed_data(struct sim *s, const u8 *p, size_t n)
 		pv = take;
 	memcpy(ps->preview + ps->preview_len, p, pv);
 	ps->preview_len += pv;
+	if (s->o->echo_payload)
+		echo(s, p, take);
 	ps->data_left -= take;
 	if (!ps->data_err && ps->data_buffered) {
 		if (buf_put(&ps->data, p, take, SIM_SSL_SSND_MAX + 2))
@@ -342,6 +365,7 @@ static size_t feed_data(struct sim *s, const u8 *p, size_t n)
 static void escape(struct sim *s)
 {
 	sim_trace_text('>', "+++", 3);
+	echo(s, "\r\n", 2);	/* the echoed +++ gets a line of its own */
 	sim_sockets_close_all(s);
 	sim_session_end(s);
 	sim_reply_err(s, 56);
@@ -366,16 +390,33 @@ static void line_end(struct sim *s)
 		exec_line(s, ps->line, len);
 }
 
-static void line_byte(struct sim *s, u8 c, u64 now)
+/*
+ * "-----END ...-----": with --ca-end end the value ends here, CR or not
+ * (Libelium sends none after the END line, at-plus-i.md §7).
+ */
+static bool pem_end_line(struct sim *s)
 {
 	struct sim_parser *ps = &s->ps;
 
+	return ps->st == PARSE_PEM && !s->o->ca_end_cr && ps->len > 13 &&
+	       !strncmp(ps->line, "-----END ", 9) &&
+	       !strcmp(ps->line + ps->len - 5, "-----");
+}
+
+static void line_byte(struct sim *s, u8 c, u64 now)
+{
+	struct sim_parser *ps = &s->ps;
+	bool eat = ps->eat_eol;
+
+	ps->eat_eol = false;
 	if (!ps->len)
 		ps->idle_before_ns = now - ps->last_byte_ns;
 	ps->last_byte_ns = now;
 	if (c == '\n')
 		return;
 	if (c == '\r') {
+		if (eat)	/* the CR after an END line: taken already */
+			return;
 		echo(s, "\r\n", 2);
 		line_end(s);
 		return;
@@ -404,6 +445,12 @@ static void line_byte(struct sim *s, u8 c, u64 now)
 	}
 	if (ps->st == PARSE_LINE && c == ':')
 		ssnd_header(s);
+	if (pem_end_line(s)) {
+		/* the echoed line ends before the answer, as with a CR */
+		echo(s, "\r\n", 2);
+		line_end(s);
+		ps->eat_eol = true;
+	}
 }
 
 size_t sim_parser_feed(struct sim *s, const u8 *p, size_t n, u64 now)

@@ -140,6 +140,13 @@ int main(int argc, char **argv)
 		}
 	sim_params_save(&s.params);
 	sim_sockets_close_all(&s);
+	if (s.line) {
+		/* the line's counters (UART losses...) for whoever reads logs */
+		char st[512];
+
+		sim_line_status(s.line, st, sizeof(st));
+		sim_info("exit: %s", st);
+	}
 	sim_line_close(s.line, true);
 	sim_control_close(&s);
 	sim_core_free(&s);

@@ -17,6 +17,10 @@ enum {
 	OPT_MAX_SOCKETS, OPT_CA_MAX, OPT_RX_BUFFER, OPT_CONNECT_TIMEOUT,
 	OPT_TLS_TIMEOUT, OPT_ON_HANGUP, OPT_NOISE, OPT_DROP, OPT_STALL,
 	OPT_RESET_EVERY, OPT_HANGUP_AFTER, OPT_SLOW, OPT_SEED, OPT_TTY,
+	OPT_PROFILE, OPT_NO_ECHO, OPT_ECHO_PAYLOAD, OPT_RP_TRAILER,
+	OPT_SRCV_CRLF, OPT_CA_END, OPT_BLANK_LINE, OPT_HANDLE_WIDTH,
+	OPT_ERROR_FORMAT, OPT_FLOW, OPT_FLOW_BYTES, OPT_UART_BUFFER,
+	OPT_UART_FIFO, OPT_UART_STALL, OPT_FLOW_GRACE,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +34,21 @@ static const struct option long_opts[] = {
 	{ "serial",		required_argument, NULL, OPT_SERIAL },
 	{ "banner",		required_argument, NULL, OPT_BANNER },
 	{ "echo",		no_argument,	   NULL, OPT_ECHO },
+	{ "no-echo",		no_argument,	   NULL, OPT_NO_ECHO },
+	{ "profile",		required_argument, NULL, OPT_PROFILE },
+	{ "echo-payload",	required_argument, NULL, OPT_ECHO_PAYLOAD },
+	{ "rp-trailer",		required_argument, NULL, OPT_RP_TRAILER },
+	{ "srcv-crlf",		required_argument, NULL, OPT_SRCV_CRLF },
+	{ "ca-end",		required_argument, NULL, OPT_CA_END },
+	{ "blank-line",		required_argument, NULL, OPT_BLANK_LINE },
+	{ "handle-width",	required_argument, NULL, OPT_HANDLE_WIDTH },
+	{ "error-format",	required_argument, NULL, OPT_ERROR_FORMAT },
+	{ "flow",		required_argument, NULL, OPT_FLOW },
+	{ "flow-bytes",		required_argument, NULL, OPT_FLOW_BYTES },
+	{ "uart-buffer",	required_argument, NULL, OPT_UART_BUFFER },
+	{ "uart-fifo",		required_argument, NULL, OPT_UART_FIFO },
+	{ "uart-stall",		required_argument, NULL, OPT_UART_STALL },
+	{ "flow-grace",		required_argument, NULL, OPT_FLOW_GRACE },
 	{ "baud",		required_argument, NULL, OPT_BAUD },
 	{ "max-sockets",	required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "ca-max",		required_argument, NULL, OPT_CA_MAX },
@@ -62,9 +81,33 @@ static void usage(FILE *fp)
 "  --pty-link PATH       keep a symlink PATH -> pty slave\n"
 "  --pty-file PATH       write the pty slave path to PATH (atomically)\n"
 "  --baud N              throttle both directions to N/10 bytes/s (0: off)\n"
-"  --echo                echo command input (default off)\n"
+"  --echo, --no-echo     echo command input (default on; lab: off)\n"
 "  --on-hangup exit|reopen  after a hang-up fault: exit (default) or\n"
 "                        open a new pty (new path printed, link updated)\n"
+"Profile (see PROTOCOL NOTES in ichip-sim(1)):\n"
+"  --profile realistic|lab  a shipped module (default) or the old model;\n"
+"                        other options given override the profile\n"
+"  --echo-payload yes|no SSND payload echoed (default no)\n"
+"  --rp-trailer yes|no   I/OK after the RP4/RP7 list (default no)\n"
+"  --srcv-crlf yes|no    CR LF after the SRCV stream (default yes)\n"
+"  --ca-end end|cr       CA value ends at the END line, or one CR later\n"
+"                        (default end)\n"
+"  --blank-line ignore|ok|error  answer to an empty line (default ignore)\n"
+"  --handle-width N      zero-pad socket handles to N digits (default 3;\n"
+"                        lab: 0)\n"
+"  --error-format nospace|space  I/ERROR(nnn) (default) or I/ERROR (nnn)\n"
+"UART and flow control:\n"
+"  --flow none|soft|hard flow control while FLW bit 0 is clear\n"
+"                        (default soft; FLW=1 always means hard)\n"
+"  --flow-bytes W,C      WAIT and CONTINUE byte values (default 19,17:\n"
+"                        XOFF, XON)\n"
+"  --uart-buffer N       module receive buffer in bytes (default 256;\n"
+"                        0: unbounded, as in lab); needs --baud\n"
+"  --uart-fifo N         UART FIFO on top of the buffer (default 16)\n"
+"  --uart-stall B,E      the module stops reading for B byte times after\n"
+"                        every E SSND payload bytes (default 512,8192)\n"
+"  --flow-grace MS       host latency forgiven after WAIT on a pty\n"
+"                        (default 1000)\n"
 "Module:\n"
 "  --state FILE          nonvolatile parameter store (atomic writes)\n"
 "  --firmware STRING     RP0/RP1 version (default \"ICHIP-SIM 1.0\")\n"
@@ -158,9 +201,148 @@ static int stall_arg(struct sim_opts *o, const char *arg)
 	return 0;
 }
 
+/* A shipped module as at-plus-i.md §7 shows it, or the old lab model. */
+static void profile(struct sim_opts *o, bool lab)
+{
+	o->lab = lab;
+	o->echo = !lab;
+	o->echo_payload = false;
+	o->rp_trailer = false;
+	o->srcv_crlf = true;
+	o->ca_end_cr = false;
+	o->blank = SIM_BLANK_IGNORE;
+	o->handle_width = lab ? 0 : 3;
+	o->error_space = lab;
+	o->flow = lab ? SIM_FLOW_NONE : SIM_FLOW_SOFT;
+	o->flow_wait = 0x13;
+	o->flow_cont = 0x11;
+	o->uart_buffer = lab ? 0 : 256;
+	o->uart_fifo = 16;
+	o->stall_bytes = lab ? 0 : 512;
+	o->stall_every = lab ? 0 : 8192;
+	o->flow_grace_ms = 1000;
+}
+
+static int choice(const char *name, const char *arg, const char *const *v,
+		  int *out)
+{
+	for (int i = 0; v[i]; i++) {
+		if (!strcmp(arg, v[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "ichip-sim: --%s: '%s' is not one of", name, arg);
+	for (int i = 0; v[i]; i++)
+		fprintf(stderr, " %s", v[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int bool_arg(const char *name, const char *arg, bool *out)
+{
+	static const char *const yn[] = { "no", "yes", NULL };
+	int v;
+
+	if (choice(name, arg, yn, &v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "A,B": two numbers (0x.. or decimal) each in min..max. */
+static int pair_arg(const char *name, const char *arg, unsigned long max,
+		    unsigned long *a, unsigned long *b)
+{
+	char *end;
+
+	errno = 0;
+	*a = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end != ',' || *a > max)
+		goto bad;
+	arg = end + 1;
+	*b = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end || *b > max)
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "ichip-sim: --%s: want two numbers 0..%lu as A,B\n",
+		name, max);
+	return -1;
+}
+
+static int module_opt(struct sim_opts *o, int c, const char *arg)
+{
+	static const char *const ends[] = { "end", "cr", NULL };
+	static const char *const blanks[] = { "ignore", "ok", "error", NULL };
+	static const char *const errs[] = { "nospace", "space", NULL };
+	static const char *const flows[] = { "none", "soft", "hard", NULL };
+	unsigned long a, b;
+	int v;
+
+	switch (c) {
+	case OPT_NO_ECHO: o->echo = false; return 0;
+	case OPT_ECHO_PAYLOAD:
+		return bool_arg("echo-payload", arg, &o->echo_payload);
+	case OPT_RP_TRAILER:
+		return bool_arg("rp-trailer", arg, &o->rp_trailer);
+	case OPT_SRCV_CRLF: return bool_arg("srcv-crlf", arg, &o->srcv_crlf);
+	case OPT_CA_END:
+		if (choice("ca-end", arg, ends, &v))
+			return -1;
+		o->ca_end_cr = v;
+		return 0;
+	case OPT_BLANK_LINE:
+		if (choice("blank-line", arg, blanks, &v))
+			return -1;
+		o->blank = (enum sim_blank)v;
+		return 0;
+	case OPT_HANDLE_WIDTH:
+		return uint_arg("handle-width", arg, 0, 5, &o->handle_width);
+	case OPT_ERROR_FORMAT:
+		if (choice("error-format", arg, errs, &v))
+			return -1;
+		o->error_space = v;
+		return 0;
+	case OPT_FLOW:
+		if (choice("flow", arg, flows, &v))
+			return -1;
+		o->flow = (enum sim_flow)v;
+		return 0;
+	case OPT_FLOW_BYTES:
+		if (pair_arg("flow-bytes", arg, 255, &a, &b))
+			return -1;
+		if (a == b || a == '\r' || b == '\r' || a == '\n' || b == '\n' ||
+		    (a >= 0x20 && a < 0x7f) || (b >= 0x20 && b < 0x7f)) {
+			fputs("ichip-sim: --flow-bytes: two different control "
+			      "bytes other than CR and LF\n", stderr);
+			return -1;
+		}
+		o->flow_wait = (u8)a;
+		o->flow_cont = (u8)b;
+		return 0;
+	case OPT_UART_BUFFER:
+		return uint_arg("uart-buffer", arg, 0, 1u << 20,
+				&o->uart_buffer);
+	case OPT_UART_FIFO:
+		return uint_arg("uart-fifo", arg, 0, 4096, &o->uart_fifo);
+	case OPT_UART_STALL:
+		if (pair_arg("uart-stall", arg, 1u << 20, &a, &b))
+			return -1;
+		o->stall_bytes = (unsigned int)a;
+		o->stall_every = (unsigned int)b;
+		return 0;
+	case OPT_FLOW_GRACE:
+		return uint_arg("flow-grace", arg, 0, 60000,
+				&o->flow_grace_ms);
+	}
+	return -1;
+}
+
 static void defaults(struct sim_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	profile(o, false);
 	o->firmware = "ICHIP-SIM 1.0";
 	o->serial = "SIM00000001";
 	o->banner = "ICHIP-SIM BOOT";
@@ -187,6 +369,7 @@ static int one_opt(struct sim_opts *o, int c, const char *arg)
 	case OPT_SERIAL: o->serial = arg; return 0;
 	case OPT_BANNER: o->banner = arg; return 0;
 	case OPT_ECHO: o->echo = true; return 0;
+	case OPT_PROFILE: return 0;	/* applied before the others */
 	case 'v': o->verbose = true; return 0;
 	case OPT_BAUD:
 		if (num_arg("baud", arg, 0, 100000000, &v))
@@ -235,7 +418,26 @@ static int one_opt(struct sim_opts *o, int c, const char *arg)
 		o->seed_set = true;
 		return 0;
 	}
-	return -1;
+	return module_opt(o, c, arg);
+}
+
+/* --profile first, wherever it is: the other options refine it. */
+static int find_profile(struct sim_opts *o, int argc, char **argv)
+{
+	static const char *const names[] = { "realistic", "lab", NULL };
+	int c, v;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
+		if (c != OPT_PROFILE)
+			continue;
+		if (choice("profile", optarg, names, &v))
+			return -1;
+		profile(o, v == 1);
+	}
+	opterr = 1;
+	optind = 0;
+	return 0;
 }
 
 /* Returns 0 to run, 1 to exit successfully (help), -1 on a usage error. */
@@ -244,6 +446,10 @@ int sim_opts_parse(struct sim_opts *o, int argc, char **argv)
 	int c;
 
 	defaults(o);
+	if (find_profile(o, argc, argv)) {
+		fputs("Try 'ichip-sim --help'.\n", stderr);
+		return -1;
+	}
 	while ((c = getopt_long(argc, argv, "vhV", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);

@@ -86,5 +86,7 @@ void sim_reply_ok(struct sim *s)
 
 void sim_reply_err(struct sim *s, int code)
 {
-	sim_reply_line(s, "I/ERROR (%03d)", code);
+	/* v8.32 manual text: I/ERROR(nnn); drivers: I/ERROR (nnn) */
+	sim_reply_line(s, s->o->error_space ? "I/ERROR (%03d)" :
+					      "I/ERROR(%03d)", code);
 }

@@ -30,6 +30,10 @@ typedef uint64_t u64;
 
 /* ---- options.c ---- */
 enum sim_hangup_action { SIM_HANGUP_EXIT, SIM_HANGUP_REOPEN };
+/* What the module answers to an empty command line. */
+enum sim_blank { SIM_BLANK_IGNORE, SIM_BLANK_OK, SIM_BLANK_ERROR };
+/* Flow control while FLW bit 0 is clear (set: RTS/CTS). */
+enum sim_flow { SIM_FLOW_NONE, SIM_FLOW_SOFT, SIM_FLOW_HARD };
 
 struct sim_opts {
 	const char *tty;		/* use this tty instead of a pty */
@@ -43,6 +47,22 @@ struct sim_opts {
 	const char *banner;
 	bool echo;
 	bool verbose;
+	/* the points at-plus-i.md §7 leaves open, and the lab profile */
+	bool lab;			/* --profile lab: the old model */
+	bool echo_payload;		/* SSND payload bytes echoed */
+	bool rp_trailer;		/* I/OK after the RP4/RP7 list */
+	bool srcv_crlf;			/* CR LF after the SRCV stream */
+	bool ca_end_cr;			/* CA value ends at one more CR */
+	enum sim_blank blank;
+	unsigned int handle_width;	/* zero-padded handles: 3 */
+	bool error_space;		/* I/ERROR (nnn), else I/ERROR(nnn) */
+	enum sim_flow flow;
+	u8 flow_wait, flow_cont;	/* WAIT / CONTINUE bytes */
+	unsigned int uart_buffer;	/* 0: unbounded (lab) */
+	unsigned int uart_fifo;
+	unsigned int stall_bytes;	/* module pause, in byte times, */
+	unsigned int stall_every;	/* after this many SSND bytes */
+	unsigned int flow_grace_ms;	/* forgiven host latency (pty) */
 	unsigned long baud;		/* 0 = no throttle */
 	unsigned int max_sockets;
 	unsigned int ca_max;
@@ -179,6 +199,8 @@ struct sim_parser {
 	bool pem_temp;
 	bool pem_started;
 	bool pem_overflow;
+	bool pem_end_seen;	/* --ca-end cr: END line read */
+	bool eat_eol;		/* a CR right after the END line */
 	struct buf pem;
 };
 
@@ -285,6 +307,7 @@ void sim_sockets_close_all(struct sim *s);
 int sim_sock_open_count(struct sim *s);
 void sim_cmd_socket(struct sim *s, const struct sim_cmd *c);
 bool sim_is_socket_cmd(const char *code);
+void sim_rp4_line(struct sim *s, char *line, size_t cap);
 /* SSND stream, called by the parser */
 int sim_ssnd_begin(struct sim *s, int hn, u64 sz, bool *buffered);
 int sim_ssnd_stream(struct sim *s, int hn, const u8 *p, size_t n);

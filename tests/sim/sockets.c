@@ -231,7 +231,7 @@ static int stcp_local(struct sim *s, int hn)
 	k->peer_len = sizeof(struct sockaddr_in);
 	k->state = SOCK_OPEN;
 	s->online = true;
-	sim_reply_line(s, "I/%d", hn);
+	sim_reply_line(s, "I/%0*d", (int)s->o->handle_width, hn);
 	return 0;
 }
 
@@ -293,7 +293,7 @@ static void connect_done(struct sim *s, int hn)
 	k->state = SOCK_OPEN;
 	s->online = true;
 	sim_clear_busy(s);
-	sim_reply_line(s, "I/%d", hn);
+	sim_reply_line(s, "I/%0*d", (int)s->o->handle_width, hn);
 }
 
 /* ---- status ---- */
@@ -310,17 +310,27 @@ static long sock_status(struct sim *s, int hn)
 	return k->state == SOCK_DOWN ? -k->err : 0;
 }
 
+/* The RP4 list; also the report that follows a WAIT byte. */
+void sim_rp4_line(struct sim *s, char *line, size_t cap)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(line + n, cap - n, "I/(");
+	for (int i = 0; i < SIM_CLIENT_SOCKS && n < cap; i++)
+		n += (size_t)snprintf(line + n, cap - n, "%s%ld",
+				      i ? "," : "", sock_status(s, i));
+	if (n < cap)
+		snprintf(line + n, cap - n, ")");
+}
+
 static void cmd_rp4(struct sim *s)
 {
 	char line[160];
-	size_t n = 0;
 
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "I/(");
-	for (int i = 0; i < SIM_CLIENT_SOCKS; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%ld",
-				      i ? "," : "", sock_status(s, i));
-	snprintf(line + n, sizeof(line) - n, ")");
+	sim_rp4_line(s, line, sizeof(line));
 	sim_reply_line(s, "%s", line);
+	if (s->o->rp_trailer)
+		sim_reply_ok(s);	/* as the W24 RPi page has it */
 }
 
 static void cmd_rp7(struct sim *s)
@@ -331,6 +341,8 @@ static void cmd_rp7(struct sim *s)
 		if (s->sock[i].rx.len)
 			map |= 1u << i;
 	sim_reply_line(s, "I/%04X", map);
+	if (s->o->rp_trailer)
+		sim_reply_ok(s);
 }
 
 static void cmd_gpnm(struct sim *s, int hn)
@@ -375,7 +387,8 @@ static void reply_data(struct sim *s, const u8 *d, size_t n)
 		ck[1] = (u8)sum;
 		sim_emit(s, ck, 2);
 	}
-	sim_emit(s, "\r\n", 2);
+	if (s->o->srcv_crlf)
+		sim_emit(s, "\r\n", 2);
 }
 
 static void cmd_srcv(struct sim *s, const struct sim_cmd *c, int hn,

@@ -6,6 +6,7 @@
  * Exit 0 pass, 1 fail, 77 skip.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -27,6 +28,7 @@
 #include <gnutls/gnutls.h>
 
 #include "ichip_frame.h"
+#include "../conformance/transcript.h"
 
 #define CMD_TIMEOUT_MS	5000
 
@@ -601,8 +603,9 @@ static void test_basic(void)
 	/* garbage before AT+i is skipped, LF ignored, bit 7 ignored */
 	r = raw(&d, ICHIP_REPLY_STATUS, "\n\x01junkAT+i\r\n", 11);
 	CHECK(is_ok(r), "garbage prefix");
+	/* the echo is of the 7-bit text, so it is not the command's echo */
 	r = raw(&d, ICHIP_REPLY_QUERY, "AT+iRP\xb0\r", 8);
-	CHECK(is_ok(r) && !strcmp(text_of(&d, r), "FW-TEST 9.9"),
+	CHECK(is_ok(r) && !strcmp(text_of(&d, r), "AT+iRP0\nFW-TEST 9.9"),
 	      "bit 7: '%s'", d.text);
 	r = raw(&d, ICHIP_REPLY_STATUS, "AT+iH\x01N?\r", 9);
 	CHECK(err_of(r) == 51, "control char -> %d", err_of(r));
@@ -666,7 +669,7 @@ static void test_tcp(void)
 	server_start(&sv);
 	snprintf(trace, sizeof(trace), "%s/tcp.trace", tmpdir);
 	dut_start(&d, "tcp", "--trace", trace, NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_TEXT(&d, "online, 1 socket(s)", "AT+iRP2");
 	EXPECT_TEXT(&d, "(000)", "AT+iSCS:0");
 	snprintf(want, sizeof(want), "(127.0.0.1:%d)", sv.port);
@@ -708,14 +711,14 @@ static void test_tcp(void)
 	EXPECT_ERR(&d, 44, "AT+iSST:x");
 	EXPECT_ERR(&d, 41, "AT+iSST?");
 	/* a second socket: closing one leaves the module online */
-	EXPECT_TEXT(&d, "1", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "001", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	r = cmd(&d, "AT+iSCLS:1");
 	CHECK(is_ok(r) && !strcmp(text_of(&d, r), "ONLINE"), "SCLS 1 '%s'",
 	      d.text);
 	r = cmd(&d, "AT+i!SCLS:0");
 	CHECK(is_ok(r) && !strcmp(text_of(&d, r), "ONLINE"), "!SCLS '%s'",
 	      d.text);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:localhost,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:localhost,%d", sv.port);
 	r = cmd(&d, "AT+iscls:0");
 	CHECK(is_ok(r) && !strcmp(text_of(&d, r), "DONE"), "SCLS last '%s'",
 	      d.text);
@@ -736,7 +739,7 @@ static void test_peer_close(void)
 
 	server_start(&sv);
 	dut_start(&d, "peer", NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	msleep(300);
 	/* bytes still readable after the peer closed */
 	EXPECT_TEXT(&d, "(5)", "AT+iSST:0");
@@ -775,12 +778,12 @@ static void test_limits(void)
 	server_start(&sv);
 	dut_start(&d, "limits", NULL);
 	for (int i = 0; i < 10; i++) {
-		snprintf(want, sizeof(want), "%d", i);
+		snprintf(want, sizeof(want), "%03d", i);
 		EXPECT_TEXT(&d, want, "AT+iSTCP:127.0.0.1,%d", sv.port);
 	}
 	EXPECT_ERR(&d, 204, "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_OK(&d, "AT+iSCLS:4");
-	EXPECT_TEXT(&d, "4", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "004", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	/* DOWN closes them all */
 	EXPECT_OK(&d, "AT+iDOWN");
 	EXPECT_TEXT(&d, "(-200,-200,-200,-200,-200,-200,-200,-200,-200,-200)",
@@ -788,8 +791,8 @@ static void test_limits(void)
 	dut_stop(&d);
 
 	dut_start(&d, "limits3", "--max-sockets", "2", NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
-	EXPECT_TEXT(&d, "1", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "001", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_ERR(&d, 204, "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_ERR(&d, 200, "AT+iSST:2");
 	dut_stop(&d);
@@ -810,9 +813,10 @@ static void test_checksum(void)
 	pkt[5] = (u8)(sum >> 8);
 	pkt[6] = (u8)sum;
 	server_start(&sv);
-	dut_start(&d, "cksm", NULL);
+	/* no echo: the raw writes below are not commands the framer knows */
+	dut_start(&d, "cksm", "--no-echo", NULL);
 	EXPECT_OK(&d, "AT+iCKSM=1");
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	/* the checksum trails the stream: raw, as the framer counts sz */
 	write_all(d.fd, "AT+iSSND:0,5:hello", 18);
 	CHECK(drain(&d, 300) == 0, "SSND answered before the checksum");
@@ -844,7 +848,7 @@ static void test_escape(void)
 	server_start(&sv);
 	dut_start(&d, "escape", NULL);
 	EXPECT_OK(&d, "AT+iHN~temporary");
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	msleep(600);
 	/* +++ after silence: unsolicited I/ERROR (056), all closed */
 	ichip_frame_expect(d.f, ICHIP_REPLY_STATUS, NULL, 0);
@@ -855,7 +859,7 @@ static void test_escape(void)
 		    "AT+iRP4");
 	EXPECT_TEXT(&d, "iChip", "AT+iHN?");
 	/* +++ inside a payload is data */
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	msleep(600);
 	r = cmd_data(&d, "AT+iSSND:0,3", "+++", 3, CMD_TIMEOUT_MS);
 	CHECK(is_ok(r), "+++ as payload");
@@ -892,7 +896,7 @@ static void test_tls(void)
 	/* the module's limit is 1300; a certtool CA may be a bit larger */
 	snprintf(camax, sizeof(camax), "%zu", ca_len > 1300 ? ca_len : 1300);
 	dut_start(&d, "tls", "--ca-max", camax, NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_ERR(&d, 222, "AT+iSSL:0");		/* no CA */
 	EXPECT_ERR(&d, 221, "AT+iSSL:3");		/* not open */
 	r = set_pem(&d, "CA", "ca.pem");
@@ -921,7 +925,7 @@ static void test_tls(void)
 	CHECK(err_of(r) == 227, "SSL SSND > 2048 -> %d", err_of(r));
 	r = cmd_data(&d, "AT+iSSND:0,2048", big, 2048, CMD_TIMEOUT_MS);
 	CHECK(is_ok(r), "SSL SSND 2048");
-	EXPECT_TEXT(&d, "1", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "001", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	EXPECT_ERR(&d, 225, "AT+iSSL:1");		/* one SSL socket */
 	EXPECT_ERR(&d, 225, "AT+iSSL:0");
 	r = cmd(&d, "AT+iSCLS:0");
@@ -935,14 +939,14 @@ static void test_tls(void)
 	EXPECT_OK(&d, "AT+iSCLS:1");
 	r = set_pem(&d, "CA2", "ca.pem");
 	CHECK(is_ok(r), "set CA2");
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	r = cmd(&d, "AT+iSSL:0");
 	CHECK(is_ok(r), "SSL via CA2 -> %d", err_of(r));
 	EXPECT_OK(&d, "AT+iSCLS:0");
 	/* a plain (echo) server is no SSL server: handshake error */
 	plain.echo = true;
 	server_start(&plain);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", plain.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", plain.port);
 	EXPECT_ERR(&d, 220, "AT+iSSL:0");
 	free(ca);
 	dut_stop(&d);
@@ -1150,7 +1154,7 @@ static void test_reset(void)
 	dut_start(&d, "reset", NULL);
 	EXPECT_OK(&d, "AT+iHN=kept");
 	EXPECT_OK(&d, "AT+iMTTF~5");
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	control_ok(&d, "reset");
 	CHECK(wait_banner(&d, 2000), "boot banner after reset");
 	EXPECT_TEXT(&d, "(-200,-200,-200,-200,-200,-200,-200,-200,-200,-200)",
@@ -1204,6 +1208,78 @@ static void test_hangup(void)
 	dut_stop(&d);
 }
 
+/*
+ * An SSND the way a host with software flow control sends it: WAIT and
+ * CONTINUE from the framer stop and restart the tty's output (TCOOFF /
+ * TCOON, what n_ichip's stop_tty() does); @honour false ignores them.
+ */
+static const struct ichip_result *ssnd_flow(struct dut *d, const char *hdr,
+					    const u8 *data, size_t dlen,
+					    bool honour, int timeout_ms,
+					    unsigned int *waits)
+{
+	static u8 wire[ICHIP_WIRE_MAX(ICHIP_CMD_LEN_MAX, ICHIP_DATA_LEN_MAX)];
+	static u8 buf[65536];
+	size_t hlen = strlen(hdr), n, pos = 0;
+	double end = now_s() + timeout_ms / 1000.0;
+	bool stopped = false;
+
+	REQUIRE(ichip_cmd_classify(hdr, hlen, dlen) == ICHIP_REPLY_STATUS,
+		"classify %s", hdr);
+	n = ichip_cmd_wire(wire, sizeof(wire), hdr, hlen, data, dlen);
+	ichip_frame_expect_ssnd(d->f, hdr, hlen, data, dlen);
+	while (now_s() < end) {
+		struct pollfd p = { d->fd, POLLIN, 0 };
+		ssize_t r;
+
+		if (pos < n && !stopped)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 10) < 0)
+			break;
+		if (p.revents & POLLOUT) {
+			r = write(d->fd, wire + pos, n - pos);
+			if (r > 0)
+				pos += (size_t)r;
+		}
+		if (!(p.revents & POLLIN))
+			continue;
+		r = read(d->fd, buf, sizeof(buf));
+		for (size_t off = 0; r > 0 && off < (size_t)r;) {
+			struct ichip_event ev;
+
+			off += ichip_frame_feed(d->f, buf + off, (size_t)r - off,
+						&ev);
+			if (ev.type == ICHIP_EV_WAIT && honour) {
+				stopped = true;
+				++*waits;
+				tcflow(d->fd, TCOOFF);
+			} else if (ev.type == ICHIP_EV_CONTINUE && honour) {
+				stopped = false;
+				tcflow(d->fd, TCOON);
+			} else if (ev.type == ICHIP_EV_RESULT) {
+				tcflow(d->fd, TCOON);
+				return &d->f->res;
+			}
+		}
+	}
+	tcflow(d->fd, TCOON);
+	ichip_frame_abandon(d->f);
+	return NULL;
+}
+
+/* A counter from the control socket's status line. */
+static unsigned long long status_num(struct dut *d, const char *key)
+{
+	char reply[512], k[40];
+	const char *p;
+
+	control(d, "status", reply, sizeof(reply));
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(reply, k);
+	REQUIRE(p, "status has no %s: %s", key, reply);
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
 /* Bytes/s through SRCV (module -> host) and SSND (host -> module). */
 static void baud_run(const char *baud, size_t total)
 {
@@ -1214,11 +1290,13 @@ static void baud_run(const char *baud, size_t total)
 	static u8 out[16000];
 	double rate = atof(baud) / 10, t, got;
 	size_t n = 0;
+	unsigned int waits = 0;
 
 	server_start(&sv);
 	server_start(&sink);
-	dut_start(&d, baud, "--baud", baud, NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	/* the throttle alone: the receive buffer has its own test (uart) */
+	dut_start(&d, baud, "--baud", baud, "--uart-buffer", "0", NULL);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	msleep(300);
 	t = now_s();
 	while (n < total) {
@@ -1237,9 +1315,10 @@ static void baud_run(const char *baud, size_t total)
 	      rate);
 	fprintf(stderr, "%s baud: module->host %.0f B/s (%.1f%%)\n", baud,
 		got, 100 * got / rate);
-	EXPECT_TEXT(&d, "1", "AT+iSTCP:127.0.0.1,%d", sink.port);
+	EXPECT_TEXT(&d, "001", "AT+iSTCP:127.0.0.1,%d", sink.port);
 	t = now_s();
-	r = cmd_data(&d, "AT+iSSND:1,16000", out, sizeof(out), 10000);
+	r = ssnd_flow(&d, "AT+iSSND:001,16000", out, sizeof(out), true,
+		      10000, &waits);
 	got = sizeof(out) / (now_s() - t);
 	CHECK(is_ok(r), "SSND at %s baud", baud);
 	/* the pty itself buffers a few KiB, so the host side runs ahead */
@@ -1249,6 +1328,253 @@ static void baud_run(const char *baud, size_t total)
 	fprintf(stderr, "%s baud: host->module %.0f B/s (%.1f%%)\n", baud,
 		got, 100 * got / rate);
 	dut_stop(&d);
+}
+
+/*
+ * The module's UART buffer (--uart-buffer 256, FIFO 16) and its pauses:
+ * a host that sends a long SSND without flow control loses bytes, as on
+ * hardware; WAIT/CONTINUE honoured, RTS/CTS, or SSNDs of 256 bytes lose
+ * nothing.
+ */
+static void test_uart(void)
+{
+	struct server sink = { 0 };
+	struct dut d;
+	const struct ichip_result *r;
+	static u8 big[ICHIP_DATA_LEN_MAX];
+	unsigned int waits = 0;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (u8)(i * 13);	/* 0x11 and 0x13 included */
+	server_start(&sink);
+
+	dut_start(&d, "uart-soft", "--baud", "921600", NULL);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sink.port);
+	r = ssnd_flow(&d, "AT+iSSND%:000,32768", big, sizeof(big), true,
+		      20000, &waits);
+	CHECK(is_ok(r), "64 KiB SSND with soft flow control");
+	CHECK(waits > 0 && status_num(&d, "waits") == waits,
+	      "WAIT seen %u times", waits);
+	CHECK(status_num(&d, "uart_lost") == 0, "nothing lost");
+	CHECK(d.f->stats.flow_reports == waits,
+	      "each WAIT followed by an RP4 report (%llu)",
+	      (unsigned long long)d.f->stats.flow_reports);
+	/* ignored: the grace runs out, bytes are lost, the count is off */
+	r = ssnd_flow(&d, "AT+iSSND%:000,32768", big, sizeof(big), false,
+		      3000, &waits);
+	CHECK(!r, "SSND with WAIT ignored does not complete");
+	CHECK(status_num(&d, "wait_ignored") > 0 &&
+	      status_num(&d, "uart_lost") > 0, "WAIT ignored: bytes lost");
+	dut_stop(&d);
+
+	dut_start(&d, "uart-none", "--baud", "921600", "--flow", "none", NULL);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sink.port);
+	for (size_t off = 0; off < 8192; off += 256) {
+		r = ssnd_flow(&d, "AT+iSSND%:000,256", big + off, 256, false,
+			      5000, &waits);
+		CHECK(is_ok(r), "256-byte SSND without flow control");
+	}
+	CHECK(status_num(&d, "uart_lost") == 0, "256-byte SSNDs: none lost");
+	r = ssnd_flow(&d, "AT+iSSND%:000,32768", big, 32768, false, 3000,
+		      &waits);
+	CHECK(!r && status_num(&d, "uart_lost") > 0,
+	      "32 KiB SSND without flow control: %llu bytes lost",
+	      status_num(&d, "uart_lost"));
+	dut_stop(&d);
+
+	dut_start(&d, "uart-hard", "--baud", "921600", NULL);
+	EXPECT_OK(&d, "AT+iFLW=1");
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sink.port);
+	r = ssnd_flow(&d, "AT+iSSND%:000,32768", big, sizeof(big), false,
+		      20000, &waits);
+	CHECK(is_ok(r) && status_num(&d, "uart_lost") == 0 &&
+	      status_num(&d, "waits") == 0, "RTS/CTS: nothing lost, no WAIT");
+	dut_stop(&d);
+}
+
+/* The switches for what the evidence leaves open (at-plus-i.md §7). */
+static void test_variants(void)
+{
+	struct server sv = { .echo = true };
+	struct dut d;
+	const struct ichip_result *r;
+	u8 buf[256];
+	size_t len;
+	unsigned int waits = 0;
+
+	server_start(&sv);
+	/* realistic default: echo, in-line result, padded handle, I/ERROR( */
+	dut_start(&d, "var-default", NULL);
+	write_all(d.fd, "AT+iSSND%:007,3:abc", 19);
+	msleep(300);
+	len = (size_t)read(d.fd, buf, sizeof(buf));
+	CHECK(len == 30 && !memcmp(buf, "AT+iSSND%:007,3:I/ERROR(200)\r\n", 30),
+	      "in-line SSND error: '%.*s'", (int)len, buf);
+	ichip_frame_reset(d.f);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	r = ssnd_flow(&d, "AT+iSSND%:000,5", (const u8 *)"hello", 5, true,
+		      5000, &waits);
+	CHECK(is_ok(r) && d.f->echo_payload == ICHIP_ECHO_PAYLOAD_NO,
+	      "SSND in-line, payload not echoed");
+	msleep(200);
+	r = cmd(&d, "AT+iSRCV:000");
+	CHECK(is_ok(r) && r->data_len == 5, "SRCV after in-line SSND");
+	write_all(d.fd, "\r", 1);
+	msleep(100);
+	CHECK(read(d.fd, buf, sizeof(buf)) == 2, "blank line: echo only");
+	dut_stop(&d);
+
+	dut_start(&d, "var-open", "--echo-payload", "yes", "--rp-trailer",
+		  "yes", "--srcv-crlf", "no", "--blank-line", "error",
+		  "--error-format", "space", NULL);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	r = ssnd_flow(&d, "AT+iSSND%:000,5", (const u8 *)"h\x13l\x11o", 5,
+		      true, 5000, &waits);
+	CHECK(is_ok(r) && d.f->echo_payload == ICHIP_ECHO_PAYLOAD_YES,
+	      "SSND with echoed payload");
+	msleep(200);
+	/* RP4, its trailer I/OK, then the next command sent at once */
+	ichip_frame_expect(d.f, ICHIP_REPLY_VALUE, "AT+iRP4", 7);
+	write_all(d.fd, "AT+iRP4\r", 8);
+	msleep(200);
+	len = (size_t)read(d.fd, buf, sizeof(buf));
+	{
+		size_t off = 0;
+		struct ichip_event ev;
+
+		while (off < len) {
+			off += ichip_frame_feed(d.f, buf + off, len - off, &ev);
+			if (ev.type == ICHIP_EV_RESULT)
+				ichip_frame_expect(d.f, ICHIP_REPLY_DATA,
+						   "AT+iSRCV:000", 12);
+		}
+	}
+	CHECK(d.f->stats.stale == 1, "RP4 trailer dropped before the echo");
+	write_all(d.fd, "AT+iSRCV:000\r", 13);
+	r = wait_result(&d, 2000);
+	CHECK(is_ok(r) && r->data_len == 5 && !memcmp(r->data, "h\x13l\x11o", 5),
+	      "SRCV right after RP4 with trailer, no CR LF after the data");
+	EXPECT_TEXT(&d, "0000", "AT+iRP7");
+	EXPECT_OK(&d, "AT+i");
+	write_all(d.fd, "\r", 1);
+	msleep(100);
+	len = (size_t)read(d.fd, buf, sizeof(buf));
+	CHECK(len == 17 && !memcmp(buf, "\r\nI/ERROR (053)\r\n", 17),
+	      "blank line answered: '%.*s'", (int)len, buf);
+	dut_stop(&d);
+
+	dut_start(&d, "var-ca", "--ca-end", "cr", "--blank-line", "ok",
+		  "--handle-width", "1", NULL);
+	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	ichip_frame_expect(d.f, ICHIP_REPLY_STATUS, "AT+iCA=", 7);
+	write_all(d.fd, "AT+iCA=\r\r", 9);
+	CHECK(is_ok(wait_result(&d, 2000)), "CA cleared");
+	dut_stop(&d);
+}
+
+/* Module output for @ms or until @want bytes came. */
+static size_t collect(struct dut *d, u8 *buf, size_t want, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	size_t got = 0;
+
+	while (got < want) {
+		int left = (int)((end - now_s()) * 1000);
+		struct pollfd p = { d->fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		n = read(d->fd, buf + got, want - got);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	return got;
+}
+
+/* One transcript of tests/conformance against the simulator. */
+static void conformance_one(const char *dir, const char *name)
+{
+	static struct transcript t;
+	static u8 out[TR_BYTES_MAX];
+	struct server sv = { .echo = true };
+	const char *argv[24];
+	char path[1024], opts[256], *text, *save = NULL;
+	struct dut d;
+	int argc = 0;
+	unsigned int waits = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = slurp(path, NULL);
+	REQUIRE(text, "%s", path);
+	if (!strncmp(strstr(text, "setup: ") ? strstr(text, "setup: ") + 7 :
+		     "", "socket-down", 11))
+		sv.close_at_once = true;
+	server_start(&sv);
+	REQUIRE(!tr_parse(&t, text, sv.port), "%s: %s", name, t.err);
+	free(text);
+	snprintf(opts, sizeof(opts), "%s", t.sim);
+	for (char *o = strtok_r(opts, " ", &save); o && argc < 22;
+	     o = strtok_r(NULL, " ", &save))
+		argv[argc++] = o;
+	argv[argc] = NULL;
+	dut_start(&d, name, argc > 0 ? argv[0] : NULL, argc > 1 ? argv[1] :
+		  NULL, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL,
+		  argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL, NULL);
+	if (strcmp(t.setup, "none") && strcmp(t.setup, "server")) {
+		EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
+		msleep(300);	/* socket-down: the peer has closed */
+	}
+	for (int k = 0; k < t.n; k++) {
+		const struct tr_xchg *x = &t.x[k];
+		const struct ichip_result *r;
+		char cmd[TR_BYTES_MAX];
+		const unsigned char *data;
+		size_t dlen, got;
+
+		if (t.compare_result) {
+			tr_command(x, cmd, sizeof(cmd), &data, &dlen);
+			r = data ? ssnd_flow(&d, cmd, data, dlen, true, 10000,
+					     &waits) :
+				   cmd_data(&d, cmd, NULL, 0, CMD_TIMEOUT_MS);
+			CHECK(r && (x->ok ? r->status == ICHIP_STATUS_OK :
+				    r->module_error == x->error),
+			      "%s: exchange %d result", name, k);
+			continue;
+		}
+		write_all(d.fd, x->send, x->send_len);
+		got = collect(&d, out, x->recv_len, 3000);
+		CHECK(got == x->recv_len && !memcmp(out, x->recv, got),
+		      "%s: exchange %d: got '%.*s'", name, k, (int)got, out);
+		/* and nothing more */
+		CHECK(collect(&d, out, 1, 200) == 0, "%s: extra output", name);
+	}
+	if (t.compare_result)
+		CHECK(waits > 0, "%s: no WAIT seen", name);
+	dut_stop(&d);
+}
+
+/* The transcripts of tests/conformance, as the simulator plays them. */
+static void test_conformance(void)
+{
+	const char *dir = getenv("ICHIP_CONFORMANCE");
+	struct dirent **names;
+	int n, files = 0;
+
+	REQUIRE(dir, "ICHIP_CONFORMANCE not set");
+	n = scandir(dir, &names, NULL, alphasort);
+	REQUIRE(n >= 0, "%s", dir);
+	for (int i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]->d_name);
+
+		if (nl > 4 && !strcmp(names[i]->d_name + nl - 4, ".txt")) {
+			conformance_one(dir, names[i]->d_name);
+			files++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	CHECK(files >= 10, "%d transcripts", files);
 }
 
 static void test_baud(void)
@@ -1358,6 +1684,8 @@ static const struct {
 	{ "hangup", test_hangup }, { "baud", test_baud },
 	{ "parallel", test_parallel }, { "control", test_control },
 	{ "options", test_options }, { "resolve", test_resolve },
+	{ "uart", test_uart },
+	{ "variants", test_variants }, { "conformance", test_conformance },
 };
 
 int main(int argc, char **argv)

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "ichip_frame.h"
 #include "tap.h"
+#include "../conformance/transcript.h"
 
 #define TRACE_MAX 4096
 
@@ -74,9 +77,48 @@ static void trace_event(struct trace *t, const struct ichip_frame *f,
 	case ICHIP_EV_OVERFLOW:
 		trace_add(t, "OVERFLOW");
 		break;
+	case ICHIP_EV_WAIT:
+		trace_add(t, "WAIT");
+		break;
+	case ICHIP_EV_CONTINUE:
+		trace_add(t, "CONT");
+		break;
 	case ICHIP_EV_NONE:
 		break;
 	}
+}
+
+/*
+ * What a form runs against: the module as learnt so far (echo, payload
+ * echo), flow control, an SSND payload, and commands that follow the
+ * first one (each sent as soon as the one before has its result).
+ */
+static struct {
+	const u8 *data;
+	size_t data_len;
+	enum ichip_echo_payload echo_payload;
+	bool echo_known;
+	bool flow_off;
+	const char *next[4];
+	size_t nnext, pos;
+} ctx;
+
+static void ctx_clear(void)
+{
+	memset(&ctx, 0, sizeof(ctx));
+}
+
+static void start_cmd(struct ichip_frame *f, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	int kind = ichip_cmd_classify(cmd, n, 0);
+
+	if (ctx.data && ichip_cmd_classify(cmd, n, ctx.data_len) ==
+			ICHIP_REPLY_STATUS && kind < 0)
+		ichip_frame_expect_ssnd(f, cmd, n, ctx.data, ctx.data_len);
+	else
+		ichip_frame_expect(f, kind < 0 ? ICHIP_REPLY_STATUS : kind,
+				   cmd, n);
 }
 
 /* Feed @in in the chunks given by @cuts (ascending offsets). */
@@ -87,13 +129,13 @@ static void run_chunks(struct ichip_frame *f, const char *cmd,
 	size_t start = 0, c;
 
 	ichip_frame_reset(f);
-	if (cmd) {
-		int kind = ichip_cmd_classify(cmd, strlen(cmd),
-					      0);
-
-		ichip_frame_expect(f, kind < 0 ? ICHIP_REPLY_STATUS : kind,
-				   cmd, strlen(cmd));
-	}
+	ichip_frame_forget_module(f);
+	f->echo_known = ctx.echo_known;
+	f->echo_payload = ctx.echo_payload;
+	ichip_frame_set_flow(f, !ctx.flow_off, 0, 0);
+	ctx.pos = 0;
+	if (cmd)
+		start_cmd(f, cmd);
 	t->len = 0;
 	t->buf[0] = '\0';
 	for (c = 0; c <= ncuts; c++) {
@@ -106,6 +148,8 @@ static void run_chunks(struct ichip_frame *f, const char *cmd,
 
 			start += used;
 			trace_event(t, f, &ev);
+			if (ev.type == ICHIP_EV_RESULT && ctx.pos < ctx.nnext)
+				start_cmd(f, ctx.next[ctx.pos++]);
 			if (!used && ev.type == ICHIP_EV_NONE)
 				break;
 		}
@@ -227,6 +271,132 @@ static void test_reply_forms(struct ichip_frame *f)
 	     "UNSOL(I/OK)UNSOL(I/BUSY)UNSOL(I/3)");
 	FORM("data header outside srcv is text", "AT+iRP4", "I/5:ab\r\n",
 	     "RESULT(1,0,5:ab,)");
+}
+
+#define SSND(name, hdr, pl, in, want) do {				\
+	ctx.data = (const u8 *)(pl);					\
+	ctx.data_len = sizeof(pl) - 1;					\
+	FORM(name, hdr, in, want);					\
+	ctx.data = NULL;						\
+} while (0)
+
+/*
+ * What shipped modules do (at-plus-i.md §7): echo on, the SSND result on
+ * the echoed header's line, payload echo either way, padded handles,
+ * software flow control bytes and the RP4 report that follows WAIT.
+ */
+static void test_module_variants(struct ichip_frame *f)
+{
+	ctx_clear();
+	SSND("ssnd result in-line", "AT+iSSND%:000,5", "hello",
+	     "AT+iSSND%:000,5:I/OK\r\n", "ECHORESULT(1,0,,)");
+	SSND("ssnd error in-line (GEVCU)", "AT+iSSND%:000,5", "hello",
+	     "AT+iSSND%:000,5:I/ERROR (203)\r\n", "ECHORESULT(2,203,,)");
+	SSND("ssnd error in-line, manual spelling", "AT+iSSND%:000,5",
+	     "hello", "AT+iSSND%:000,5:I/ERROR(203)\r\n",
+	     "ECHORESULT(2,203,,)");
+	SSND("ssnd payload echoed, result in-line", "AT+iSSND%:0,5", "hello",
+	     "AT+iSSND%:0,5:helloI/OK\r\n", "ECHORESULT(1,0,,)");
+	SSND("ssnd echoed payload with CR LF and I/OK", "AT+iSSND:0,8",
+	     "I/OK\r\nzz", "AT+iSSND:0,8:I/OK\r\nzzI/OK\r\n",
+	     "ECHORESULT(1,0,,)");
+	SSND("ssnd payload prefix not echoed", "AT+iSSND:0,4", "I/Ox",
+	     "AT+iSSND:0,4:I/OK\r\n", "ECHORESULT(1,0,,)");
+	SSND("ssnd echo line then result (lab echo)", "AT+iSSND%:0,5",
+	     "hello", "AT+iSSND%:0,5:\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
+	SSND("ssnd without echo", "AT+iSSND%:0,5", "hello", "I/OK\r\n",
+	     "RESULT(1,0,,)");
+	SSND("ssnd WAIT, RP4 report in-line, CONTINUE", "AT+iSSND%:000,5",
+	     "hello", "AT+iSSND%:000,5:\x13I/(0,-200)\r\n\x11I/OK\r\n",
+	     "ECHOWAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
+	SSND("ssnd report without a line of its own", "AT+iSSND%:0,5",
+	     "hello", "AT+iSSND%:0,5:\x13\r\nI/(0,-200)\r\n\x11I/OK\r\n",
+	     "ECHOWAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
+	SSND("ssnd not echoed, WAIT and report before the result",
+	     "AT+iSSND%:0,5", "hello",
+	     "\x13I/(0,-200)\r\n\x11I/OK\r\n",
+	     "WAITUNSOL(I/(0,-200))CONTRESULT(1,0,,)");
+
+	SSND("ssnd WAIT equal to the first payload byte, not echoed",
+	     "AT+iSSND%:0,3", "\x13" "bc",
+	     "AT+iSSND%:0,3:\x13I/(0)\r\n\x11I/OK\r\n",
+	     "ECHOWAITUNSOL(I/(0))CONTRESULT(1,0,,)");
+	SSND("ssnd echoed XON/XOFF payload, echo not yet learnt",
+	     "AT+iSSND%:0,5", "a\x13" "b\x11" "c",
+	     "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n", "ECHORESULT(1,0,,)");
+	tap_ok(f->echo_payload == ICHIP_ECHO_PAYLOAD_YES,
+	       "payload echo learnt from a whole echoed payload");
+
+	ctx.echo_known = true;
+	ctx.echo_payload = ICHIP_ECHO_PAYLOAD_YES;
+	SSND("ssnd echoed payload, report inside the echo", "AT+iSSND%:0,6",
+	     "abcdef", "AT+iSSND%:0,6:abc\x13I/(3,-200)\r\n\x11" "defI/OK\r\n",
+	     "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1,0,,)");
+	SSND("ssnd report inside the echo where the payload has I/",
+	     "AT+iSSND%:0,6", "abI/(f",
+	     "AT+iSSND%:0,6:abI\x13I/(2,-200)\r\n\x11/(fI/OK\r\n",
+	     "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1,0,,)");
+	SSND("ssnd report where the echo would be I/( too",
+	     "AT+iSSND%:0,6", "abI/(f",
+	     "AT+iSSND%:0,6:abI/(2,-200)\r\nI/(fI/OK\r\n",
+	     "ECHOUNSOL(I/(2,-200))RESULT(1,0,,)");
+	SSND("ssnd report inside the echo after a matching I",
+	     "AT+iSSND%:0,6", "abIxyz",
+	     "AT+iSSND%:0,6:abI/(2,-200)\r\nIxyzI/OK\r\n",
+	     "ECHOUNSOL(I/(2,-200))RESULT(1,0,,)");
+	SSND("ssnd echoed XON/XOFF payload bytes are data", "AT+iSSND%:0,5",
+	     "a\x13" "b\x11" "c", "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n",
+	     "ECHORESULT(1,0,,)");
+	ctx.echo_payload = ICHIP_ECHO_PAYLOAD_NO;
+	SSND("ssnd payload known not echoed", "AT+iSSND%:0,5", "I/OKx",
+	     "AT+iSSND%:0,5:I/OK\r\n", "ECHORESULT(1,0,,)");
+	FORM("results before the echo are not this command's", "AT+i",
+	     "I/ERROR(051)\r\nI/OK\r\nAT+i\r\nI/OK\r\n",
+	     "ECHORESULT(1,0,,)");
+	ctx_clear();
+
+	FORM("srcv payload XON/XOFF bytes are data", "AT+iSRCV:0",
+	     "I/4:\x11\x13" "ab\r\n", "RESULT(1,0,,\\x11\\x13ab)");
+	FORM("srcv echoed, padded", "AT+iSRCV:000,100",
+	     "AT+iSRCV:000,100\r\nI/3:\x13\x11\x13\r\n",
+	     "ECHORESULT(1,0,,\\x13\\x11\\x13)");
+	FORM("flow bytes around a status", "AT+iSFSH:0",
+	     "\x13I/\x11OK\r\n", "WAITCONTRESULT(1,0,,)");
+	ctx.flow_off = true;
+	FORM("flow control off: XOFF is a line byte", "AT+iSFSH:0",
+	     "\x13\r\nI/OK\r\n", "NOISE(\\x13)RESULT(1,0,,)");
+	ctx_clear();
+	FORM("padded handle", "AT+iSTCP:h,1", "AT+iSTCP:h,1\r\nI/000\r\n",
+	     "ECHORESULT(1,0,000,)");
+	FORM("padded list", "AT+iLSST:10", "I/(000,-1,-1,-1)\r\n",
+	     "RESULT(1,0,(000,-1,-1,-1),)");
+
+	/* RP4/RP7 with or without I/OK, the next command sent at once */
+	ctx.next[0] = "AT+iSRCV:0";
+	ctx.nnext = 1;
+	FORM("rp4 with trailer, then srcv", "AT+iRP4",
+	     "AT+iRP4\r\nI/(3,-200)\r\nI/OK\r\nAT+iSRCV:0\r\n"
+	     "I/3:abc\r\n",
+	     "ECHORESULT(1,0,(3,-200),)ECHORESULT(1,0,,abc)");
+	FORM("rp4 without trailer, then srcv", "AT+iRP4",
+	     "AT+iRP4\r\nI/(3,-200)\r\nAT+iSRCV:0\r\nI/3:abc\r\n",
+	     "ECHORESULT(1,0,(3,-200),)ECHORESULT(1,0,,abc)");
+	ctx.next[0] = "AT+i";
+	FORM("rp7 with trailer, then ping", "AT+iRP7",
+	     "AT+iRP7\r\nI/0001\r\nI/OK\r\nAT+i\r\nI/OK\r\n",
+	     "ECHORESULT(1,0,0001,)ECHORESULT(1,0,,)");
+	FORM("rp7 without trailer, then ping", "AT+iRP7",
+	     "AT+iRP7\r\nI/0001\r\nAT+i\r\nI/OK\r\n",
+	     "ECHORESULT(1,0,0001,)ECHORESULT(1,0,,)");
+	ctx.next[0] = "AT+iSSND%:0,5";
+	ctx.data = (const u8 *)"hello";
+	ctx.data_len = 5;
+	FORM("rp4 with trailer, then in-line ssnd", "AT+iRP4",
+	     "AT+iRP4\r\nI/(0)\r\nI/OK\r\nAT+iSSND%:0,5:I/OK\r\n",
+	     "ECHORESULT(1,0,(0),)ECHORESULT(1,0,,)");
+	ctx_clear();
+	FORM("rp4 trailer while idle is dropped", "AT+iRP4",
+	     "I/(0)\r\nI/OK\r\n", "RESULT(1,0,(0),)");
 }
 
 static void test_overflow(struct ichip_frame *f)
@@ -504,13 +674,128 @@ static void test_timeouts(void)
 	       "others get 5 s");
 }
 
-int main(void)
+/* ---- conformance transcripts (tests/conformance) ---------------------- */
+
+static void tr_start(struct ichip_frame *f, const struct tr_xchg *x,
+		     char *cmd, size_t cap)
+{
+	const unsigned char *data;
+	size_t dlen;
+	int kind;
+
+	tr_command(x, cmd, cap, &data, &dlen);
+	kind = ichip_cmd_classify(cmd, strlen(cmd), dlen);
+	if (data)
+		ichip_frame_expect_ssnd(f, cmd, strlen(cmd), data, dlen);
+	else
+		ichip_frame_expect(f, kind < 0 ? ICHIP_REPLY_STATUS : kind,
+				   cmd, strlen(cmd));
+}
+
+/* Does the result in @f match what the transcript says? */
+static bool tr_matches(const struct ichip_frame *f, const struct tr_xchg *x)
+{
+	const struct ichip_result *r = &f->res;
+
+	if (!x->ok)
+		return r->status == ICHIP_STATUS_ERROR &&
+		       r->module_error == x->error;
+	if (r->status != ICHIP_STATUS_OK)
+		return false;
+	if (x->has_text && (r->text_len != strlen(x->text) ||
+			    memcmp(r->text, x->text, r->text_len)))
+		return false;
+	return !x->has_data || (r->data_len == x->data_len &&
+				!memcmp(r->data, x->data, x->data_len));
+}
+
+/*
+ * All module bytes of the transcript fed in two pieces cut at @cut (0:
+ * whole; SIZE_MAX: one byte at a time); each exchange's command is
+ * expected once the one before has its result.  Returns how many results
+ * matched in order, -1 on a wrong or extra result.
+ */
+static int tr_replay(struct ichip_frame *f, const struct transcript *t,
+		     const u8 *in, size_t len, size_t cut)
+{
+	static char cmd[TR_XCHG_MAX][TR_BYTES_MAX];
+	size_t pos = 0, end;
+	int k = 0;
+
+	ichip_frame_reset(f);
+	ichip_frame_forget_module(f);
+	tr_start(f, &t->x[0], cmd[0], sizeof(cmd[0]));
+	while (pos < len) {
+		struct ichip_event ev;
+
+		end = cut == SIZE_MAX ? pos + 1 : cut > pos ? cut : len;
+		pos += ichip_frame_feed(f, in + pos, end - pos, &ev);
+		if (ev.type != ICHIP_EV_RESULT)
+			continue;
+		if (k >= t->n || !tr_matches(f, &t->x[k]))
+			return -1;
+		if (++k < t->n)
+			tr_start(f, &t->x[k], cmd[k], sizeof(cmd[k]));
+	}
+	return k;
+}
+
+static void test_conformance(struct ichip_frame *f, const char *dir)
+{
+	static struct transcript t;
+	static u8 in[TR_XCHG_MAX * TR_BYTES_MAX];
+	struct dirent **names;
+	int n = dir ? scandir(dir, &names, NULL, alphasort) : -1;
+	int files = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t nl = strlen(name), len = 0, bad = 0;
+		char path[1024], *text;
+
+		if (nl < 5 || strcmp(name + nl - 4, ".txt"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		text = tr_slurp(path);
+		if (!text || tr_parse(&t, text, 8080)) {
+			tap_ok(0, "conformance %s parses: %s", name, t.err);
+			free(text);
+			continue;
+		}
+		free(text);
+		files++;
+		for (int k = 0; k < t.n; k++) {
+			memcpy(in + len, t.x[k].recv, t.x[k].recv_len);
+			len += t.x[k].recv_len;
+		}
+		if (tr_replay(f, &t, in, len, 0) != t.n)
+			bad = 1;
+		if (!bad && tr_replay(f, &t, in, len, SIZE_MAX) != t.n)
+			bad = 2;
+		for (size_t c = 1; !bad && c < len; c++)
+			if (tr_replay(f, &t, in, len, c) != t.n)
+				bad = 3 + c;
+		tap_ok(!bad, "conformance %s (%s) %s", name, t.source,
+		       !bad ? "" : bad == 1 ? "whole" : bad == 2 ? "bytewise" :
+		       "split");
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	if (n >= 0)
+		free(names);
+	tap_ok(files >= 10, "conformance transcripts found: %d in %s", files,
+	       dir ? dir : "(no directory given)");
+}
+
+int main(int argc, char **argv)
 {
 	struct ichip_frame *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return 2;
+	test_conformance(f, argc > 1 ? argv[1] : NULL);
 	test_reply_forms(f);
+	test_module_variants(f);
 	test_overflow(f);
 	test_text_limit(f);
 	test_huge_payload_size(f);

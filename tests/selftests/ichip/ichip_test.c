@@ -702,4 +702,233 @@ TEST_F_TIMEOUT(cycles, attach_detach_10000, 300)
 	close(master);
 }
 
+/* ---- software flow control (WAIT/CONTINUE) -------------------------- */
+
+/*
+ * The master in packet mode shows what the line discipline does to the
+ * slave's output: stop_tty() arrives as TIOCPKT_STOP, start_tty() as
+ * TIOCPKT_START.  Data reads come with a leading TIOCPKT_DATA byte.
+ */
+static int pkt_on(int master)
+{
+	int on = 1;
+
+	return ioctl(master, TIOCPKT, &on) ? -errno : 0;
+}
+
+/* Data bytes (status bytes are collected in @status) until @n came. */
+static ssize_t pkt_read(int fd, void *buf, size_t n, int timeout_ms,
+			int *status)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+	uint8_t tmp[4097];
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r;
+		size_t want = n - got < 4096 ? n - got : 4096;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			break;
+		r = read(fd, tmp, want + 1);
+		if (r <= 0) {
+			if (r < 0 && errno == EAGAIN)
+				continue;
+			break;
+		}
+		if (tmp[0] != TIOCPKT_DATA) {
+			*status |= tmp[0];
+			continue;
+		}
+		memcpy((char *)buf + got, tmp + 1, (size_t)r - 1);
+		got += (size_t)r - 1;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Wait up to @ms for a status bit.  A 1-byte read returns a pending
+ * status before any data, and only TIOCPKT_DATA (no data) otherwise.
+ */
+static int pkt_status(int fd, int bit, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+	int status = 0, i;
+	uint8_t b;
+
+	for (i = 0; i < ms && !(status & bit); i++) {
+		if (poll(&pfd, 1, 1) > 0 && read(fd, &b, 1) == 1 &&
+		    b != TIOCPKT_DATA)
+			status |= b;
+		else
+			usleep(1000);
+	}
+	return !!(status & bit);
+}
+
+TEST_F(dev, wait_continue_pace_an_ssnd)
+{
+	static const char hdr[] = "AT+iSSND%:000,8";
+	struct inl mon;
+	struct inl_event ev;
+	struct inl_result r;
+	uint64_t cookie;
+	char wire[64];
+	int status = 0, unsol = 0, i;
+
+	ASSERT_EQ(0, inl_open(&mon));
+	ASSERT_EQ(0, inl_join(&mon, ICHIP_MCGRP_EVENTS));
+	ASSERT_EQ(0, pkt_on(self->master));
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, hdr, "ab\x13" "cd\x11" "ef",
+			      8, 0, &cookie));
+	ASSERT_EQ(24, pkt_read(self->master, wire, 24, 3000, &status));
+	ASSERT_EQ(0, memcmp(wire, "AT+iSSND%:000,8:ab\x13" "cd\x11" "ef", 24));
+	/* the echoed header, WAIT, the RP4 report on the same line */
+	ASSERT_EQ(0, PEER_SAYS(self->master,
+			       "AT+iSSND%:000,8:\x13I/(0,-200)\r\n"));
+	EXPECT_TRUE(pkt_status(self->master, TIOCPKT_STOP, 3000));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "\x11"));
+	EXPECT_TRUE(pkt_status(self->master, TIOCPKT_START, 3000));
+	/* the result in-line, after the echo */
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	inl_result_free(&r);
+	/* the report went up as an unsolicited line */
+	for (i = 0; i < 10 && !unsol; i++) {
+		if (inl_next_event(&mon, 1000, &ev))
+			break;
+		if (ev.cmd == ICHIP_CMD_DEV_STATE &&
+		    ev.event == ICHIP_DEV_EVENT_UNSOLICITED && ev.text &&
+		    !strcmp(ev.text, "I/(0,-200)"))
+			unsol = 1;
+		inl_event_free(&ev);
+	}
+	EXPECT_TRUE(unsol);
+	inl_close(&mon);
+}
+
+TEST_F(dev, flow_bytes_in_srcv_data_stop_nothing)
+{
+	static const char reply[] = "I/6:\x13\x13\x11\x13\x13\x13\r\n";
+	struct inl_result r;
+	uint64_t cookie;
+	char wire[64];
+	int status = 0;
+
+	ASSERT_EQ(0, pkt_on(self->master));
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSRCV:000",
+			      NULL, 0, 0, &cookie));
+	ASSERT_EQ(13, pkt_read(self->master, wire, 13, 3000, &status));
+	ASSERT_EQ(0, peer_write(self->master, reply, sizeof(reply) - 1));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	ASSERT_EQ(6, r.data_len);
+	EXPECT_EQ(0, memcmp(r.data, "\x13\x13\x11\x13\x13\x13", 6));
+	inl_result_free(&r);
+	/* n_tty would have stopped the tty on the first 0x13 */
+	EXPECT_FALSE(pkt_status(self->master, TIOCPKT_STOP, 300));
+	/* and a WAIT with no SSND in flight stops nothing either */
+	ASSERT_EQ(0, PEER_SAYS(self->master, "\x13"));
+	EXPECT_FALSE(pkt_status(self->master, TIOCPKT_STOP, 300));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "\x11"));
+}
+
+TEST_F(dev, ssnd_stopped_by_wait_is_restarted_by_its_result)
+{
+	struct inl_result r;
+	uint64_t cookie;
+	char wire[64];
+	int status = 0;
+
+	ASSERT_EQ(0, pkt_on(self->master));
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSSND:0,2", "hi",
+			      2, 0, &cookie));
+	ASSERT_EQ(15, pkt_read(self->master, wire, 15, 3000, &status));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "\x13"));
+	EXPECT_TRUE(pkt_status(self->master, TIOCPKT_STOP, 3000));
+	/* an error result without CONTINUE: the next command must flow */
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR(203)\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(203, r.module_error);
+	inl_result_free(&r);
+	EXPECT_TRUE(pkt_status(self->master, TIOCPKT_START, 3000));
+}
+
+/* ---- conformance transcripts (tests/conformance) --------------------- */
+
+#include "../../conformance/transcript.h"
+
+/* Built from tests/conformance/ by the Makefile: { name, text } pairs. */
+static const struct { const char *name, *text; } transcripts[] = {
+#include "conformance.inc"
+};
+
+static int tr_inl_matches(const struct inl_result *r, const struct tr_xchg *x)
+{
+	if (!x->ok)
+		return r->status == ICHIP_STATUS_ERROR &&
+		       r->module_error == x->error;
+	if (r->status != ICHIP_STATUS_OK)
+		return 0;
+	if (x->has_text && strcmp(r->text, x->text))
+		return 0;
+	return !x->has_data || (r->data_len == x->data_len &&
+				!memcmp(r->data, x->data, x->data_len));
+}
+
+/* The scripted peer plays the module's side of every transcript. */
+TEST(conformance_transcripts)
+{
+	static struct transcript t;
+	static char host[TR_BYTES_MAX + 64];
+	size_t i;
+
+	ASSERT_LE(10, sizeof(transcripts) / sizeof(transcripts[0]));
+	for (i = 0; i < sizeof(transcripts) / sizeof(transcripts[0]); i++) {
+		int master, slave, k;
+		char name[32];
+		struct inl nl;
+		struct inl_dev d;
+
+		ASSERT_EQ(0, tr_parse(&t, transcripts[i].text, 8080))
+			TH_LOG("%s: %s", transcripts[i].name, t.err);
+		ASSERT_EQ(0, open_pty(&master, &slave, name, sizeof(name)));
+		ASSERT_EQ(0, attach(slave));
+		ASSERT_EQ(0, inl_open(&nl));
+		ASSERT_EQ(0, inl_dev_find(&nl, name, &d));
+		for (k = 0; k < t.n; k++) {
+			const struct tr_xchg *x = &t.x[k];
+			char cmd[TR_BYTES_MAX];
+			const unsigned char *data;
+			size_t dlen;
+			struct inl_result r;
+			uint64_t cookie;
+
+			tr_command(x, cmd, sizeof(cmd), &data, &dlen);
+			ASSERT_EQ(0, inl_exec(&nl, d.index, cmd, data, dlen, 0,
+					      &cookie));
+			/* the host's bytes, then (a PEM value) maybe a CR */
+			ASSERT_EQ((ssize_t)x->send_len,
+				  peer_read(master, host, x->send_len, 3000));
+			EXPECT_EQ(0, memcmp(host, x->send, x->send_len))
+				TH_LOG("%s: host sent %.*s", transcripts[i].name,
+				       (int)x->send_len, host);
+			peer_read(master, host, sizeof(host), 100);
+			ASSERT_EQ(0, peer_write(master, x->recv, x->recv_len));
+			ASSERT_EQ(0, inl_wait_result(&nl, cookie, 5000, &r))
+				TH_LOG("%s: exchange %d: no result",
+				       transcripts[i].name, k);
+			EXPECT_TRUE(tr_inl_matches(&r, x))
+				TH_LOG("%s: exchange %d: status %u error %u "
+				       "text '%s'", transcripts[i].name, k,
+				       r.status, r.module_error, r.text);
+			inl_result_free(&r);
+		}
+		inl_close(&nl);
+		close(slave);
+		close(master);
+	}
+}
+
 TEST_HARNESS_MAIN
