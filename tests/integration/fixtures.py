@@ -19,6 +19,10 @@ BUILD = os.environ.get('ICHIP_BUILD', os.path.join(SRC_ROOT, 'build'))
 SIM_BIN = os.path.join(BUILD, 'tests', 'sim', 'ichip-sim')
 ICHIPD_BIN = os.path.join(BUILD, 'daemon', 'ichipd')
 BUS_CONF = os.path.join(SRC_ROOT, 'dbus', 'test-bus.conf')
+SYSTEM_BUS_CONF_IN = os.path.join(HERE, 'system-bus.conf.in')
+ICHIP_POLICY = os.path.join(SRC_ROOT, 'dbus', 'org.ichip.conf')
+ASUSER = os.path.join(HERE, 'asuser.py')
+ICHIPD_ASAN_BIN = os.path.join(BUILD, 'daemon', 'ichipd-asan')
 PYTHON = '/usr/bin/python3'
 
 # The TLS servers' priorities: what a modern server accepts, and a legacy
@@ -44,10 +48,9 @@ FALLBACK_BUS_CONF = """<busconfig>
 class Bus:
     """A private dbus-daemon acting as the system bus of one test."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, conf=BUS_CONF):
         self.path = os.path.join(tmp, 'bus')
         self.address = f'unix:path={self.path}'
-        conf = BUS_CONF
         if not os.path.exists(conf):
             conf = os.path.join(tmp, 'test-bus.conf')
             with open(conf, 'w') as f:
@@ -72,6 +75,22 @@ class Bus:
 
     def stop(self):
         self.proc.stop()
+
+
+class SystemBus(Bus):
+    """A private bus with the system bus's default policy and the shipped
+    dbus/org.ichip.conf: the bus other uids meet (tests/integration/
+    system-bus.conf.in).  The test directory is opened to all so that a
+    client running as another uid can reach the socket."""
+
+    def __init__(self, tmp):
+        with open(SYSTEM_BUS_CONF_IN) as f:
+            text = f.read().replace('@POLICY@', ICHIP_POLICY)
+        conf = os.path.join(tmp, 'system-bus.conf')
+        with open(conf, 'w') as f:
+            f.write(text)
+        os.chmod(tmp, 0o755)
+        super().__init__(tmp, conf)
 
 
 class Sim:
@@ -184,16 +203,25 @@ class PyServer:
 class Ichipd:
     """build/daemon/ichipd on the private bus, driving one or more ptys."""
 
-    def __init__(self, tmp, bus, devices, extra=()):
+    def __init__(self, tmp, bus, devices, extra=(), allow_all=True,
+                 binary=ICHIPD_BIN):
         self.state_dir = os.path.join(tmp, 'state')
+        self.log_path = os.path.join(tmp, 'ichipd.log')
         os.makedirs(self.state_dir, exist_ok=True)
-        argv = [ICHIPD_BIN, '--state-dir', self.state_dir,
-                '--transport', 'tty', '--test-allow-all',
-                '--log-level', 'debug', *extra]
+        argv = [binary, '--state-dir', self.state_dir,
+                '--transport', 'tty', '--log-level', 'debug', *extra]
+        if allow_all:
+            argv.append('--test-allow-all')
         for dev in devices:
             argv += ['--device', dev]
-        self.proc = Proc('ichipd', argv, os.path.join(tmp, 'ichipd.log'),
-                         env=bus.env())
+        env = bus.env()
+        # an ASan build reports to the log; leaks are not this test's subject
+        env['ASAN_OPTIONS'] = 'detect_leaks=0'
+        self.proc = Proc('ichipd', argv, self.log_path, env=env)
+
+    def log(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
 
     def alive(self):
         return self.proc.alive()
@@ -204,6 +232,22 @@ class Ichipd:
 
 def have_ichipd():
     return os.access(ICHIPD_BIN, os.X_OK)
+
+
+def as_user(address, calls, uid=65534, gid=65534):
+    """D-Bus calls made by another uid (default nobody): asuser.py.
+
+    calls: [(bus name, path, interface, method, signature, [args])];
+    returns per call {'ok': result} or {'error': name, 'message': text}.
+    """
+    import json
+    res = subprocess.run([PYTHON, ASUSER, str(uid), str(gid), address,
+                          json.dumps([list(c) for c in calls])],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=60)
+    if res.returncode:
+        raise RuntimeError(f'asuser.py failed: {res.stderr.decode()}')
+    return json.loads(res.stdout)
 
 
 def gnutls_cli(port, ca, host='localhost', data=b'', extra=(), timeout=20):

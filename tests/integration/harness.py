@@ -107,8 +107,11 @@ class IchipTestCase(unittest.TestCase):
 
     # ---- fixtures ----
 
-    def start_bus(self):
-        self.bus = fixtures.Bus(self.tmp)
+    def start_bus(self, system_like=False):
+        """The test's bus: wide open, or (system_like) with the system
+        bus's default policy and the shipped dbus/org.ichip.conf."""
+        self.bus = (fixtures.SystemBus(self.tmp) if system_like
+                    else fixtures.Bus(self.tmp))
         return self._own(self.bus, 'dbus-daemon', self.bus.proc.log_path)
 
     def start_sim(self, name='ttyICHIP0', extra=()):
@@ -116,8 +119,8 @@ class IchipTestCase(unittest.TestCase):
         return self._own(sim, f'ichip-sim {name}', sim.proc.log_path,
                          sim.trace_path)
 
-    def start_ichipd(self, devices, extra=()):
-        d = fixtures.Ichipd(self.tmp, self.bus, devices, extra)
+    def start_ichipd(self, devices, extra=(), **kw):
+        d = fixtures.Ichipd(self.tmp, self.bus, devices, extra, **kw)
         self.ichipd = self._own(d, 'ichipd', d.proc.log_path)
         return self.ichipd
 
@@ -134,15 +137,17 @@ class IchipTestCase(unittest.TestCase):
         srv = fixtures.PyServer(self.tmp, mode, cert)
         return self._own(srv, f'tcpserv {mode}', srv.proc.log_path)
 
-    def start_stack(self, sim_extra=(), ichipd_extra=()):
+    def start_stack(self, sim_extra=(), ichipd_extra=(), system_like=False,
+                    **ichipd_kw):
         """Bus + one simulator + ichipd; returns the device object path.
 
         Ready means: org.ichip is on the bus and GetDevices lists a
-        device whose State is no longer being probed.
+        device whose State is no longer being probed.  ichipd_kw go to
+        fixtures.Ichipd (allow_all, binary).
         """
-        self.start_bus()
+        self.start_bus(system_like)
         self.sim = self.start_sim(extra=sim_extra)
-        self.start_ichipd([self.sim.link], ichipd_extra)
+        self.start_ichipd([self.sim.link], ichipd_extra, **ichipd_kw)
         self.client = self.connect()
         self.dev = self.wait_for_device()
         return self.dev

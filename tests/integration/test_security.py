@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Findings of the security review of ichipd (issue 12), one test each.
+
+Each test failed on the code before its fix.  Callers other than root run
+as another uid (nobody) on a bus configured like the system bus with the
+shipped dbus/org.ichip.conf (fixtures.SystemBus), so the bus policy and
+sd-bus's own privilege check are both in the path.
+"""
+
+import harness
+from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS
+from fixtures import as_user
+
+ICHIP = 'org.ichip'
+
+
+class UnprivilegedReadTest(harness.IchipTestCase):
+    """Finding 2: the read methods answer ordinary users."""
+
+    def test_other_uid_reads_devices_and_ca(self):
+        self.start_stack(system_like=True)
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        res = as_user(self.bus.address, [
+            (ICHIP, MANAGER_PATH, MANAGER, 'GetDevices', '', []),
+            (ICHIP, self.dev, DEVICE, 'GetCA', '', []),
+            (ICHIP, '/', OBJMGR, 'GetManagedObjects', '', []),
+            (ICHIP, self.dev, PROPS, 'Get', 'ss', [DEVICE, 'Name']),
+            # control: the shipped policy is in force for this caller
+            (ICHIP, MANAGER_PATH, MANAGER, 'NoSuchMethod', '', []),
+        ])
+        self.assertEqual(res[0], {'ok': [self.dev]})
+        self.assertIn('ok', res[1], res[1])
+        self.assertEqual(bytes.fromhex(res[1]['ok']['bytes']).strip(),
+                         self.certs.ca.pem.strip())
+        self.assertIn(self.dev, res[2].get('ok', {}), res[2])
+        self.assertEqual(res[3], {'ok': str(self.client.prop(self.dev, DEVICE,
+                                                             'Name'))})
+        self.assertEqual(res[4].get('error'),
+                         'org.freedesktop.DBus.Error.AccessDenied', res[4])
+
+
+if __name__ == '__main__':
+    harness.main()
