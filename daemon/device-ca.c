@@ -363,8 +363,7 @@ static void ca_authorized(void *userdata, sd_bus_message *m, int allowed,
 	struct device *d = manager_find_device(req->mgr, req->path);
 
 	if (!allowed)
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   "not authorized to change the CA");
+		polkit_reply_denied(m, perr, "not authorized to change the CA");
 	else if (!d)
 		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
 	else if (req->what == REQ_SET)

@@ -320,16 +320,30 @@ static void on_command(void *userdata, const struct xport_reply *r)
 	sd_bus_message_unref(m);
 }
 
+/*
+ * The device may be removed while polkit decides: only its path crosses
+ * the asynchronous call, and the device is looked up again after it.
+ */
+struct command_request {
+	struct manager *m;
+	char path[64];
+};
+
 static void command_authorized(void *userdata, sd_bus_message *m,
 			       int allowed, const sd_bus_error *perr)
 {
-	struct device *d = userdata;
+	struct command_request *req = userdata;
+	struct device *d = manager_find_device(req->m, req->path);
 	const char *cmd;
 	int r;
 
+	free(req);
 	if (!allowed) {
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   "not authorized for raw commands");
+		polkit_reply_denied(m, perr, "not authorized for raw commands");
+		return;
+	}
+	if (!d || d->lost) {
+		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
 		return;
 	}
 	sd_bus_message_rewind(m, true);
@@ -347,6 +361,7 @@ static int method_command(sd_bus_message *m, void *userdata,
 			  sd_bus_error *error)
 {
 	struct device *d = userdata;
+	struct command_request *req;
 	const char *cmd;
 	int r;
 
@@ -362,8 +377,15 @@ static int method_command(sd_bus_message *m, void *userdata,
 	    strcasestr(cmd, "SSND"))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 			"not a valid single-line AT+i command (SSND/SRCV refused)");
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->m = d->m;
+	snprintf(req->path, sizeof(req->path), "%s", d->path);
 	r = polkit_check(d->m, m, "org.ichip.raw-command", command_authorized,
-			 d);
+			 req);
+	if (r < 0)
+		free(req);
 	return r < 0 ? r : 1;
 }
 

@@ -130,5 +130,9 @@ typedef void (*polkit_done_fn)(void *userdata, sd_bus_message *m,
 			       int allowed, const sd_bus_error *error);
 int polkit_check(struct manager *mgr, sd_bus_message *m, const char *action,
 		 polkit_done_fn done, void *userdata);
+/* Answer a refused call: PermissionDenied, or InteractiveAuthorization-
+ * Required when polkit could authenticate but the caller did not allow it. */
+int polkit_reply_denied(sd_bus_message *m, const sd_bus_error *perr,
+			const char *why);
 
 #endif /* ICHIPD_H */

@@ -803,10 +803,9 @@ static void open_authorized(void *userdata, sd_bus_message *m, int allowed,
 	struct device *d = manager_find_device(req->mgr, req->path);
 
 	if (!allowed) {
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   req->legacy_checked ?
-					   "not authorized for legacy TLS" :
-					   "not authorized to open sessions");
+		polkit_reply_denied(m, perr, req->legacy_checked ?
+				    "not authorized for legacy TLS" :
+				    "not authorized to open sessions");
 		goto out;
 	}
 	if (!d) {

@@ -47,6 +47,7 @@ PACKAGES=(
 	python3-yaml              # YAML test data and CI helpers
 	python3-dbus              # D-Bus client side of integration tests
 	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
+	python3-dbusmock          # polkitd stand-in (its polkitd template): tests of every polkit action
 	python3-docutils          # renders the rst documentation in checks
 	man-db                    # man -l renders the man pages in checks
 	groff-base                # the formatter man-db uses

@@ -22,6 +22,9 @@ BUS_CONF = os.path.join(SRC_ROOT, 'dbus', 'test-bus.conf')
 SYSTEM_BUS_CONF_IN = os.path.join(HERE, 'system-bus.conf.in')
 ICHIP_POLICY = os.path.join(SRC_ROOT, 'dbus', 'org.ichip.conf')
 ASUSER = os.path.join(HERE, 'asuser.py')
+POLKIT_TEMPLATE = os.path.join(HERE, 'polkitd_template.py')
+POLKIT_NAME = 'org.freedesktop.PolicyKit1'
+POLKIT_PATH = '/org/freedesktop/PolicyKit1/Authority'
 ICHIPD_ASAN_BIN = os.path.join(BUILD, 'daemon', 'ichipd-asan')
 PYTHON = '/usr/bin/python3'
 
@@ -91,6 +94,39 @@ class SystemBus(Bus):
             f.write(text)
         os.chmod(tmp, 0o755)
         super().__init__(tmp, conf)
+
+
+class Polkitd:
+    """python3-dbusmock's polkitd template (extended with challenges by
+    polkitd_template.py) as org.freedesktop.PolicyKit1 on the test bus.
+    Everything is denied until the test says otherwise (self.mock)."""
+
+    def __init__(self, tmp, bus):
+        self.bus = bus
+        self.proc = Proc('polkitd mock',
+                         [PYTHON, '-m', 'dbusmock', '--system', '--template',
+                          POLKIT_TEMPLATE],
+                         os.path.join(tmp, 'polkitd.log'), env=bus.env(),
+                         stdout=subprocess.DEVNULL)
+        import dbus
+        self.conn = dbus.bus.BusConnection(bus.address)
+
+        def owned():
+            if not self.proc.alive():
+                raise RuntimeError('the polkitd mock exited')
+            return self.conn.name_has_owner(POLKIT_NAME)
+        wait_until(owned, 20, 'the polkitd mock on the bus')
+        obj = self.conn.get_object(POLKIT_NAME, POLKIT_PATH,
+                                   introspect=False)
+        self.mock = dbus.Interface(obj, 'org.freedesktop.DBus.Mock')
+
+    def checks(self):
+        return [(str(k), str(n), str(a), int(f))
+                for k, n, a, f in self.mock.GetChecks()]
+
+    def stop(self):
+        self.conn.close()
+        self.proc.stop()
 
 
 class Sim:

@@ -114,6 +114,11 @@ class IchipTestCase(unittest.TestCase):
                     else fixtures.Bus(self.tmp))
         return self._own(self.bus, 'dbus-daemon', self.bus.proc.log_path)
 
+    def start_polkitd(self):
+        self.polkitd = fixtures.Polkitd(self.tmp, self.bus)
+        return self._own(self.polkitd, 'polkitd mock',
+                         self.polkitd.proc.log_path)
+
     def start_sim(self, name='ttyICHIP0', extra=()):
         sim = fixtures.Sim(self.tmp, name, extra)
         return self._own(sim, f'ichip-sim {name}', sim.proc.log_path,

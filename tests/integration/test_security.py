@@ -10,7 +10,8 @@ sd-bus's own privilege check are both in the path.
 
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS
-from fixtures import as_user
+from client import error_name
+from fixtures import ICHIPD_ASAN_BIN, as_user
 
 ICHIP = 'org.ichip'
 
@@ -38,6 +39,42 @@ class UnprivilegedReadTest(harness.IchipTestCase):
                                                              'Name'))})
         self.assertEqual(res[4].get('error'),
                          'org.freedesktop.DBus.Error.AccessDenied', res[4])
+
+
+class CommandAfterRemoveTest(harness.IchipTestCase):
+    """Finding 4: Device1.Command held the raw device pointer across the
+    asynchronous polkit call; the device removed meanwhile meant a
+    use-after-free.  ichipd runs under ASan, polkit holds the answer."""
+
+    def test_device_removed_while_polkit_decides(self):
+        self.start_bus()
+        self.start_polkitd()
+        pk = self.polkitd.mock
+        pk.SetAllowed(['org.ichip.raw-command', 'org.ichip.manage-devices'])
+        pk.SimulateHangActions(['org.ichip.raw-command'])
+        self.sim = self.start_sim()
+        self.start_ichipd([self.sim.link], ['--debug-commands'],
+                          allow_all=False, binary=ICHIPD_ASAN_BIN)
+        self.client = self.connect()
+        dev = self.wait_for_device()
+        replies = []
+        obj = self.client.bus.get_object(ICHIP, dev, introspect=False)
+        obj.Command('AT+iRP1', dbus_interface=DEVICE, signature='s',
+                    timeout=60,
+                    reply_handler=lambda r: replies.append(('ok', r)),
+                    error_handler=lambda e: replies.append(
+                        ('error', error_name(e))))
+        harness.wait_until(lambda: pk.HaveHangingCalls(), 20,
+                           'polkit to hold the Command check',
+                           pump=self.pump)
+        self.client.call(MANAGER_PATH, MANAGER, 'RemoveDevice', dev,
+                         signature='o')
+        pk.ReleaseHangingCalls()
+        harness.wait_until(lambda: replies, 20, 'the Command reply',
+                           pump=self.pump)
+        self.assertEqual(replies, [('error', 'org.ichip.Error.DeviceLost')])
+        self.assertIchipdAlive()
+        self.assertNotIn('AddressSanitizer', self.ichipd.log())
 
 
 if __name__ == '__main__':
