@@ -195,7 +195,7 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 	const char *p = strchr(r->text, '(');
-	char cmd[32], *end;
+	char *end;
 	long v;
 	int h;
 
@@ -210,12 +210,11 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 		 * of ours, so every socket in use now is stale, and a new
 		 * STCP never gets one of these handles.
 		 */
-		if (v >= 0) {
+		if (v != -200) {
 			log_dev(LOG_NOTICE, d->name,
 				"closing module socket %d left by a previous run",
 				h);
-			snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", h);
-			xport_exec(d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+			device_close_socket(d, h);
 		}
 		if (*end != ',')
 			break;
@@ -519,6 +518,7 @@ void device_free(struct device *d, const char *reason)
 {
 	sd_event_source_disable_unref(d->lost_defer);
 	sessions_close_all(d, reason);
+	sessions_free_orphans(d);
 	poller_stop(d);
 	if (d->x)
 		d->x->ops->free(d->x);	/* no callbacks after this */

@@ -46,6 +46,12 @@ struct device_counters {
 	uint64_t session_bytes_out;
 };
 
+/* an AT+i!SCLS in flight, so a handle is not closed twice */
+struct close_slot {
+	struct device *d;
+	int handle;
+};
+
 struct device {
 	struct device *next;
 	struct manager *m;
@@ -65,6 +71,11 @@ struct device {
 	struct ca_cert *host_ca;	/* host-only anchor; wins when set */
 	sd_bus_slot *slot;
 	struct session *sessions;
+	/* sessions freed while their AT+iSTCP runs: the socket it opens is
+	 * closed when the answer comes (finding 1 of issue 12) */
+	struct session *orphans;
+	uint16_t closing;		/* bit h: SCLS of handle h in flight */
+	struct close_slot close_slots[ICHIPD_MAX_SOCKETS];
 	unsigned int next_session;
 	struct device_counters counters;
 	/* the poller: one RP4 for all sockets, then SRCV where data waits */
@@ -118,11 +129,13 @@ int method_open_session(sd_bus_message *m, void *userdata,
 			sd_bus_error *error);
 void session_close(struct session *s, const char *reason);
 void sessions_close_all(struct device *d, const char *reason);
+void sessions_free_orphans(struct device *d);
 unsigned int device_session_count(struct device *d);
 int device_session_paths(struct device *d, sd_bus_message *reply);
 
 /* poller.c */
 void poller_kick(struct device *d);
+void device_close_socket(struct device *d, int handle);
 void poller_stop(struct device *d);
 
 /* polkit.c */

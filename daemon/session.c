@@ -95,11 +95,45 @@ static void unlink_session(struct session *s)
 	}
 }
 
+/*
+ * A session whose AT+iSTCP is still in flight cannot know the handle the
+ * module will give it: it stays, stripped, on d->orphans until the answer
+ * comes, and the socket is closed then (on_connected).
+ */
+static bool connect_in_flight(const struct session *s)
+{
+	return s->cmd_busy && s->handle < 0 && !s->d->lost;
+}
+
+static void unlink_orphan(struct session *s)
+{
+	struct session **pp;
+
+	for (pp = &s->d->orphans; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+	}
+}
+
+void sessions_free_orphans(struct device *d)
+{
+	struct session *s;
+
+	while ((s = d->orphans)) {
+		d->orphans = s->next;
+		d->x->ops->cancel(d->x, s->pending_cmd);
+		free(s);
+	}
+}
+
 static void session_free(struct session *s)
 {
 	struct xport *x = s->d->x;
+	bool orphan = connect_in_flight(s);
 
-	if (s->cmd_busy)
+	if (s->cmd_busy && !orphan)
 		x->ops->cancel(x, s->pending_cmd);
 	if (s->ssnd_busy)
 		x->ops->cancel(x, s->ssnd_id);
@@ -125,19 +159,26 @@ static void session_free(struct session *s)
 	buf_free(&s->app_out);
 	free(s->host);
 	free(s->owner);
+	if (orphan) {
+		s->host = s->owner = NULL;
+		s->fd = s->app_fd = -1;
+		s->io = s->deadline = NULL;
+		s->open_msg = NULL;
+		s->slot = NULL;
+		s->orphan = true;
+		s->next = s->d->orphans;
+		s->d->orphans = s;
+		return;
+	}
 	free(s);
 }
 
 /* Release the module socket; nobody waits for the answer. */
 static void close_module_socket(struct session *s)
 {
-	char cmd[32];
-
 	if (s->handle < 0 || s->d->lost)
 		return;
-	/* "!": stay online, other sockets may be in use */
-	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", s->handle);
-	xport_exec(s->d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+	device_close_socket(s->d, s->handle);
 	s->handle = -1;
 }
 
@@ -657,6 +698,18 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 	int handle;
 
 	s->cmd_busy = false;
+	if (s->orphan) {	/* connected for nobody: close it at once */
+		if (r->status == ICHIP_STATUS_OK &&
+		    sscanf(r->text, "%d", &handle) == 1) {
+			log_dev(LOG_INFO, s->d->name,
+				"closing module socket %d: its session is gone",
+				handle);
+			device_close_socket(s->d, handle);
+		}
+		unlink_orphan(s);
+		free(s);
+		return;
+	}
 	if (r->status == ICHIP_STATUS_FAILED) {
 		open_failed(s, failed_error(r), failed_why(s, r, why,
 							   sizeof(why)));

@@ -57,6 +57,7 @@ struct session {
 	sd_event_source *deadline;
 	uint64_t pending_cmd;		/* STCP/SSL in flight (cancel id) */
 	bool cmd_busy;
+	bool orphan;			/* freed, waits for its STCP answer */
 
 	gnutls_session_t tls;
 	gnutls_certificate_credentials_t cred;

@@ -8,6 +8,8 @@ shipped dbus/org.ichip.conf (fixtures.SystemBus), so the bus policy and
 sd-bus's own privilege check are both in the path.
 """
 
+import dbus
+
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS
 from client import error_name
@@ -75,6 +77,51 @@ class CommandAfterRemoveTest(harness.IchipTestCase):
         self.assertEqual(replies, [('error', 'org.ichip.Error.DeviceLost')])
         self.assertIchipdAlive()
         self.assertNotIn('AddressSanitizer', self.ichipd.log())
+
+
+class SocketLeakTest(harness.IchipTestCase):
+    """Finding 1: an OpenSession deadline that fires while AT+iSTCP is in
+    flight must not leave the module socket open for nobody."""
+
+    def test_deadline_during_connect_leaks_no_socket(self):
+        self.start_stack()
+        srv = self.start_pyserver('echo')
+        # every answer 400 ms late: each 100 ms deadline fires mid-STCP
+        self.assertTrue(self.sim.control('slow 400').startswith('ok'))
+        for _ in range(12):
+            self.assertDBusError('org.ichip.Error.Timeout',
+                                 self.client.open_session, self.dev,
+                                 '127.0.0.1', srv.port, security='plain',
+                                 timeout_ms=dbus.UInt32(100))
+        self.assertTrue(self.sim.control('slow 0').startswith('ok'))
+        harness.wait_until(
+            lambda: ' sockets=0 ' in self.sim.control('status') + ' ', 30,
+            'the module to have no socket open')
+        socks = []
+        for _ in range(10):     # all ten module sockets are usable
+            path, sock = self.client.open_session(
+                self.dev, '127.0.0.1', srv.port, security='plain')
+            socks.append(sock)
+            self.addCleanup(sock.close)
+        socks[-1].sendall(b'still works\n')
+        socks[-1].settimeout(20)
+        self.assertEqual(socks[-1].recv(100), b'still works\n')
+
+    def test_unowned_socket_is_swept(self):
+        """A module socket no session owns (opened behind ichipd's back)
+        is closed by the poller while sessions run."""
+        self.start_stack(ichipd_extra=['--debug-commands'])
+        srv = self.start_pyserver('echo')
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              srv.port, security='plain')
+        self.addCleanup(sock.close)
+        self.client.call(self.dev, DEVICE, 'Command',
+                         f'AT+iSTCP:127.0.0.1,{srv.port}', signature='s')
+        self.assertIn(' sockets=2 ', self.sim.control('status') + ' ')
+        sock.sendall(b'x')      # the poller runs while data moves
+        harness.wait_until(
+            lambda: ' sockets=1 ' in self.sim.control('status') + ' ', 30,
+            'the unowned socket to be closed')
 
 
 if __name__ == '__main__':
