@@ -171,12 +171,19 @@ int session_tls_handshake(struct session *s, const char **err_name,
 	return -EIO;
 }
 
-void session_tls_free(struct session *s)
+void session_tls_end(struct session *s)
 {
 	if (s->tls)
 		gnutls_deinit(s->tls);
 	if (s->cred)
 		gnutls_certificate_free_credentials(s->cred);
+	s->tls = NULL;
+	s->cred = NULL;
+}
+
+void session_tls_free(struct session *s)
+{
+	session_tls_end(s);
 	free(s->cipher);
 	free(s->tls_version);
 	free(s->peer_der);

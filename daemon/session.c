@@ -61,13 +61,15 @@ static void buf_free(struct buf *b)
 
 /* ---- lookup and bookkeeping --------------------------------------------- */
 
+/* Sessions that hold (or are getting) a module socket: not the closed. */
 unsigned int device_session_count(struct device *d)
 {
 	struct session *s;
 	unsigned int n = 0;
 
 	for (s = d->sessions; s; s = s->next)
-		n++;
+		if (s->state != SESSION_CLOSED)
+			n++;
 	return n;
 }
 
@@ -78,7 +80,7 @@ int device_session_paths(struct device *d, sd_bus_message *reply)
 
 	r = sd_bus_message_open_container(reply, 'a', "o");
 	for (s = d->sessions; r >= 0 && s; s = s->next)
-		if (s->slot)
+		if (s->slot && s->state != SESSION_CLOSED)
 			r = sd_bus_message_append(reply, "o", s->path);
 	return r < 0 ? r : sd_bus_message_close_container(reply);
 }
@@ -147,7 +149,8 @@ static void session_free(struct session *s)
 	if (s->slot) {
 		sd_bus_emit_object_removed(s->d->m->bus, s->path);
 		sd_bus_slot_unref(s->slot);
-		device_emit_changed(s->d, "Sessions");
+		if (s->state != SESSION_CLOSED)
+			device_emit_changed(s->d, "Sessions");
 	}
 	if (s->fd >= 0)
 		close(s->fd);
@@ -193,14 +196,44 @@ static void open_failed(struct session *s, const char *name,
 	session_free(s);
 }
 
-void session_close(struct session *s, const char *reason)
+/*
+ * A closed session keeps its object until the app closes its fd: an app
+ * that only looks after its fd reported EOF can still read CloseReason.
+ * Everything else goes now: the module socket, TLS state, buffers.  Our
+ * end is shut for writing (the app reads EOF); the app's close (or its
+ * own shutdown) then shows as a hang-up and frees the session.
+ */
+static void session_linger(struct session *s)
+{
+	struct xport *x = s->d->x;
+
+	if (s->ssnd_busy)
+		x->ops->cancel(x, s->ssnd_id);
+	if (s->srcv_busy)
+		x->ops->cancel(x, s->srcv_id);
+	s->ssnd_busy = s->srcv_busy = false;
+	session_tls_end(s);
+	buf_free(&s->net_in);
+	buf_free(&s->net_out);
+	buf_free(&s->app_out);
+	shutdown(s->fd, SHUT_WR);
+	sd_event_source_set_io_events(s->io, EPOLLIN);
+	sd_event_source_set_enabled(s->io, SD_EVENT_ON);
+}
+
+static void session_end(struct session *s, const char *reason, bool linger)
 {
 	if (s->state != SESSION_OPEN) {
+		if (s->state == SESSION_CLOSED) {
+			session_free(s);
+			return;
+		}
 		open_failed(s, strcmp(reason, "device-lost") ? ERR_DEVICE_ERROR :
 			    ERR_DEVICE_LOST, reason);
 		return;
 	}
 	s->state = SESSION_CLOSED;
+	s->close_reason = reason;
 	log_session(LOG_INFO, s->d->name, s->path + strlen(s->d->path) + 1,
 		    "closed (%s): %llu bytes in, %llu out", reason,
 		    (unsigned long long)s->bytes_in,
@@ -209,13 +242,28 @@ void session_close(struct session *s, const char *reason)
 			   "Closed", "s", reason);
 	if (strcmp(reason, "device-lost") && strcmp(reason, "module-reset"))
 		close_module_socket(s);
-	session_free(s);
+	/* nobody left to ask: the app closed its fd */
+	if (!linger || s->app_gone) {
+		session_free(s);
+		return;
+	}
+	sd_bus_emit_properties_changed(s->d->m->bus, s->path,
+				       "org.ichip.Session1", "State",
+				       "CloseReason", NULL);
+	device_emit_changed(s->d, "Sessions");
+	session_linger(s);
 }
 
+void session_close(struct session *s, const char *reason)
+{
+	session_end(s, reason, true);
+}
+
+/* The device goes: its sessions and their objects with it. */
 void sessions_close_all(struct device *d, const char *reason)
 {
 	while (d->sessions)
-		session_close(d->sessions, reason);
+		session_end(d->sessions, reason, false);
 }
 
 /* ---- the pump ----------------------------------------------------------- */
@@ -349,9 +397,14 @@ static int to_app(struct session *s)
 				s->peer_eof = true;
 				break;
 			}
+			/* TCP ended without close_notify: maybe cut off */
+			if (n == GNUTLS_E_PREMATURE_TERMINATION &&
+			    s->peer_eof) {
+				s->truncated = true;
+				break;
+			}
 			if (n < 0)
-				return n == GNUTLS_E_PREMATURE_TERMINATION &&
-				       s->peer_eof ? 0 : -EPROTO;
+				return -EPROTO;
 			if (buf_append(&s->app_out, chunk, (size_t)n) < 0)
 				return -ENOMEM;
 		}
@@ -408,7 +461,7 @@ void session_pump(struct session *s)
 	/* everything the server sent has reached the app: done */
 	if (s->peer_eof && !s->net_in.len && !s->app_out.len &&
 	    !s->srcv_busy) {
-		session_close(s, "peer-closed");
+		session_close(s, s->truncated ? "truncated" : "peer-closed");
 		return;
 	}
 	/* RP4 said more is waiting: fetch it without another poll round */
@@ -488,10 +541,29 @@ void session_socket_gone(struct session *s, int code)
 		session_pump(s);
 }
 
+/* A closed session: discard what the app still writes, end at its close. */
+static void lingering_io(struct session *s, uint32_t events)
+{
+	uint8_t sink[4096];
+	ssize_t n = 1;
+	int i;
+
+	for (i = 0; i < 16 && n > 0; i++)
+		n = read(s->fd, sink, sizeof(sink));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    (events & (EPOLLHUP | EPOLLERR)))
+		session_free(s);
+}
+
 static int on_app_io(sd_event_source *src, int fd, uint32_t events,
 		     void *userdata)
 {
 	struct session *s = userdata;
+
+	if (s->state == SESSION_CLOSED) {
+		lingering_io(s, events);
+		return 0;
+	}
 
 	/* the app closed its end: take what it wrote, send it, then close */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
@@ -520,6 +592,7 @@ static int method_close(sd_bus_message *m, void *userdata,
 		return sd_bus_error_setf(error, ERR_PERMISSION_DENIED,
 					 "only the session's owner may close it");
 	sd_bus_reply_method_return(m, NULL);
+	/* on a closed session: the app is done with it, remove the object */
 	session_close(s, "closed");
 	return 1;
 }
@@ -551,6 +624,9 @@ static int get_prop(sd_bus *bus, const char *path, const char *interface,
 		return sd_bus_message_append_array(reply, 'y',
 				s->peer_der ? s->peer_der : (uint8_t *)"",
 				s->peer_der_len);
+	if (!strcmp(property, "CloseReason"))
+		return sd_bus_message_append(reply, "s",
+				s->close_reason ? s->close_reason : "");
 	if (!strcmp(property, "BytesIn"))
 		return sd_bus_message_append(reply, "t", s->bytes_in);
 	return sd_bus_message_append(reply, "t", s->bytes_out);
@@ -569,6 +645,8 @@ static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_PROPERTY("Cipher", "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("PeerCertificate", "ay", get_prop, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("CloseReason", "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("BytesIn", "t", get_prop, 0, 0),
 	SD_BUS_PROPERTY("BytesOut", "t", get_prop, 0, 0),

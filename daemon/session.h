@@ -58,6 +58,8 @@ struct session {
 	uint64_t pending_cmd;		/* STCP/SSL in flight (cancel id) */
 	bool cmd_busy;
 	bool orphan;			/* freed, waits for its STCP answer */
+	const char *close_reason;	/* Closed(reason), kept while lingering */
+	bool truncated;			/* TCP ended without TLS close_notify */
 
 	gnutls_session_t tls;
 	gnutls_certificate_credentials_t cred;
@@ -93,6 +95,8 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len);
 void session_tls_free(struct session *s);
+/* Drop the TLS state, keep what the properties show (a closed session). */
+void session_tls_end(struct session *s);
 
 /* buffers */
 int buf_reserve(struct buf *b, size_t cap);

@@ -8,12 +8,19 @@ shipped dbus/org.ichip.conf (fixtures.SystemBus), so the bus policy and
 sd-bus's own privilege check are both in the path.
 """
 
+import hashlib
+import os
+import subprocess
+
 import dbus
 
 import harness
-from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS
+from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS, SESSION
 from client import error_name
-from fixtures import ICHIPD_ASAN_BIN, as_user
+from fixtures import BUILD, ICHIPD_ASAN_BIN, as_user
+from tcpserv import stream_sha256
+
+ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
 
 ICHIP = 'org.ichip'
 
@@ -122,6 +129,65 @@ class SocketLeakTest(harness.IchipTestCase):
         harness.wait_until(
             lambda: ' sockets=1 ' in self.sim.control('status') + ' ', 30,
             'the unowned socket to be closed')
+
+
+def read_to_eof(sock, timeout=30):
+    sock.settimeout(timeout)
+    data = b''
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+class TruncationTest(harness.IchipTestCase):
+    """Finding 3: a host-tls stream whose TCP ends without close_notify is
+    `truncated`, not `peer-closed`; the reason can be read after EOF."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.srv = self.start_pyserver('sinksource', self.certs.server)
+
+    def source(self, verb, n):
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              self.srv.port)
+        self.addCleanup(sock.close)
+        sock.sendall(f'{verb} {n} seed7\n'.encode())
+        data = read_to_eof(sock)
+        self.assertEqual(len(data), n)
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         stream_sha256(n, 'seed7'))
+        # no signal handling here: the property alone tells, after EOF
+        reason = self.client.prop(path, SESSION, 'CloseReason')
+        self.assertEqual(self.client.prop(path, SESSION, 'State'), 'closed')
+        self.assertEqual(self.client.wait_closed(path), reason)
+        sock.close()
+        harness.wait_until(lambda: any(p == path for p, _ in
+                                       self.client.removed), 10,
+                           f'{path} to be removed', pump=self.pump)
+        return reason
+
+    def test_cut_stream_is_truncated(self):
+        self.assertEqual(self.source('CUT', 20000), 'truncated')
+
+    def test_clean_close_is_peer_closed(self):
+        self.assertEqual(self.source('SOURCE', 20000), 'peer-closed')
+
+    def test_ichipctl_connect_fails_on_truncation(self):
+        env = self.bus.env()
+        for verb, code in (('SOURCE', 0), ('CUT', 7)):    # 7: EXIT_TLS
+            with self.subTest(verb):
+                r = subprocess.run(
+                    [ICHIPCTL_BIN, 'connect', f'127.0.0.1:{self.srv.port}'],
+                    input=f'{verb} 3000 s\n'.encode(), capture_output=True,
+                    env=env, timeout=120)
+                self.assertEqual(r.returncode, code, r.stderr)
+                self.assertEqual(len(r.stdout), 3000)
+                if code:
+                    self.assertIn(b'truncated', r.stderr)
 
 
 if __name__ == '__main__':
