@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 #define CA_CMD_MAX (ICHIP_CMD_LEN_MAX + 1)
@@ -482,9 +483,13 @@ int property_get_ca(sd_bus *bus, const char *path, const char *interface,
 	if (!strcmp(property, "CAFingerprint"))
 		return sd_bus_message_append(reply, "s",
 					     c ? ca_fingerprint(c) : "");
-	if (!strcmp(property, "CASubject"))
-		return sd_bus_message_append(reply, "s",
-					     c ? ca_subject(c) : "");
+	if (!strcmp(property, "CASubject")) {
+		/* a DN's strings come from the certificate: any bytes */
+		_cleanup_(freep) char *dn = c ? text_escape(ca_subject(c),
+						strlen(ca_subject(c))) : NULL;
+
+		return sd_bus_message_append(reply, "s", dn ? dn : "");
+	}
 	return sd_bus_message_append(reply, "s", !c ? "none" :
 				     d->host_ca ? "host-only" : "module");
 }

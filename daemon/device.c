@@ -18,6 +18,7 @@
 #include "ichip_frame.h"
 #include "ichipd.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 static const struct {
@@ -161,7 +162,7 @@ static void set_answer(struct device *d, char **field, const char *prop,
 	if (r->status != ICHIP_STATUS_OK)
 		return;
 	free(*field);
-	*field = strndup(r->text, r->text_len);
+	*field = text_escape(r->text, r->text_len);
 	device_emit_changed(d, prop);
 }
 
@@ -311,7 +312,13 @@ static void on_command(void *userdata, const struct xport_reply *r)
 	sd_bus_message *m = userdata;
 
 	if (r->status == ICHIP_STATUS_OK) {
-		sd_bus_reply_method_return(m, "s", r->text);
+		_cleanup_(freep) char *text = text_escape(r->text, r->text_len);
+
+		if (text)
+			sd_bus_reply_method_return(m, "s", text);
+		else
+			sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
+						   "out of memory");
 	} else {
 		error_from_reply(&error, r, "command");
 		sd_bus_reply_method_error(m, &error);

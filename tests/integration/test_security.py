@@ -190,5 +190,27 @@ class TruncationTest(harness.IchipTestCase):
                     self.assertIn(b'truncated', r.stderr)
 
 
+class ModuleTextTest(harness.IchipTestCase):
+    """Finding 5: bytes from the module that are not UTF-8 (a D-Bus string
+    must be) are escaped instead of breaking GetManagedObjects."""
+
+    def test_non_utf8_firmware_version(self):
+        self.start_stack(sim_extra=[b'--firmware', b'V\xff\xfe1\\\x01'],
+                         ichipd_extra=['--debug-commands'])
+        want = 'V\\xff\\xfe1\\\\\\x01'
+        harness.wait_until(
+            lambda: self.client.prop(self.dev, DEVICE, 'FirmwareVersion'),
+            20, 'the RP1 answer', pump=self.pump)
+        self.assertEqual(self.client.prop(self.dev, DEVICE,
+                                          'FirmwareVersion'), want)
+        objs = self.client.call('/', OBJMGR, 'GetManagedObjects',
+                                signature='')
+        self.assertEqual(objs[self.dev][DEVICE]['FirmwareVersion'], want)
+        # the raw passthrough answers too (no reply at all before)
+        self.assertEqual(self.client.call(self.dev, DEVICE, 'Command',
+                                          'AT+iRP1', signature='s'), want)
+        self.assertIchipdAlive()
+
+
 if __name__ == '__main__':
     harness.main()
