@@ -36,6 +36,8 @@ struct manager {
 	enum transport_choice transport;
 	bool test_allow_all;
 	bool debug_commands;
+	unsigned int max_sessions_per_user;	/* per device, root exempt */
+	uint64_t idle_timeout_us;		/* 0: no idle timeout */
 	struct device *devices;
 	unsigned int next_device;
 };

@@ -203,6 +203,8 @@ static int run(struct args *a, struct config *conf)
 	m->transport = a->transport >= 0 ?
 		       (enum transport_choice)a->transport : conf->transport;
 	m->debug_commands = a->debug_commands || conf->debug_commands;
+	m->max_sessions_per_user = conf->max_sessions_per_user;
+	m->idle_timeout_us = conf->session_idle_timeout_s * 1000000ULL;
 	m->test_allow_all = a->test_allow_all;
 	if (m->test_allow_all)
 		log_warning("--test-allow-all: polkit is bypassed, every caller may do anything");
@@ -237,7 +239,11 @@ int main(int argc, char **argv)
 		.transport = -1,
 		.log_level = LOG_INFO,
 	};
-	struct config conf = { .transport = TRANSPORT_AUTO };
+	struct config conf = {
+		.transport = TRANSPORT_AUTO,
+		.max_sessions_per_user = CONFIG_SESSIONS_PER_USER,
+		.session_idle_timeout_s = CONFIG_IDLE_TIMEOUT_S,
+	};
 	int r;
 
 	if (parse_args(argc, argv, &a) < 0) {

@@ -144,6 +144,9 @@ static void session_free(struct session *s)
 	unlink_session(s);
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->deadline);
+	sd_event_source_disable_unref(s->idle);
+	sd_event_source_disable_unref(s->owner_gone);
+	sd_bus_slot_unref(s->owner_slot);
 	if (s->open_msg)
 		sd_bus_message_unref(s->open_msg);
 	if (s->slot) {
@@ -165,7 +168,8 @@ static void session_free(struct session *s)
 	if (orphan) {
 		s->host = s->owner = NULL;
 		s->fd = s->app_fd = -1;
-		s->io = s->deadline = NULL;
+		s->io = s->deadline = s->idle = s->owner_gone = NULL;
+		s->owner_slot = NULL;
 		s->open_msg = NULL;
 		s->slot = NULL;
 		s->orphan = true;
@@ -212,6 +216,7 @@ static void session_linger(struct session *s)
 	if (s->srcv_busy)
 		x->ops->cancel(x, s->srcv_id);
 	s->ssnd_busy = s->srcv_busy = false;
+	s->idle = sd_event_source_disable_unref(s->idle);
 	session_tls_end(s);
 	buf_free(&s->net_in);
 	buf_free(&s->net_out);
@@ -351,6 +356,7 @@ static int from_app(struct session *s)
 		}
 		s->bytes_out += (uint64_t)n;
 		s->d->counters.session_bytes_out += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
 		if (s->security != SECURITY_HOST_TLS) {
 			if (buf_append(&s->net_out, chunk, (size_t)n) < 0)
 				return -ENOMEM;
@@ -415,6 +421,7 @@ static int to_app(struct session *s)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		s->bytes_in += (uint64_t)n;
 		s->d->counters.session_bytes_in += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
 		buf_consume(&s->app_out, (size_t)n);
 	}
 	return 0;
@@ -656,6 +663,25 @@ static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
+/*
+ * No byte in either direction for the idle timeout: the session ends, so
+ * a forgotten connection does not hold one of the module's ten sockets
+ * for good.  One timer per session, moved on only when it fires.
+ */
+static int on_idle(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct session *s = userdata;
+	uint64_t idle = s->d->m->idle_timeout_us;
+
+	if (usec < s->last_active + idle) {
+		sd_event_source_set_time(src, s->last_active + idle);
+		sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+		return 0;
+	}
+	session_close(s, "idle-timeout");
+	return 0;
+}
+
 /* Connected and secured: export the object and hand the app its fd. */
 static void session_opened(struct session *s)
 {
@@ -664,11 +690,16 @@ static void session_opened(struct session *s)
 
 	sd_event_source_disable_unref(s->deadline);
 	s->deadline = NULL;
+	sd_event_now(m->event, CLOCK_MONOTONIC, &s->last_active);
 	r = sd_bus_add_object_vtable(m->bus, &s->slot, s->path,
 				     "org.ichip.Session1", session_vtable, s);
 	if (r >= 0)
 		r = sd_event_add_io(m->event, &s->io, s->fd, EPOLLIN,
 				    on_app_io, s);
+	if (r >= 0 && m->idle_timeout_us)
+		r = sd_event_add_time(m->event, &s->idle, CLOCK_MONOTONIC,
+				      s->last_active + m->idle_timeout_us,
+				      1000000, on_idle, s);
 	if (r < 0) {
 		open_failed(s, ERR_DEVICE_ERROR, "cannot export the session");
 		return;
@@ -857,8 +888,54 @@ static bool host_ok(const char *host)
 	return true;
 }
 
+static int on_owner_gone(sd_event_source *src, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->owner_gone = sd_event_source_disable_unref(s->owner_gone);
+	if (s->state == SESSION_OPEN)
+		return 0;	/* the fd may live on in another process */
+	if (s->state == SESSION_CLOSED) {
+		session_free(s);
+		return 0;
+	}
+	log_session(LOG_INFO, s->d->name, s->host,
+		    "caller %s left the bus: connect cancelled", s->owner);
+	open_failed(s, ERR_DEVICE_ERROR, "the caller left the bus");
+	return 0;
+}
+
+/* The owner's unique name lost its owner: it left the bus. */
+static int on_owner_changed(sd_bus_message *m, void *userdata,
+			    sd_bus_error *error)
+{
+	struct session *s = userdata;
+	const char *name, *old, *new;
+
+	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 ||
+	    strcmp(name, s->owner) || *new || s->owner_gone)
+		return 0;
+	/* not from inside the slot's own callback: the slot goes with s */
+	sd_event_add_defer(s->d->m->event, &s->owner_gone, on_owner_gone, s);
+	return 0;
+}
+
+static void watch_owner(struct session *s)
+{
+	char match[256];
+
+	if (!s->owner[0] || strlen(s->owner) > 100)
+		return;
+	snprintf(match, sizeof(match),
+		 "type='signal',sender='org.freedesktop.DBus',"
+		 "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+		 "member='NameOwnerChanged',arg0='%s'", s->owner);
+	sd_bus_add_match_async(s->d->m->bus, &s->owner_slot, match,
+			       on_owner_changed, NULL, s);
+}
+
 static int start_session(struct device *d, sd_bus_message *m,
-			 struct open_args *a)
+			 struct open_args *a, uid_t uid)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int pair[2], r;
@@ -877,6 +954,7 @@ static int start_session(struct device *d, sd_bus_message *m,
 	s->security = a->security;
 	s->system_trust = a->system_trust;
 	s->owner = strdup(sd_bus_message_get_sender(m) ?: "");
+	s->uid = uid;
 	s->open_msg = sd_bus_message_ref(m);
 	s->state = SESSION_CONNECTING;
 	s->next = d->sessions;
@@ -890,6 +968,8 @@ static int start_session(struct device *d, sd_bus_message *m,
 	}
 	s->fd = pair[0];
 	s->app_fd = pair[1];
+	if (s->owner)
+		watch_owner(s);
 	if (s->security == SECURITY_HOST_TLS) {
 		char why[160];
 
@@ -917,9 +997,53 @@ static int start_session(struct device *d, sd_bus_message *m,
 struct open_request {
 	struct manager *mgr;
 	char path[64];
+	uid_t uid;
 	struct open_args a;
 	bool legacy_checked;
 };
+
+static uid_t sender_uid(sd_bus_message *m)
+{
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uid_t uid = (uid_t)-1;
+
+	if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) >= 0)
+		sd_bus_creds_get_euid(creds, &uid);
+	return uid;
+}
+
+/*
+ * The per-user limit (ichipd.conf max-sessions-per-user, per device,
+ * root exempt) counts a user's closed sessions that still linger too;
+ * the oldest of those is removed to make room (evict), so lingering
+ * objects stay bounded without refusing the user.
+ */
+static bool user_has_room(struct device *d, uid_t uid, bool evict)
+{
+	unsigned int cap = d->m->max_sessions_per_user, n;
+	struct session *s, *oldest_closed;
+
+	if (!cap || uid == 0)
+		return true;
+	for (;;) {
+		n = 0;
+		oldest_closed = NULL;
+		/* newest first: the last closed one found is the oldest */
+		for (s = d->sessions; s; s = s->next) {
+			if (s->uid != uid)
+				continue;
+			if (s->state == SESSION_CLOSED)
+				oldest_closed = s;
+			if (s->state != SESSION_CLOSED || evict)
+				n++;
+		}
+		if (n < cap)
+			return true;
+		if (!evict || !oldest_closed)
+			return false;
+		session_free(oldest_closed);
+	}
+}
 
 static void open_request_free(struct open_request *req)
 {
@@ -960,7 +1084,13 @@ static void open_authorized(void *userdata, sd_bus_message *m, int allowed,
 					   ICHIPD_SESSIONS_LIMIT, d->name);
 		goto out;
 	}
-	start_session(d, m, &req->a);
+	if (!user_has_room(d, req->uid, true)) {
+		sd_bus_reply_method_errorf(m, ERR_TOO_MANY_SESSIONS,
+					   "%u sessions of this user on %s",
+					   d->m->max_sessions_per_user, d->name);
+		goto out;
+	}
+	start_session(d, m, &req->a, req->uid);
 out:
 	open_request_free(req);
 }
@@ -992,6 +1122,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 		{ NULL, 0, NULL, NULL },
 	};
 	enum session_security sec;
+	uid_t uid;
 	int r;
 
 	r = sd_bus_message_read(m, "sq", &host, &port);
@@ -1037,11 +1168,20 @@ int method_open_session(sd_bus_message *m, void *userdata,
 					 ICHIPD_SESSIONS_LIMIT, d->name);
 	if (d->lost)
 		return sd_bus_error_setf(error, ERR_DEVICE_LOST, "device lost");
+	uid = sender_uid(m);
+	if (uid == (uid_t)-1)
+		return sd_bus_error_setf(error, ERR_PERMISSION_DENIED,
+					 "cannot tell the caller's uid");
+	if (!user_has_room(d, uid, false))
+		return sd_bus_error_setf(error, ERR_TOO_MANY_SESSIONS,
+					 "%u sessions of this user on %s",
+					 d->m->max_sessions_per_user, d->name);
 
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return -ENOMEM;
 	req->mgr = d->m;
+	req->uid = uid;
 	snprintf(req->path, sizeof(req->path), "%s", d->path);
 	req->a.host = strdup(host);
 	req->a.port = port;

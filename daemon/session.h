@@ -8,6 +8,7 @@
 #ifndef ICHIPD_SESSION_H
 #define ICHIPD_SESSION_H
 
+#include <sys/types.h>
 #include <gnutls/gnutls.h>
 
 #include "ichipd.h"
@@ -47,6 +48,11 @@ struct session {
 	enum session_security security;
 	bool system_trust;
 	char *owner;			/* D-Bus unique name of the opener */
+	uid_t uid;			/* and its uid: per-user limit */
+	sd_bus_slot *owner_slot;	/* NameOwnerChanged of the owner */
+	sd_event_source *owner_gone;	/* acts on it outside the callback */
+	sd_event_source *idle;		/* idle timeout */
+	uint64_t last_active;		/* CLOCK_MONOTONIC usec of last byte */
 	int handle;			/* module socket, -1 before STCP */
 	enum session_state state;
 	sd_bus_message *open_msg;	/* OpenSession waiting for its reply */

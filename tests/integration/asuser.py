@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """D-Bus calls made by another uid: how an ordinary user meets ichipd.
 
-    asuser.py UID GID ADDRESS CALLS_JSON
+    asuser.py UID GID ADDRESS CALLS_JSON [hold]
 
 CALLS_JSON is a list of [bus_name, path, interface, method, signature,
 args]; byte-array arguments are given as {"bytes": "<hex>"}.  The process
 drops to UID/GID (no supplementary groups) before connecting, then prints
 one JSON list: per call {"ok": <result>} or {"error": <D-Bus error name>,
-"message": ...}.  Run by the tests (as root) through subprocess.
+"message": ...}.  File descriptors received (OpenSession) show as "fd".
+With "hold", it then keeps its bus connection and those descriptors
+until stdin closes (a user holding sessions).  Run by the tests (as root)
+through subprocess.
 """
 
 import json
@@ -16,9 +19,15 @@ import os
 import sys
 
 
+HELD = []
+
+
 def plain(v):
     """A dbus-python value as JSON-able data (bytes as hex)."""
     import dbus
+    if isinstance(v, dbus.types.UnixFd):
+        HELD.append(v.take())
+        return 'fd'
     if isinstance(v, (bytes, dbus.ByteArray)):
         return {'bytes': bytes(v).hex()}
     if isinstance(v, (list, tuple, dbus.Array, dbus.Struct)):
@@ -59,6 +68,9 @@ def main():
             out.append({'error': e.get_dbus_name(),
                         'message': e.get_dbus_message()})
     print(json.dumps(out), flush=True)
+    if sys.argv[5:] == ['hold']:
+        sys.stdin.read()
+        bus.close()
 
 
 if __name__ == '__main__':

@@ -286,6 +286,32 @@ def as_user(address, calls, uid=65534, gid=65534):
     return json.loads(res.stdout)
 
 
+class UserHolding:
+    """as_user, but the process stays (holding its bus connection and
+    the fds it got) until stop(); .results has the answers."""
+
+    def __init__(self, address, calls, uid=65534, gid=65534):
+        import json
+        self.p = subprocess.Popen(
+            [PYTHON, ASUSER, str(uid), str(gid), address,
+             json.dumps([list(c) for c in calls]), 'hold'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.p.stdout.readline()
+        if not line:
+            self.p.wait(10)
+            raise RuntimeError('asuser.py failed')
+        self.results = json.loads(line)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
 def gnutls_cli(port, ca, host='localhost', data=b'', extra=(), timeout=20):
     """Run gnutls-cli against a server: returns (returncode, stdout).
 

@@ -17,7 +17,7 @@ import dbus
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS, SESSION
 from client import error_name
-from fixtures import BUILD, ICHIPD_ASAN_BIN, as_user
+from fixtures import BUILD, ICHIPD_ASAN_BIN, UserHolding, as_user
 from tcpserv import stream_sha256
 
 ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
@@ -209,6 +209,83 @@ class ModuleTextTest(harness.IchipTestCase):
         # the raw passthrough answers too (no reply at all before)
         self.assertEqual(self.client.call(self.dev, DEVICE, 'Command',
                                           'AT+iRP1', signature='s'), want)
+        self.assertIchipdAlive()
+
+
+class SessionLimitsTest(harness.IchipTestCase):
+    """Finding 7: a per-user session limit, an idle timeout, and no
+    connect carried on for a caller that left the bus."""
+
+    def config(self, text):
+        path = os.path.join(self.tmp, 'ichipd.conf')
+        with open(path, 'w') as f:
+            f.write('[daemon]\n' + text)
+        return ['--config', path]
+
+    def test_per_user_limit(self):
+        self.start_stack(system_like=True, ichipd_extra=self.config(
+            'max-sessions-per-user = 2\n'))
+        srv = self.start_pyserver('echo')
+        call = (ICHIP, self.dev, DEVICE, 'OpenSession', 'sqa{sv}',
+                ['127.0.0.1', srv.port, {'security': 'plain'}])
+        user = UserHolding(self.bus.address, [call] * 3)
+        self.addCleanup(user.stop)
+        res = user.results
+        self.assertEqual([r.get('ok', [None, None])[1] for r in res[:2]],
+                         ['fd', 'fd'], res)
+        self.assertEqual(res[2].get('error'),
+                         'org.ichip.Error.TooManySessions', res[2])
+        # another user (root, exempt) still gets a socket of the device
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              srv.port, security='plain')
+        sock.close()
+        # the user's sessions end with its fds
+        user.stop()
+        harness.wait_until(
+            lambda: not self.client.prop(self.dev, DEVICE, 'Sessions'), 20,
+            'the held sessions to close', pump=self.pump)
+
+    def test_idle_timeout(self):
+        self.start_stack(ichipd_extra=self.config(
+            'session-idle-timeout = 2\n'))
+        srv = self.start_pyserver('echo')
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              srv.port, security='plain')
+        self.addCleanup(sock.close)
+        sock.settimeout(20)
+        for i in range(5):      # 3 s of traffic: activity keeps it open
+            sock.sendall(b'ping\n')
+            self.assertEqual(sock.recv(100), b'ping\n')
+            self.pump(0.6)
+        self.assertNotIn(path, self.client.closed)
+        self.assertEqual(self.client.wait_closed(path, timeout=20),
+                         'idle-timeout')
+        self.assertEqual(self.client.prop(path, SESSION, 'CloseReason'),
+                         'idle-timeout')
+
+    def test_caller_leaving_during_connect_cancels(self):
+        self.start_stack()
+        srv = self.start_pyserver('echo')
+        self.assertTrue(self.sim.control('slow 1500').startswith('ok'))
+        other = dbus.bus.BusConnection(self.bus.address)
+        obj = other.get_object(ICHIP, self.dev, introspect=False)
+        obj.OpenSession('127.0.0.1', dbus.UInt16(srv.port),
+                        {'security': 'plain'}, dbus_interface=DEVICE,
+                        signature='sqa{sv}', timeout=60,
+                        reply_handler=lambda *a: None,
+                        error_handler=lambda e: None)
+        other.flush()
+        self.pump(0.3)
+        other.close()
+        harness.wait_until(lambda: 'left the bus' in self.ichipd.log(), 20,
+                           'ichipd to cancel the connect')
+        self.assertTrue(self.sim.control('slow 0').startswith('ok'))
+        self.pump(3)        # the STCP answer came, any open would be done
+        harness.wait_until(
+            lambda: ' sockets=0 ' in self.sim.control('status') + ' ', 20,
+            'the connected socket to be closed')
+        counters = self.client.prop(self.dev, DEVICE, 'Counters')
+        self.assertEqual(counters['sessions-opened'], 0)
         self.assertIchipdAlive()
 
 
