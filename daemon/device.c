@@ -139,11 +139,23 @@ static void on_lost(void *owner, int err)
 	sd_event_add_defer(d->m->event, &d->lost_defer, remove_deferred, d);
 }
 
+static const char *state_name(enum ichip_dev_state s);
+
+/*
+ * ready <-> busy flips with every AT command: thousands a second during
+ * a transfer, several a second from the idle poller.  Nobody needs them
+ * signalled (Device1.rst says so); the other changes are signalled.
+ */
 static void on_state(void *owner, enum ichip_dev_state state)
 {
 	struct device *d = owner;
+	const char *old = state_name(d->state), *new = state_name(state);
 
 	d->state = state;
+	if (!strcmp(old, new) ||
+	    ((!strcmp(old, "ready") || !strcmp(old, "busy")) &&
+	     (!strcmp(new, "ready") || !strcmp(new, "busy"))))
+		return;
 	device_emit_changed(d, "State");
 }
 

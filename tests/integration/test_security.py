@@ -11,6 +11,7 @@ sd-bus's own privilege check are both in the path.
 import hashlib
 import os
 import subprocess
+import threading
 
 import dbus
 
@@ -23,6 +24,18 @@ from tcpserv import stream_sha256
 ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
 
 ICHIP = 'org.ichip'
+MB = 1 << 20
+
+
+def recv_exactly(sock, n, timeout=30):
+    sock.settimeout(timeout)
+    data = bytearray()
+    while len(data) < n:
+        chunk = sock.recv(min(65536, n - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
 
 
 class UnprivilegedReadTest(harness.IchipTestCase):
@@ -287,6 +300,42 @@ class SessionLimitsTest(harness.IchipTestCase):
         counters = self.client.prop(self.dev, DEVICE, 'Counters')
         self.assertEqual(counters['sessions-opened'], 0)
         self.assertIchipdAlive()
+
+
+class SignalRateTest(harness.IchipTestCase):
+    """Finding 6: no PropertiesChanged per AT command.  Every signal
+    ichipd sends is counted: none while sessions idle, and at most one per
+    MB moved during a transfer (make bench reports the same rates)."""
+
+    def test_signals_idle_and_during_transfer(self):
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        srv = self.start_pyserver('echo', self.certs.server)
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              srv.port)
+        self.addCleanup(sock.close)
+        signals = []
+        self.client.bus.add_signal_receiver(
+            lambda *a, **kw: signals.append((kw['path'], kw['member'])),
+            bus_name=ICHIP, path_keyword='path', member_keyword='member')
+        self.pump(1)
+        signals.clear()
+        self.pump(3)                    # one session, idle
+        self.assertEqual(signals, [], 'signals while idle')
+        n = 2 * MB
+        payload = os.urandom(n)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(
+            recv_exactly(sock, n, 120)))
+        reader.start()
+        sock.sendall(payload)
+        reader.join(150)
+        self.assertEqual(got[0], payload)
+        self.pump(1)
+        moved_mb = 2 * n / MB
+        self.assertLessEqual(len(signals), moved_mb,
+                             f'{len(signals)} signals for {moved_mb} MB: '
+                             f'{signals[:10]}')
 
 
 if __name__ == '__main__':

@@ -28,6 +28,8 @@ Metrics (names for --only/--skip):
              handshake's TLS bytes take on that line (<= 1.1)
   fairness   8 simulated devices x 10 sessions downloading at once:
              max/min per-session goodput (<= 1.2)
+  signals    D-Bus signals ichipd sends per MB moved through a host-tls
+             session (<= 1), and per second with that session idle (0)
 
 The stacks (private dbus-daemon, ichip-sim, TLS servers, ichipd) are the
 integration harness's own (tests/integration/fixtures.py).
@@ -51,7 +53,8 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 MB = 1 << 20
 TICK = os.sysconf('SC_CLK_TCK')
 
-ALL = ['framer', 'goodput', 'rtt', 'cpu', 'rss', 'handshake', 'fairness']
+ALL = ['framer', 'goodput', 'rtt', 'cpu', 'rss', 'handshake', 'fairness',
+       'signals']
 
 
 def log(msg):
@@ -271,6 +274,63 @@ class Bench:
             log(f'{name} FAILED: {e}')
             traceback.print_exc(file=sys.stderr)
         log(f'{name} took {time.monotonic() - t0:.1f} s')
+
+    # ---- signals ----
+
+    def m_signals(self):
+        import threading
+        from client import pump
+        mb = int(self.args.signals_mib)
+        idle_s = 10
+        st = Stack('signals', self.args.keep_tmp)
+        try:
+            st.start()
+            certs = self.certs()
+            st.client.set_ca(st.devs[0], certs.ca.pem)
+            srv = st.server(certs, mode='echo')
+            path, sock = st.client.open_session(st.devs[0], '127.0.0.1',
+                                                srv.port)
+            seen = []
+            st.client.bus.add_signal_receiver(
+                lambda *a, **kw: seen.append(kw['member']),
+                bus_name='org.ichip', member_keyword='member')
+            pump(1)
+            seen.clear()
+            pump(idle_s)
+            idle = len(seen)
+            seen.clear()
+            n = mb * MB
+            got = []
+
+            def reader():
+                left = n
+                while left:
+                    chunk = sock.recv(min(left, 1 << 16))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                got.append(n - left)
+            sock.settimeout(300)
+            t = threading.Thread(target=reader)
+            t.start()
+            block = os.urandom(1 << 16)
+            for _ in range(n >> 16):
+                sock.sendall(block)
+            t.join(600)
+            if got != [n]:
+                raise RuntimeError(f'echo returned {got} of {n} bytes')
+            pump(1)
+            moved = 2 * mb
+            sock.close()
+        finally:
+            st.stop()
+        self.record('signals per MB moved', len(seen) / moved, 1, 'le',
+                    {'signals': len(seen), 'mb_moved': moved}, unit='/MB',
+                    note='every signal from org.ichip during a host-tls '
+                         'echo, both directions counted')
+        self.record('signals per s, idle session', idle / idle_s, 0, 'le',
+                    {'signals': idle, 'seconds': idle_s}, unit='/s',
+                    note='one open host-tls session, no traffic')
 
     # ---- framer ----
 
@@ -700,6 +760,7 @@ def main():
     ap.add_argument('--cpu-mib', default=64)
     ap.add_argument('--rtt-n', default=2000)
     ap.add_argument('--fair-window', default=30)
+    ap.add_argument('--signals-mib', default=8)
     args = ap.parse_args()
 
     os.environ['ICHIP_BUILD'] = os.path.abspath(args.build)
