@@ -329,14 +329,17 @@ static void do_set(struct device *d, sd_bus_message *m,
 
 static void do_clear(struct device *d, sd_bus_message *m)
 {
-	char host[512];
+	char host[512], path[512];
 
+	store_path(d, true, host, sizeof(host));
+	ca_store_remove(host);
 	if (!d->module_ca && !d->host_ca) {	/* nothing to wear flash for */
+		/* but a persisted copy (maybe one that cannot be read) goes */
+		store_path(d, false, path, sizeof(path));
+		ca_store_remove(path);
 		sd_bus_reply_method_return(m, NULL);
 		return;
 	}
-	store_path(d, true, host, sizeof(host));
-	ca_store_remove(host);
 	set_host_ca(d, NULL);
 	write_module(d, m, NULL, false);
 }

@@ -63,7 +63,7 @@ int manager_add_device(struct manager *m, const char *port,
 		       struct device **out, sd_bus_error *error)
 {
 	char tty[65];
-	struct device *d;
+	struct device *d, **pp;
 	int r;
 
 	if (find_by_port(m, port))
@@ -83,8 +83,10 @@ int manager_add_device(struct manager *m, const char *port,
 	r = device_new(m, port, baud, rtscts, name, &d, error);
 	if (r < 0)
 		return r;
-	d->next = m->devices;
-	m->devices = d;
+	/* appended: GetDevices lists them in the order they were added */
+	for (pp = &m->devices; *pp; pp = &(*pp)->next)
+		;
+	*pp = d;
 	if (out)
 		*out = d;
 	return 0;

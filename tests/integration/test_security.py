@@ -338,5 +338,44 @@ class SignalRateTest(harness.IchipTestCase):
                              f'{signals[:10]}')
 
 
+class LowsTest(harness.IchipTestCase):
+    """Finding 8: the lows of the review, one test each."""
+
+    def test_get_devices_in_order_added(self):
+        self.start_bus()
+        sims = [self.start_sim(f'ttyICHIP{i}') for i in range(3)]
+        self.start_ichipd([s.link for s in sims])
+        self.client = self.connect()
+        devs = harness.wait_until(
+            lambda: self.client.name_has_owner() and
+            len(self.client.devices()) == 3 and self.client.devices(), 20,
+            'three devices')
+        ports = [str(self.client.prop(d, DEVICE, 'Port')) for d in devs]
+        self.assertEqual(ports, [s.link for s in sims])
+
+    def test_clear_ca_removes_unloadable_persisted_copy(self):
+        """ClearCA with no CA loaded still removes the persisted copy
+        (here one that cannot be loaded), so RestoreCA has nothing."""
+        self.start_bus()
+        self.sim = self.start_sim()
+        state = os.path.join(self.tmp, 'state')
+        os.makedirs(state)
+        name = os.path.basename(os.path.realpath(self.sim.pty))
+        name = 'pts' + name if '/pts/' in self.sim.pty else name
+        bad = os.path.join(state, f'dev-{name}.ca.pem')
+        with open(bad, 'w') as f:
+            f.write('-----BEGIN CERTIFICATE-----\nnot base64\n'
+                    '-----END CERTIFICATE-----\n')
+        self.start_ichipd([self.sim.link])
+        self.client = self.connect()
+        self.dev = self.wait_for_device()
+        self.assertEqual(self.client.prop(self.dev, DEVICE, 'CALocation'),
+                         'none')
+        self.client.call(self.dev, DEVICE, 'ClearCA', signature='')
+        self.assertFalse(os.path.exists(bad), 'persisted copy left')
+        self.assertDBusError('org.ichip.Error.NoCA', self.client.call,
+                             self.dev, DEVICE, 'RestoreCA', signature='')
+
+
 if __name__ == '__main__':
     harness.main()
