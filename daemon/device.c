@@ -106,6 +106,24 @@ void device_emit_changed(struct device *d, const char *prop)
 				       prop, NULL);
 }
 
+void device_wait(struct device *d, struct dev_waiter *w)
+{
+	w->next = d->waiters;
+	d->waiters = w;
+}
+
+void device_unwait(struct device *d, struct dev_waiter *w)
+{
+	struct dev_waiter **pp;
+
+	for (pp = &d->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
 /* ---- transport events ------------------------------------------------ */
 
 static void on_unsolicited(void *owner, const char *line)
@@ -318,10 +336,36 @@ static int get_sessions(sd_bus *bus, const char *path, const char *interface,
 
 /* ---- Command(): raw passthrough for debugging ------------------------ */
 
+/*
+ * The device may be removed while polkit decides: only its path crosses
+ * the asynchronous call, and the device is looked up again after it.
+ */
+struct command_request {
+	struct dev_waiter w;	/* first: the waiter is the request */
+	struct manager *m;
+	char path[64];
+	sd_bus_message *msg;
+};
+
+static void command_gone(struct dev_waiter *w)
+{
+	struct command_request *req = (struct command_request *)w;
+
+	sd_bus_reply_method_errorf(req->msg, ERR_DEVICE_LOST, "device gone");
+	sd_bus_message_unref(req->msg);
+	free(req);
+}
+
 static void on_command(void *userdata, const struct xport_reply *r)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = userdata;
+	struct command_request *req = userdata;
+	struct device *d = manager_find_device(req->m, req->path);
+	sd_bus_message *m = req->msg;
+
+	if (d)
+		device_unwait(d, &req->w);
+	free(req);
 
 	if (r->status == ICHIP_STATUS_OK) {
 		_cleanup_(freep) char *text = text_escape(r->text, r->text_len);
@@ -338,15 +382,6 @@ static void on_command(void *userdata, const struct xport_reply *r)
 	sd_bus_message_unref(m);
 }
 
-/*
- * The device may be removed while polkit decides: only its path crosses
- * the asynchronous call, and the device is looked up again after it.
- */
-struct command_request {
-	struct manager *m;
-	char path[64];
-};
-
 static void command_authorized(void *userdata, sd_bus_message *m,
 			       int allowed, const sd_bus_error *perr)
 {
@@ -355,24 +390,29 @@ static void command_authorized(void *userdata, sd_bus_message *m,
 	const char *cmd;
 	int r;
 
-	free(req);
 	if (!allowed) {
 		polkit_reply_denied(m, perr, "not authorized for raw commands");
+		free(req);
 		return;
 	}
 	if (!d || d->lost) {
 		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
+		free(req);
 		return;
 	}
 	sd_bus_message_rewind(m, true);
 	sd_bus_message_read(m, "s", &cmd);
-	r = xport_exec(d->x, cmd, NULL, 0, 0, on_command,
-		       sd_bus_message_ref(m), NULL);
+	req->msg = sd_bus_message_ref(m);
+	req->w.gone = command_gone;
+	r = xport_exec(d->x, cmd, NULL, 0, 0, on_command, req, NULL);
 	if (r < 0) {
 		sd_bus_message_unref(m);
+		free(req);
 		sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
 					   "cannot queue: %s", strerror(-r));
+		return;
 	}
+	device_wait(d, &req->w);
 }
 
 static int method_command(sd_bus_message *m, void *userdata,
@@ -535,12 +575,19 @@ fail:
 
 void device_free(struct device *d, const char *reason)
 {
+	struct dev_waiter *w;
+
 	sd_event_source_disable_unref(d->lost_defer);
 	sessions_close_all(d, reason);
 	sessions_free_orphans(d);
 	poller_stop(d);
 	if (d->x)
 		d->x->ops->free(d->x);	/* no callbacks after this */
+	/* so the callers waiting for one are answered here */
+	while ((w = d->waiters)) {
+		d->waiters = w->next;
+		w->gone(w);
+	}
 	sd_bus_emit_object_removed(d->m->bus, d->path);
 	sd_bus_slot_unref(d->slot);
 	device_ca_free(d);

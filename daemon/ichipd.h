@@ -18,7 +18,18 @@
 #define ICHIPD_SESSIONS_LIMIT	ICHIPD_MAX_SOCKETS
 
 struct ca_cert;
+struct ca_request;
 struct session;
+
+/*
+ * A D-Bus caller waiting for a module answer.  When the device goes, the
+ * transport calls no callback any more: device_free() answers every
+ * waiter through gone() instead of leaving the caller to time out.
+ */
+struct dev_waiter {
+	struct dev_waiter *next;
+	void (*gone)(struct dev_waiter *w);
+};
 
 enum transport_choice {
 	TRANSPORT_AUTO,
@@ -80,6 +91,10 @@ struct device {
 	struct close_slot close_slots[ICHIPD_MAX_SOCKETS];
 	unsigned int next_session;
 	struct device_counters counters;
+	struct dev_waiter *waiters;
+	/* CA operations run one at a time: the others wait their turn */
+	unsigned int ca_busy;		/* CA writes in flight */
+	struct ca_request *ca_queue;
 	/* the poller: one RP4 for all sockets, then SRCV where data waits */
 	sd_event_source *poll_timer;
 	bool poll_busy;
@@ -109,6 +124,8 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 	       sd_bus_error *error);
 void device_free(struct device *d, const char *reason);
 void device_emit_changed(struct device *d, const char *prop);
+void device_wait(struct device *d, struct dev_waiter *w);
+void device_unwait(struct device *d, struct dev_waiter *w);
 extern const sd_bus_vtable device_vtable[];
 
 /* device-ca.c */

@@ -377,5 +377,75 @@ class LowsTest(harness.IchipTestCase):
                              self.dev, DEVICE, 'RestoreCA', signature='')
 
 
+    def call_async(self, path, iface, method, sig, *args, timeout=60):
+        """Send a call; returns the list its reply lands in."""
+        out = []
+        obj = self.client.bus.get_object(ICHIP, path, introspect=False)
+        obj.get_dbus_method(method, iface)(
+            *args, signature=sig, timeout=timeout,
+            reply_handler=lambda *r: out.append(('ok',) + r),
+            error_handler=lambda e: out.append(('error', error_name(e))))
+        return out
+
+    def test_pending_callers_answered_when_device_goes(self):
+        self.start_stack(ichipd_extra=['--debug-commands'],
+                         binary=ICHIPD_ASAN_BIN)
+        self.assertTrue(self.sim.control('stall 8000').startswith('ok'))
+        cmd = self.call_async(self.dev, DEVICE, 'Command', 's', 'AT+iRP5')
+        ca = self.call_async(self.dev, DEVICE, 'SetCA', 'aya{sv}',
+                             dbus.ByteArray(self.certs.ca.pem),
+                             dbus.Dictionary({}, signature='sv'))
+        self.pump(0.5)
+        self.client.call(MANAGER_PATH, MANAGER, 'RemoveDevice', self.dev,
+                         signature='o')
+        harness.wait_until(lambda: cmd and ca, 5, 'both callers answered',
+                           pump=self.pump)
+        self.assertEqual(cmd, [('error', 'org.ichip.Error.DeviceLost')])
+        self.assertEqual(ca, [('error', 'org.ichip.Error.DeviceLost')])
+        self.assertIchipdAlive()
+        self.assertNotIn('AddressSanitizer', self.ichipd.log())
+
+    def test_ca_operations_serialised(self):
+        """SetCA(A), SetCA(B), ClearCA, SetCA(A) sent at once: each is
+        done and verified before the next starts, so every one succeeds
+        and A is the CA in the end."""
+        self.start_stack(binary=ICHIPD_ASAN_BIN)
+        empty = dbus.Dictionary({}, signature='sv')
+        a, b = self.certs.ca, self.certs.other_ca
+        replies = [
+            self.call_async(self.dev, DEVICE, 'SetCA', 'aya{sv}',
+                            dbus.ByteArray(a.pem), empty),
+            self.call_async(self.dev, DEVICE, 'SetCA', 'aya{sv}',
+                            dbus.ByteArray(b.pem), empty),
+            self.call_async(self.dev, DEVICE, 'ClearCA', ''),
+            self.call_async(self.dev, DEVICE, 'SetCA', 'aya{sv}',
+                            dbus.ByteArray(a.pem), empty)]
+        harness.wait_until(lambda: all(replies), 60, 'four CA replies',
+                           pump=self.pump)
+        self.assertEqual([r[0][0] for r in replies], ['ok'] * 4, replies)
+        self.assertEqual(self.client.get_ca(self.dev).strip(), a.pem.strip())
+        self.assertEqual(self.client.prop(self.dev, DEVICE, 'CALocation'),
+                         'module')
+        self.assertNotIn('AddressSanitizer', self.ichipd.log())
+
+    def test_host_only_set_changes_nothing_when_module_clear_fails(self):
+        """SetCA host-only clears the module's CA first; when that fails,
+        the old CA stays the anchor and no host-only copy is written."""
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        fpr = self.client.prop(self.dev, DEVICE, 'CAFingerprint')
+        self.assertTrue(self.sim.control('stall 15000').startswith('ok'))
+        self.assertDBusError(('org.ichip.Error.Timeout',
+                              'org.ichip.Error.DeviceError'),
+                             self.client.set_ca, self.dev,
+                             self.certs.other_ca.pem, host_only=True)
+        self.assertEqual(self.client.prop(self.dev, DEVICE, 'CALocation'),
+                         'module')
+        self.assertEqual(self.client.prop(self.dev, DEVICE, 'CAFingerprint'),
+                         fpr)
+        self.assertEqual([f for f in os.listdir(self.ichipd.state_dir)
+                          if 'host-ca' in f], [])
+
+
 if __name__ == '__main__':
     harness.main()
