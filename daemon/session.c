@@ -226,6 +226,39 @@ static void session_linger(struct session *s)
 	sd_event_source_set_enabled(s->io, SD_EVENT_ON);
 }
 
+/*
+ * Closing on our side (Close(), idle timeout): the server gets what is
+ * already encrypted and a TLS close_notify before the socket closes, so
+ * it can tell our close from a cut.  Commands run in order: the SSNDs
+ * queued here go out before the SCLS that follows.
+ */
+static void flush_for_close(struct session *s)
+{
+	size_t max = s->security == SECURITY_DEVICE_TLS ?
+		     SESSION_SSND_SSL_MAX : SESSION_SSND_MAX, n;
+	char cmd[48];
+
+	if (s->handle < 0 || s->peer_eof || s->d->lost)
+		return;
+	if (s->security == SECURITY_HOST_TLS && s->tls && !s->bye_sent) {
+		gnutls_bye(s->tls, GNUTLS_SHUT_WR);
+		s->bye_sent = true;
+	}
+	if (s->ssnd_busy) {	/* runs on, but its bytes are no longer ours */
+		s->d->x->ops->cancel(s->d->x, s->ssnd_id);
+		s->ssnd_busy = false;
+		buf_consume(&s->net_out, s->ssnd_len);
+	}
+	while (s->net_out.len) {
+		n = s->net_out.len < max ? s->net_out.len : max;
+		snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
+		if (xport_exec(s->d->x, cmd, s->net_out.data, n, 0, NULL, NULL,
+			       NULL) < 0)
+			break;	/* queue full: the rest is dropped */
+		buf_consume(&s->net_out, n);
+	}
+}
+
 static void session_end(struct session *s, const char *reason, bool linger)
 {
 	if (s->state != SESSION_OPEN) {
@@ -245,6 +278,8 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		    (unsigned long long)s->bytes_out);
 	sd_bus_emit_signal(s->d->m->bus, s->path, "org.ichip.Session1",
 			   "Closed", "s", reason);
+	if (!strcmp(reason, "closed") || !strcmp(reason, "idle-timeout"))
+		flush_for_close(s);
 	if (strcmp(reason, "device-lost") && strcmp(reason, "module-reset"))
 		close_module_socket(s);
 	/* nobody left to ask: the app closed its fd */
@@ -343,7 +378,7 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 static int from_app(struct session *s)
 {
 	uint8_t chunk[APP_READ_CHUNK];
-	ssize_t n, sent;
+	ssize_t n, sent, off;
 
 	while (!s->app_eof &&
 	       buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= sizeof(chunk) + 1024) {
@@ -362,9 +397,17 @@ static int from_app(struct session *s)
 				return -ENOMEM;
 			continue;
 		}
-		sent = gnutls_record_send(s->tls, chunk, (size_t)n);
-		if (sent != n)
-			return -EIO;
+		/*
+		 * A peer's record_size_limit makes a record smaller than the
+		 * chunk: record_send takes part of it per call (our push never
+		 * refuses), which is progress, not an error.
+		 */
+		for (off = 0; off < n; off += sent) {
+			sent = gnutls_record_send(s->tls, chunk + off,
+						  (size_t)(n - off));
+			if (sent <= 0)
+				return -EIO;
+		}
 	}
 	/* the app is done sending: tell the server (TLS close_notify) */
 	if (s->app_eof && s->security == SECURITY_HOST_TLS && !s->bye_sent) {

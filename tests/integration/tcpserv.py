@@ -122,6 +122,11 @@ def serve_echo(conn):
     while True:
         data = conn.recv(BLOCK)
         if not data:
+            # TLS: ragged EOFs raise (suppress_ragged_eofs=False), so an
+            # empty read is the client's close_notify; tests look for it
+            if isinstance(conn, ssl.SSLSocket):
+                print('tcpserv: echo: close_notify from the client',
+                      file=sys.stderr, flush=True)
             break
         conn.sendall(data)
 
@@ -131,7 +136,8 @@ def handle(raw, ctx, mode):
     conn = raw
     try:
         if ctx:
-            conn = ctx.wrap_socket(raw, server_side=True)
+            conn = ctx.wrap_socket(raw, server_side=True,
+                                   suppress_ragged_eofs=False)
         clean = True
         if mode == 'echo':
             serve_echo(conn)
@@ -183,6 +189,8 @@ def tls_context(cert, key):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
+    # a TCP end without close_notify must not read as a clean end of data
+    ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
     return ctx
 
 

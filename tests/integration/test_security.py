@@ -377,6 +377,35 @@ class LowsTest(harness.IchipTestCase):
                              self.dev, DEVICE, 'RestoreCA', signature='')
 
 
+    def test_short_tls_record_send(self):
+        """A server with a small record_size_limit: gnutls_record_send
+        takes part of a chunk at a time, which is not an error."""
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        srv = self.start_gnutls(self.certs.server,
+                                extra=['--recordsize=512'])
+        path, sock = self.client.open_session(self.dev, 'localhost',
+                                              srv.port)
+        self.addCleanup(sock.close)
+        line = b'x' * 20000 + b'\r\n'
+        sock.sendall(line)
+        self.assertEqual(recv_exactly(sock, len(line)), line)
+        self.assertNotIn(path, self.client.closed)
+
+    def test_close_sends_close_notify(self):
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        srv = self.start_pyserver('echo', self.certs.server)
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              srv.port)
+        self.addCleanup(sock.close)
+        sock.sendall(b'hello\n')
+        self.assertEqual(recv_exactly(sock, 6), b'hello\n')
+        self.client.call(path, SESSION, 'Close', signature='')
+        self.assertEqual(self.client.wait_closed(path), 'closed')
+        harness.wait_until(lambda: 'close_notify' in open(
+            srv.proc.log_path).read(), 20, 'the server to see close_notify')
+
     def call_async(self, path, iface, method, sig, *args, timeout=60):
         """Send a call; returns the list its reply lands in."""
         out = []
