@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG		"/etc/ichip/ichipd.conf"
@@ -315,6 +316,7 @@ int main(int argc, char **argv)
 	}
 	gnutls_global_init();
 	r = run(&a, &conf);
+	session_tls_cleanup();
 	gnutls_global_deinit();
 	return r < 0 ? 1 : 0;
 }

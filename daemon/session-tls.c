@@ -14,11 +14,147 @@
 
 #include "ca.h"
 #include "errors.h"
+#include "log.h"
 #include "session.h"
 
-/* TLS 1.2 is the floor: never a silent downgrade to what the module has. */
-#define HOST_TLS_PRIORITY \
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%PROFILE_MEDIUM"
+/*
+ * The priority: the system's crypto policy (@SYSTEM, GnuTLS's system
+ * configuration; what it forbids in [overrides] stays forbidden whatever
+ * is appended), else GnuTLS's NORMAL where no system policy is configured
+ * (Debian ships none).  On top: TLS 1.3 and 1.2 only, never a silent
+ * downgrade to what the module has; and in TLS 1.2 only forward-secret
+ * key exchange with AEAD ciphers, unless the session asked for older
+ * TLS 1.2 suites (allow-legacy-tls12-suites).
+ */
+#define TLS_BASES		{ "@SYSTEM", "NORMAL" }
+#define TLS_VERSIONS		":-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%PROFILE_MEDIUM"
+#define TLS_FS_AEAD		":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA" \
+				":-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM" \
+				":+CHACHA20-POLY1305:+AES-256-CCM:+AES-128-CCM" \
+				":-MAC-ALL:+AEAD"
+
+/* [0]: forward-secret AEAD only, [1]: with older TLS 1.2 suites */
+static gnutls_priority_t priorities[2];
+
+static int priority_get(bool legacy, gnutls_priority_t *out)
+{
+	static const char *const bases[] = TLS_BASES;
+	char text[512];
+	size_t i;
+	int r = GNUTLS_E_INVALID_REQUEST;
+
+	if (priorities[legacy]) {
+		*out = priorities[legacy];
+		return 0;
+	}
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s%s", bases[i], TLS_VERSIONS,
+			 legacy ? "" : TLS_FS_AEAD);
+		r = gnutls_priority_init(&priorities[legacy], text, NULL);
+		if (r >= 0) {
+			log_debug("host-tls priority: %s", text);
+			*out = priorities[legacy];
+			return 0;
+		}
+		priorities[legacy] = NULL;
+	}
+	return r;
+}
+
+/*
+ * Certificate credentials, shared: one per trust anchor (and with or
+ * without the system store), kept while sessions use them and a few
+ * more after.  Loading the system store parses hundreds of certificates
+ * on the event loop: once, not per session.
+ */
+#define CRED_CACHE_MAX	8
+
+struct tls_cred {
+	struct tls_cred *next;
+	gnutls_certificate_credentials_t c;
+	char fpr[65];			/* the anchor's, "" for none */
+	bool system;
+	unsigned int refs;
+};
+
+static struct tls_cred *creds;
+
+static void cred_trim(void)
+{
+	struct tls_cred **pp, *c, **last;
+	unsigned int n;
+
+	for (;;) {
+		n = 0;
+		last = NULL;
+		for (pp = &creds; *pp; pp = &(*pp)->next) {
+			n++;
+			if (!(*pp)->refs)
+				last = pp;	/* the oldest unused one */
+		}
+		if (n <= CRED_CACHE_MAX || !last)
+			return;
+		c = *last;
+		*last = c->next;
+		gnutls_certificate_free_credentials(c->c);
+		free(c);
+	}
+}
+
+static int cred_get(const struct ca_cert *anchor, bool system,
+		    struct tls_cred **out)
+{
+	const char *fpr = anchor ? ca_fingerprint(anchor) : "";
+	gnutls_datum_t pem;
+	struct tls_cred *c;
+	int r;
+
+	for (c = creds; c; c = c->next) {
+		if (c->system == system && !strcmp(c->fpr, fpr)) {
+			c->refs++;
+			*out = c;
+			return 0;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return GNUTLS_E_MEMORY_ERROR;
+	snprintf(c->fpr, sizeof(c->fpr), "%s", fpr);
+	c->system = system;
+	r = gnutls_certificate_allocate_credentials(&c->c);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	if (anchor) {
+		pem.data = (unsigned char *)ca_pem(anchor);
+		pem.size = (unsigned int)ca_pem_len(anchor);
+		r = gnutls_certificate_set_x509_trust_mem(c->c, &pem,
+							  GNUTLS_X509_FMT_PEM);
+	}
+	if (r >= 0 && system) {
+		log_debug("reading the system trust store");
+		r = gnutls_certificate_set_x509_system_trust(c->c);
+	}
+	if (r < 0) {
+		gnutls_certificate_free_credentials(c->c);
+		free(c);
+		return r;
+	}
+	c->refs = 1;
+	c->next = creds;
+	creds = c;
+	cred_trim();
+	*out = c;
+	return 0;
+}
+
+static void cred_put(struct tls_cred *c)
+{
+	if (c && c->refs)
+		c->refs--;
+	cred_trim();
+}
 
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data,
 			size_t len)
@@ -60,32 +196,22 @@ static bool is_ip_literal(const char *host)
 int session_tls_start(struct session *s, const struct ca_cert *anchor,
 		      char *why, size_t why_len)
 {
-	gnutls_datum_t pem;
+	gnutls_priority_t prio;
 	int r;
 
-	r = gnutls_certificate_allocate_credentials(&s->cred);
+	r = cred_get(anchor, s->system_trust, &s->cred);
 	if (r < 0)
 		goto fail;
-	if (anchor) {
-		pem.data = (unsigned char *)ca_pem(anchor);
-		pem.size = (unsigned int)ca_pem_len(anchor);
-		r = gnutls_certificate_set_x509_trust_mem(s->cred, &pem,
-							  GNUTLS_X509_FMT_PEM);
-		if (r < 0)
-			goto fail;
-	}
-	if (s->system_trust) {
-		r = gnutls_certificate_set_x509_system_trust(s->cred);
-		if (r < 0)
-			goto fail;
-	}
+	r = priority_get(s->legacy_suites, &prio);
+	if (r < 0)
+		goto fail;
 	r = gnutls_init(&s->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
 	if (r < 0)
 		goto fail;
-	r = gnutls_priority_set_direct(s->tls, HOST_TLS_PRIORITY, NULL);
+	r = gnutls_priority_set(s->tls, prio);
 	if (r >= 0)
 		r = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE,
-					   s->cred);
+					   s->cred->c);
 	if (r >= 0 && !is_ip_literal(s->host))
 		r = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, s->host,
 					   strlen(s->host));
@@ -171,12 +297,28 @@ int session_tls_handshake(struct session *s, const char **err_name,
 	return -EIO;
 }
 
+void session_tls_cleanup(void)
+{
+	struct tls_cred *c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (priorities[i])
+			gnutls_priority_deinit(priorities[i]);
+		priorities[i] = NULL;
+	}
+	while ((c = creds)) {	/* every session is gone by now */
+		creds = c->next;
+		gnutls_certificate_free_credentials(c->c);
+		free(c);
+	}
+}
+
 void session_tls_end(struct session *s)
 {
 	if (s->tls)
 		gnutls_deinit(s->tls);
-	if (s->cred)
-		gnutls_certificate_free_credentials(s->cred);
+	cred_put(s->cred);
 	s->tls = NULL;
 	s->cred = NULL;
 }

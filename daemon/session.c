@@ -915,6 +915,7 @@ struct open_args {
 	uint16_t port;
 	enum session_security security;
 	bool system_trust;
+	bool legacy_suites;
 	uint32_t timeout_ms;
 };
 
@@ -996,6 +997,7 @@ static int start_session(struct device *d, sd_bus_message *m,
 	s->port = a->port;
 	s->security = a->security;
 	s->system_trust = a->system_trust;
+	s->legacy_suites = a->legacy_suites;
 	s->owner = strdup(sd_bus_message_get_sender(m) ?: "");
 	s->uid = uid;
 	s->open_msg = sd_bus_message_ref(m);
@@ -1153,7 +1155,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 {
 	struct device *d = userdata;
 	const char *host, *security = "host-tls";
-	bool legacy = false, system_trust = false;
+	bool legacy = false, system_trust = false, legacy_suites = false;
 	uint32_t timeout_ms = CONNECT_TIMEOUT_MS;
 	struct open_request *req;
 	uint16_t port;
@@ -1161,6 +1163,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 		{ "security", 's', &security, NULL },
 		{ "allow-legacy-tls", 'b', &legacy, NULL },
 		{ "system-trust", 'b', &system_trust, NULL },
+		{ "allow-legacy-tls12-suites", 'b', &legacy_suites, NULL },
 		{ "timeout-ms", 'u', &timeout_ms, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
@@ -1195,6 +1198,9 @@ int method_open_session(sd_bus_message *m, void *userdata,
 	if (system_trust && sec != SECURITY_HOST_TLS)
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 					 "system-trust applies to host-tls only");
+	if (legacy_suites && sec != SECURITY_HOST_TLS)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+			"allow-legacy-tls12-suites applies to host-tls only");
 	if (sec == SECURITY_DEVICE_TLS && !legacy)
 		return sd_bus_error_setf(error, ERR_LEGACY_TLS_REFUSED,
 			"device-tls is the module's SSL3/TLS1.0: pass allow-legacy-tls to use it");
@@ -1230,6 +1236,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 	req->a.port = port;
 	req->a.security = sec;
 	req->a.system_trust = system_trust;
+	req->a.legacy_suites = legacy_suites;
 	req->a.timeout_ms = timeout_ms;
 	r = polkit_check(d->m, m, "org.ichip.open-session", open_authorized,
 			 req);

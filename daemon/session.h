@@ -32,6 +32,8 @@ enum session_state {
 	SESSION_CLOSED,
 };
 
+struct tls_cred;
+
 struct buf {
 	uint8_t *data;
 	size_t len;
@@ -68,7 +70,8 @@ struct session {
 	bool truncated;			/* TCP ended without TLS close_notify */
 
 	gnutls_session_t tls;
-	gnutls_certificate_credentials_t cred;
+	struct tls_cred *cred;		/* shared, see session-tls.c */
+	bool legacy_suites;		/* allow-legacy-tls12-suites */
 	char *tls_version;
 	char *cipher;
 	uint8_t *peer_der;
@@ -101,6 +104,8 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len);
 void session_tls_free(struct session *s);
+/* At exit, after every session: the shared priorities and credentials. */
+void session_tls_cleanup(void);
 /* Drop the TLS state, keep what the properties show (a closed session). */
 void session_tls_end(struct session *s);
 

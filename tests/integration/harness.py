@@ -199,8 +199,25 @@ class TapResult(unittest.TestResult):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.n = 0
+        self._lined = set()
+        self._sub_failed = set()
+
+    def addSubTest(self, test, subtest, err):
+        # a failed subtest fails its test, but unittest then reports the
+        # test neither as a success nor a failure: say it here
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            note(f'{subtest.id()}')
+            note(''.join(traceback.format_exception(*err)))
+            self._sub_failed.add(test.id())
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if test.id() in self._sub_failed and test.id() not in self._lined:
+            self._line(False, test)
 
     def _line(self, ok, test, directive=''):
+        self._lined.add(test.id())
         self.n += 1
         name = test.id().split('.', 1)[-1]
         status = 'ok' if ok else 'not ok'

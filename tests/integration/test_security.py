@@ -406,6 +406,53 @@ class LowsTest(harness.IchipTestCase):
         harness.wait_until(lambda: 'close_notify' in open(
             srv.proc.log_path).read(), 20, 'the server to see close_notify')
 
+    def test_host_tls_offers_only_forward_secret_aead(self):
+        """Servers that only do TLS 1.2 CBC suites or RSA key exchange
+        are refused, unless the session allows older TLS 1.2 suites."""
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        old = {
+            'cbc': 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:'
+                   '+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+SHA1:+SHA256',
+            'rsa-kx': 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA',
+        }
+        for what, priority in old.items():
+            with self.subTest(what):
+                srv = self.start_gnutls(self.certs.server, priority=priority)
+                self.assertDBusError('org.ichip.Error.HandshakeFailed',
+                                     self.client.open_session, self.dev,
+                                     'localhost', srv.port)
+                path, sock = self.client.open_session(
+                    self.dev, 'localhost', srv.port,
+                    allow_legacy_tls12_suites=True)
+                self.addCleanup(sock.close)
+                self.assertEqual(self.client.prop(path, SESSION,
+                                                  'TLSVersion'), 'TLS1.2')
+                sock.sendall(b'old suites\r\n')
+                self.assertEqual(recv_exactly(sock, 12), b'old suites\r\n')
+        srv = self.start_gnutls(self.certs.server)
+        path, sock = self.client.open_session(self.dev, 'localhost', srv.port)
+        self.addCleanup(sock.close)
+        cipher = str(self.client.prop(path, SESSION, 'Cipher'))
+        self.assertRegex(cipher, 'GCM|CHACHA20|CCM')
+
+    def test_system_trust_read_once(self):
+        """The system trust store is read once, not per session (on the
+        event loop); ichipd logs each read at debug level."""
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        srv = self.start_gnutls(self.certs.server)
+        for _ in range(3):
+            path, sock = self.client.open_session(self.dev, 'localhost',
+                                                  srv.port,
+                                                  system_trust=True)
+            sock.sendall(b'x\r\n')
+            self.assertEqual(recv_exactly(sock, 3), b'x\r\n')
+            sock.close()
+            self.client.wait_closed(path)
+        self.assertEqual(self.ichipd.log().count(
+            'reading the system trust store'), 1)
+
     def call_async(self, path, iface, method, sig, *args, timeout=60):
         """Send a call; returns the list its reply lands in."""
         out = []
