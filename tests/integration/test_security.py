@@ -18,7 +18,8 @@ import dbus
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS, SESSION
 from client import error_name
-from fixtures import BUILD, ICHIPD_ASAN_BIN, UserHolding, as_user
+from fixtures import (BUILD, ICHIPD_ASAN_BIN, SRC_ROOT, UserHolding,
+                      as_user)
 from tcpserv import stream_sha256
 
 ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
@@ -452,6 +453,38 @@ class LowsTest(harness.IchipTestCase):
             self.client.wait_closed(path)
         self.assertEqual(self.ichipd.log().count(
             'reading the system trust store'), 1)
+
+    def test_name_limits_as_documented(self):
+        """Device names: what ichipd.conf(5), the sample config and the
+        udev rules say is what ichipd accepts (1 to 64 characters)."""
+        import re
+        docs = {}
+        for rel in ('Documentation/man/ichipd.conf.5', 'etc/ichipd.conf',
+                    'udev/60-ichip.rules',
+                    'Documentation/dbus/org.ichip.Manager1.rst'):
+            with open(os.path.join(SRC_ROOT, rel)) as f:
+                text = f.read().replace('\n#', ' ').replace('\n', ' ')
+            docs[rel] = [int(n) for n in re.findall(
+                r'1 to (\d+)\s+(?:characters|of )', text)]
+        self.assertEqual({r: n for r, n in docs.items() if n != [64]}, {})
+        self.start_bus()
+        self.sim = self.start_sim()
+        conf = os.path.join(self.tmp, 'ichipd.conf')
+        for name, ok in (('a' * 64, True), ('a' * 65, False),
+                         ('.hidden', False), ('x-1_2.y', True)):
+            with self.subTest(name=name):
+                with open(conf, 'w') as f:
+                    f.write(f'[device {name}]\nport = {self.sim.link}\n')
+                d = self.start_ichipd([], ['--config', conf, '--no-udev'])
+                if ok:
+                    self.client = self.connect()
+                    dev = self.wait_for_device()
+                    self.assertEqual(self.client.prop(dev, DEVICE, 'Name'),
+                                     name)
+                else:
+                    harness.wait_until(lambda: not d.alive(), 20,
+                                       'ichipd to refuse the name')
+                d.stop()
 
     def call_async(self, path, iface, method, sig, *args, timeout=60):
         """Send a call; returns the list its reply lands in."""
