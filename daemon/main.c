@@ -20,7 +20,7 @@
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
-#include "session.h"
+#include "tls-client.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG		"/etc/ichip/ichipd.conf"
@@ -256,6 +256,7 @@ static int run(struct args *a, struct config *conf)
 		r = manager_new(e, bus, &m);
 	if (r < 0)
 		return r;
+	tls_worker_setup(m);
 	m->state_dir = strdup(a->state_dir);
 	m->transport = a->transport >= 0 ?
 		       (enum transport_choice)a->transport : conf->transport;
@@ -285,6 +286,7 @@ static int run(struct args *a, struct config *conf)
 	sd_notify(false, "STOPPING=1");
 	udev_stop(m);
 	manager_free(m);
+	tls_worker_shutdown();
 	return r;
 }
 
@@ -316,7 +318,6 @@ int main(int argc, char **argv)
 	}
 	gnutls_global_init();
 	r = run(&a, &conf);
-	session_tls_cleanup();
 	gnutls_global_deinit();
 	return r < 0 ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "log.h"
 #include "session.h"
+#include "tls-client.h"
 #include "util.h"
 
 #define CONNECT_TIMEOUT_MS	30000
@@ -240,8 +241,8 @@ static void flush_for_close(struct session *s)
 
 	if (s->handle < 0 || s->peer_eof || s->d->lost)
 		return;
-	if (s->security == SECURITY_HOST_TLS && s->tls && !s->bye_sent) {
-		gnutls_bye(s->tls, GNUTLS_SHUT_WR);
+	if (s->security == SECURITY_HOST_TLS && s->tls_sid && !s->bye_sent) {
+		session_tls_bye(s);
 		s->bye_sent = true;
 	}
 	if (s->ssnd_busy) {	/* runs on, but its bytes are no longer ours */
@@ -378,7 +379,8 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 static int from_app(struct session *s)
 {
 	uint8_t chunk[APP_READ_CHUNK];
-	ssize_t n, sent, off;
+	ssize_t n;
+	int r;
 
 	while (!s->app_eof &&
 	       buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= sizeof(chunk) + 1024) {
@@ -397,21 +399,14 @@ static int from_app(struct session *s)
 				return -ENOMEM;
 			continue;
 		}
-		/*
-		 * A peer's record_size_limit makes a record smaller than the
-		 * chunk: record_send takes part of it per call (our push never
-		 * refuses), which is progress, not an error.
-		 */
-		for (off = 0; off < n; off += sent) {
-			sent = gnutls_record_send(s->tls, chunk + off,
-						  (size_t)(n - off));
-			if (sent <= 0)
-				return -EIO;
-		}
+		/* the worker encrypts (a short record send is no error) */
+		r = session_tls_send(s, chunk, (size_t)n);
+		if (r < 0)
+			return r;
 	}
 	/* the app is done sending: tell the server (TLS close_notify) */
 	if (s->app_eof && s->security == SECURITY_HOST_TLS && !s->bye_sent) {
-		gnutls_bye(s->tls, GNUTLS_SHUT_WR);
+		session_tls_bye(s);
 		s->bye_sent = true;
 	}
 	return 0;
@@ -420,42 +415,26 @@ static int from_app(struct session *s)
 /* Bytes from the module towards the app (decrypted if host-tls). */
 static int to_app(struct session *s)
 {
-	uint8_t chunk[16384];
 	ssize_t n;
+	int r;
 
 	if (s->security != SECURITY_HOST_TLS) {
 		if (buf_append(&s->app_out, s->net_in.data, s->net_in.len) < 0)
 			return -ENOMEM;
 		buf_consume(&s->net_in, s->net_in.len);
-	} else {
-		while (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= sizeof(chunk)) {
-			size_t before = s->net_in.len;
-
-			n = gnutls_record_recv(s->tls, chunk, sizeof(chunk));
-			/*
-			 * EAGAIN also follows a post-handshake message (a TLS
-			 * 1.3 session ticket) that was consumed: records behind
-			 * it wait in net_in, so go on while bytes are taken.
-			 */
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-				if (s->net_in.len < before)
-					continue;
-				break;
-			}
-			if (n == 0) {		/* close_notify from the server */
-				s->peer_eof = true;
-				break;
-			}
+	} else if (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 16384 &&
+		   !s->tls_ended && (s->net_in.len || s->peer_eof)) {
+		/* the worker decrypts what fits, and says how it ended */
+		r = session_tls_recv(s);
+		if (r == -ESHUTDOWN)
+			return r;
+		if (r < 0)
+			return -EPROTO;
+		if (r == WK_RECV_CLOSE_NOTIFY) {
+			s->peer_eof = s->tls_ended = true;
+		} else if (r == WK_RECV_TRUNCATED) {
 			/* TCP ended without close_notify: maybe cut off */
-			if (n == GNUTLS_E_PREMATURE_TERMINATION &&
-			    s->peer_eof) {
-				s->truncated = true;
-				break;
-			}
-			if (n < 0)
-				return -EPROTO;
-			if (buf_append(&s->app_out, chunk, (size_t)n) < 0)
-				return -ENOMEM;
+			s->truncated = s->tls_ended = true;
 		}
 	}
 	while (s->app_out.len) {
@@ -499,12 +478,16 @@ void session_pump(struct session *s)
 		return;
 	}
 	if (r < 0) {
-		session_close(s, r == -EPROTO ? "tls-error" : "module-error");
+		session_close(s, r == -EPROTO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "module-error");
 		return;
 	}
 	r = from_app(s);
 	if (r < 0) {
-		session_close(s, r == -EIO ? "tls-error" : "app-closed");
+		session_close(s, r == -EIO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "app-closed");
 		return;
 	}
 	send_to_module(s);
@@ -1245,4 +1228,32 @@ int method_open_session(sd_bus_message *m, void *userdata,
 		return r;
 	}
 	return 1;
+}
+
+/*
+ * The TLS worker died: the sessions whose TLS state it held end (open
+ * ones with reason worker-crashed, ones still connecting with an
+ * error); plain and device-tls sessions and the devices go on.
+ */
+void sessions_tls_worker_crashed(struct manager *m)
+{
+	unsigned int gen = tls_worker_gen();
+	struct device *d;
+	struct session *s;
+
+again:
+	for (d = m->devices; d; d = d->next) {
+		for (s = d->sessions; s; s = s->next) {
+			if (s->security != SECURITY_HOST_TLS || !s->tls_sid ||
+			    s->tls_gen == gen || s->state == SESSION_CLOSED)
+				continue;
+			s->tls_sid = 0;
+			if (s->state == SESSION_OPEN)
+				session_close(s, "worker-crashed");
+			else
+				open_failed(s, ERR_HANDSHAKE_FAILED,
+					    "the TLS worker crashed");
+			goto again;	/* the list changed */
+		}
+	}
 }

@@ -9,7 +9,6 @@
 #define ICHIPD_SESSION_H
 
 #include <sys/types.h>
-#include <gnutls/gnutls.h>
 
 #include "ichipd.h"
 
@@ -31,8 +30,6 @@ enum session_state {
 	SESSION_OPEN,
 	SESSION_CLOSED,
 };
-
-struct tls_cred;
 
 struct buf {
 	uint8_t *data;
@@ -68,9 +65,10 @@ struct session {
 	bool orphan;			/* freed, waits for its STCP answer */
 	const char *close_reason;	/* Closed(reason), kept while lingering */
 	bool truncated;			/* TCP ended without TLS close_notify */
+	bool tls_ended;			/* the worker said how the stream ended */
 
-	gnutls_session_t tls;
-	struct tls_cred *cred;		/* shared, see session-tls.c */
+	uint64_t tls_sid;		/* in the TLS worker; 0: none */
+	unsigned int tls_gen;		/* of which worker */
 	bool legacy_suites;		/* allow-legacy-tls12-suites */
 	char *tls_version;
 	char *cipher;
@@ -103,9 +101,12 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 /* 1 done, 0 in progress, <0 failed (why says, error name in *err_name) */
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len);
+/* WK_RECV_* (plaintext appended to app_out), -ESHUTDOWN: worker gone */
+int session_tls_recv(struct session *s);
+/* ciphertext appended to net_out; -EIO, -ESHUTDOWN: worker gone */
+int session_tls_send(struct session *s, const void *data, size_t len);
+void session_tls_bye(struct session *s);	/* close_notify to net_out */
 void session_tls_free(struct session *s);
-/* At exit, after every session: the shared priorities and credentials. */
-void session_tls_cleanup(void);
 /* Drop the TLS state, keep what the properties show (a closed session). */
 void session_tls_end(struct session *s);
 

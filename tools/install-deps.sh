@@ -31,6 +31,7 @@ PACKAGES=(
 	libgnutls28-dev           # TLS and certificate handling (ichipd, ichipctl pki)
 	libsystemd-dev            # sd-bus (D-Bus API) and sd_notify
 	libudev-dev               # device discovery in ichipd
+	libseccomp-dev            # seccomp filter of the TLS worker (ichip-tls-worker)
 	# tests
 	qemu-system-x86           # the VM that runs the kernel-module tests
 	busybox-static            # the VM's userland (/init and tools)

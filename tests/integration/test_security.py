@@ -10,6 +10,7 @@ sd-bus's own privilege check are both in the path.
 
 import hashlib
 import os
+import signal
 import subprocess
 import threading
 
@@ -439,7 +440,7 @@ class LowsTest(harness.IchipTestCase):
 
     def test_system_trust_read_once(self):
         """The system trust store is read once, not per session (on the
-        event loop); ichipd logs each read at debug level."""
+        event loop): by the TLS worker when it starts, which logs it."""
         self.start_stack()
         self.client.set_ca(self.dev, self.certs.ca.pem)
         srv = self.start_gnutls(self.certs.server)
@@ -554,6 +555,93 @@ class LowsTest(harness.IchipTestCase):
                          fpr)
         self.assertEqual([f for f in os.listdir(self.ichipd.state_dir)
                           if 'host-ca' in f], [])
+
+
+def proc_status(pid):
+    with open(f'/proc/{pid}/status') as f:
+        return dict(line.rstrip('\n').split(':\t', 1) for line in f
+                    if ':\t' in line)
+
+
+def children(pid, name):
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index('(') + 1:stat.rindex(')')]
+        ppid = int(stat[stat.rindex(')') + 2:].split()[1])
+        if ppid == pid and comm == name[:15]:
+            found.append(int(entry))
+    return found
+
+
+class PrivilegeSeparationTest(harness.IchipTestCase):
+    """TLS records and server certificates are parsed by the TLS worker:
+    no capabilities, seccomp mode 2, no new privileges; its crash ends
+    the host-tls sessions with a named reason, nothing else."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.srv = self.start_pyserver('echo', self.certs.server)
+
+    def open_tls(self):
+        path, sock = self.client.open_session(self.dev, '127.0.0.1',
+                                              self.srv.port)
+        self.addCleanup(sock.close)
+        sock.sendall(b'ping\n')
+        self.assertEqual(recv_exactly(sock, 5), b'ping\n')
+        return path, sock
+
+    def worker(self):
+        pids = harness.wait_until(
+            lambda: children(self.ichipd.proc.pid, 'ichip-tls-worker'),
+            10, 'the TLS worker')
+        self.assertEqual(len(pids), 1, pids)
+        return pids[0]
+
+    def test_worker_has_no_privileges(self):
+        self.open_tls()
+        st = proc_status(self.worker())
+        harness.note(f'worker: CapEff {st["CapEff"]} CapPrm {st["CapPrm"]} '
+                     f'Seccomp {st["Seccomp"]} NoNewPrivs '
+                     f'{st["NoNewPrivs"]} Uid {st["Uid"]} VmRSS '
+                     f'{st.get("VmRSS", "?").strip()}')
+        self.assertEqual(int(st['CapEff'], 16), 0)
+        self.assertEqual(int(st['CapPrm'], 16), 0)
+        self.assertEqual(int(st['CapAmb'], 16), 0)
+        self.assertEqual(st['Seccomp'].strip(), '2')
+        self.assertEqual(st['NoNewPrivs'].strip(), '1')
+        # ichipd runs as root here: the worker runs as nobody
+        self.assertEqual(st['Uid'].split()[:2], ['65534', '65534'])
+
+    def test_worker_crash_ends_tls_sessions_only(self):
+        plain_srv = self.start_pyserver('echo')
+        tls = [self.open_tls()[0] for _ in range(2)]
+        ppath, psock = self.client.open_session(
+            self.dev, '127.0.0.1', plain_srv.port, security='plain')
+        self.addCleanup(psock.close)
+        old = self.worker()
+        os.kill(old, signal.SIGSEGV)
+        for path in tls:
+            self.assertEqual(self.client.wait_closed(path),
+                             'worker-crashed')
+            self.assertEqual(self.client.prop(path, SESSION,
+                                              'CloseReason'),
+                             'worker-crashed')
+        self.assertIchipdAlive()
+        self.assertEqual(self.client.devices(), [self.dev])
+        psock.sendall(b'plain goes on\n')
+        self.assertEqual(recv_exactly(psock, 14), b'plain goes on\n')
+        self.assertNotIn(ppath, self.client.closed)
+        path, sock = self.open_tls()    # a new worker serves new sessions
+        self.assertNotEqual(self.worker(), old)
 
 
 if __name__ == '__main__':
