@@ -612,7 +612,8 @@ class PrivilegeSeparationTest(harness.IchipTestCase):
         harness.note(f'worker: CapEff {st["CapEff"]} CapPrm {st["CapPrm"]} '
                      f'Seccomp {st["Seccomp"]} NoNewPrivs '
                      f'{st["NoNewPrivs"]} Uid {st["Uid"]} VmRSS '
-                     f'{st.get("VmRSS", "?").strip()}')
+                     f'{st.get("VmRSS", "?").strip()} RssAnon '
+                     f'{st.get("RssAnon", "?").strip()}')
         self.assertEqual(int(st['CapEff'], 16), 0)
         self.assertEqual(int(st['CapPrm'], 16), 0)
         self.assertEqual(int(st['CapAmb'], 16), 0)
