@@ -17,7 +17,7 @@ struct config_device {
 
 /* defaults of the [daemon] keys (ichipd.conf(5)) */
 #define CONFIG_SESSIONS_PER_USER	8	/* of a device's 10 sockets */
-#define CONFIG_IDLE_TIMEOUT_S		900	/* 0: sessions never idle out */
+#define CONFIG_IDLE_TIMEOUT_S		900	/* 0: never idle out */
 
 struct config {
 	enum transport_choice transport;

@@ -205,7 +205,8 @@ static void on_verify(void *userdata, const struct xport_reply *r)
 	    (op->cert ? ca_same(now, op->cert) : now == NULL)) {
 		persist(d, op->cert, op->keep_host);
 		set_module_ca(d, now);
-		if (op->host_after && set_host_only(d, op->m, &op->host_after)) {
+		if (op->host_after &&
+		    set_host_only(d, op->m, &op->host_after)) {
 			op_free(op);
 			return;
 		}

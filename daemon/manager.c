@@ -142,7 +142,8 @@ static void add_authorized(void *userdata, sd_bus_message *msg, int allowed,
 	int r;
 
 	if (!allowed) {
-		polkit_reply_denied(msg, perr, "not authorized to manage devices");
+		polkit_reply_denied(msg, perr,
+				    "not authorized to manage devices");
 		goto out;
 	}
 	r = manager_add_device(req->m, req->port, req->baud, req->rtscts,
@@ -218,7 +219,8 @@ static void remove_authorized(void *userdata, sd_bus_message *msg,
 	const char *path;
 
 	if (!allowed) {
-		polkit_reply_denied(msg, perr, "not authorized to manage devices");
+		polkit_reply_denied(msg, perr,
+				    "not authorized to manage devices");
 		return;
 	}
 	sd_bus_message_rewind(msg, true);

@@ -51,7 +51,7 @@ struct session {
 	sd_bus_slot *owner_slot;	/* NameOwnerChanged of the owner */
 	sd_event_source *owner_gone;	/* acts on it outside the callback */
 	sd_event_source *idle;		/* idle timeout */
-	uint64_t last_active;		/* CLOCK_MONOTONIC usec of last byte */
+	uint64_t last_active;		/* CLOCK_MONOTONIC usec, last byte */
 	int handle;			/* module socket, -1 before STCP */
 	enum session_state state;
 	sd_bus_message *open_msg;	/* OpenSession waiting for its reply */

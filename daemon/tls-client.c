@@ -117,7 +117,8 @@ static void worker_lost(const char *why)
 		w.pid = 0;
 		if (WIFSIGNALED(status))
 			log_error("TLS worker killed by signal %d (%s)",
-				  WTERMSIG(status), strsignal(WTERMSIG(status)));
+				  WTERMSIG(status),
+				  strsignal(WTERMSIG(status)));
 		else
 			log_error("TLS worker exited with status %d",
 				  WEXITSTATUS(status));
