@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ca.h"
+#include "ca-remote.h"
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
@@ -65,11 +66,11 @@ void device_ca_load(struct device *d)
 	char path[512];
 
 	store_path(d, true, path, sizeof(path));
-	if (ca_store_read(path, NULL, &c) == 0)
+	if (ca_remote_store_read(path, &c) == 0)
 		d->host_ca = c;
 	c = NULL;
 	store_path(d, false, path, sizeof(path));
-	if (ca_store_read(path, NULL, &c) == 0)
+	if (ca_remote_store_read(path, &c) == 0)
 		d->module_ca = c;
 }
 
@@ -118,17 +119,10 @@ static void op_gone(struct dev_waiter *w)
 	op_free(op);	/* the device is unlisted already: no queue run */
 }
 
+/* A copy of what ichipd holds: field by field, no X.509 parsing here. */
 static struct ca_cert *copy_cert(const struct ca_cert *c)
 {
-	struct ca_cert *copy = NULL;
-	const uint8_t *der;
-	size_t len;
-
-	if (!c)
-		return NULL;
-	der = ca_der(c, &len);
-	ca_load(der, len, &copy);
-	return copy;
+	return ca_dup(c);
 }
 
 static struct ca_op *op_new(struct device *d, sd_bus_message *m,
@@ -200,7 +194,7 @@ static void on_verify(void *userdata, const struct xport_reply *r)
 		return;
 	}
 	now = r->status == ICHIP_STATUS_OK ?
-	      ca_from_module_answer(r->text, r->text_len) : NULL;
+	      ca_remote_from_module_answer(r->text, r->text_len) : NULL;
 	if (r->status == ICHIP_STATUS_OK &&
 	    (op->cert ? ca_same(now, op->cert) : now == NULL)) {
 		persist(d, op->cert, op->keep_host);
@@ -295,11 +289,11 @@ void device_ca_from_module(struct device *d, const char *answer)
 	struct ca_cert *saved = NULL;
 	char path[512];
 
-	set_module_ca(d, ca_from_module_answer(answer, strlen(answer)));
+	set_module_ca(d, ca_remote_from_module_answer(answer, strlen(answer)));
 	if (d->module_ca)
 		return;
 	store_path(d, false, path, sizeof(path));
-	if (ca_store_read(path, NULL, &saved) == 0) {
+	if (ca_remote_store_read(path, &saved) == 0) {
 		log_dev(LOG_NOTICE, d->name,
 			"CA parameter empty (factory reset?): restoring %s",
 			ca_fingerprint(saved));
@@ -403,7 +397,7 @@ static void do_restore(struct device *d, sd_bus_message *m)
 	int r;
 
 	store_path(d, false, path, sizeof(path));
-	r = ca_store_read(path, NULL, &saved);
+	r = ca_remote_store_read(path, &saved);
 	if (r) {
 		sd_bus_reply_method_errorf(m, ERR_NO_CA,
 					   "no persisted CA for %s", d->name);
@@ -500,9 +494,12 @@ int method_set_ca(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = options_parse(m, spec, error);
 	if (r < 0)
 		return r;
-	r = ca_parse(buf, len, &opt, &cert, why, sizeof(why));
+	/* parsed by the TLS worker: the bytes come from any allowed caller */
+	r = ca_remote_parse(buf, len, &opt, &cert, why, sizeof(why));
 	if (r == CA_ERR_NOMEM)
 		return -ENOMEM;
+	if (r < 0)
+		return sd_bus_error_setf(error, ERR_DEVICE_ERROR, "%s", why);
 	if (r != CA_OK) {
 		snprintf(name, sizeof(name), "org.ichip.Error.%s",
 			 ca_error_name(r));

@@ -31,6 +31,19 @@ enum wk_op {
 	WK_SEND,	/* plaintext -> status, ciphertext */
 	WK_BYE,		/* -> ciphertext (close_notify) */
 	WK_FREE,	/* no answer */
+	WK_CA,		/* certificate intake (ca.c): flags = WK_CA_*, bytes,
+			 * struct wk_ca_opts -> status (enum ca_error or
+			 * -errno), why, the fields (ca_serialize) */
+};
+
+#define WK_CA_PARSE	1	/* ca_parse: SetCA's input, with options */
+#define WK_CA_LOAD	2	/* ca_load: a persisted copy */
+#define WK_CA_MODULE	3	/* ca_from_module_answer: AT+iCA? */
+
+struct wk_ca_opts {
+	uint8_t force, allow_self_signed_leaf, host_only, pad;
+	uint32_t module_max;
+	int64_t now;
 };
 
 /* WK_NEW flags */

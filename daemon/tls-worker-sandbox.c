@@ -53,6 +53,7 @@ static const int allowed[] = {
 	SCMP_SYS(madvise),
 	/* GnuTLS: randomness, time, locks, its fork check */
 	SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(time),
 	SCMP_SYS(futex), SCMP_SYS(getpid),
 	/* leaving */
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ichip-tls-worker: the host-tls engine of ichipd (TLS records, the
- * server's certificate chain), in a process of its own that has no
+ * server's certificate chain) and its certificate intake (SetCA's input,
+ * the module's CA, the persisted copies), in a process of its own that
+ * has no
  * capabilities, no file access and a seccomp filter (tls-worker-sandbox.c).
  * ichipd starts it with the request socket on fd 3 (tls-worker-proto.h)
  * and restarts it when it dies; the sessions it served then end with
@@ -22,12 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca.h"
 #include "tls-worker-proto.h"
 
 #define WK_FD		3
@@ -537,6 +541,47 @@ static void do_bye(struct wsess *w, struct answer *a)
 	put(a, w->out, w->out_len);
 }
 
+/* Certificate intake: the bytes of a D-Bus caller or of the module. */
+static void do_ca(const struct wk_hdr *q, size_t len, struct answer *a)
+{
+	const uint8_t *data, *op;
+	size_t off = sizeof(*q), n, opn;
+	struct wk_ca_opts wo;
+	struct ca_options opt = { 0 };
+	struct ca_cert *c = NULL;
+	uint8_t *fields = NULL;
+	size_t fields_len = 0;
+	char why[256] = "";
+
+	if (wk_get(req, len, &off, &data, &n) < 0 ||
+	    wk_get(req, len, &off, &op, &opn) < 0 || opn != sizeof(wo)) {
+		a->h.status = -EINVAL;
+		return;
+	}
+	memcpy(&wo, op, sizeof(wo));
+	opt.force = wo.force;
+	opt.allow_self_signed_leaf = wo.allow_self_signed_leaf;
+	opt.host_only = wo.host_only;
+	opt.module_max = wo.module_max;
+	opt.now = (time_t)wo.now;
+	if (q->flags == WK_CA_PARSE)
+		a->h.status = ca_parse(data, n, &opt, &c, why, sizeof(why));
+	else if (q->flags == WK_CA_LOAD)
+		a->h.status = ca_load(data, n, &c);
+	else if (q->flags == WK_CA_MODULE)
+		a->h.status = (c = ca_from_module_answer((const char *)data,
+							  n)) ? CA_OK :
+			      CA_ERR_INVALID;
+	else
+		a->h.status = -EINVAL;
+	if (c && a->h.status == CA_OK)
+		a->h.status = ca_serialize(c, &fields, &fields_len);
+	put_str(a, why);
+	put(a, fields, fields_len);
+	free(fields);
+	ca_free(c);
+}
+
 static void serve(void)
 {
 	struct wk_hdr q;
@@ -557,6 +602,8 @@ static void serve(void)
 		w = find(q.sid);
 		if (q.op == WK_NEW) {
 			do_new(&q, req, (size_t)len, &a);
+		} else if (q.op == WK_CA) {
+			do_ca(&q, (size_t)len, &a);
 		} else if (!w) {
 			if (q.op == WK_FREE)
 				continue;
@@ -593,6 +640,8 @@ int main(void)
 		return 1;
 	}
 	system_trust_load();
+	/* strftime() (ca.c's dates) loads the time zone on first use: now */
+	tzset();
 	malloc_trim(0);		/* the parse's peak goes back to the system */
 	if (tls_worker_sandbox() < 0)
 		return 1;

@@ -645,5 +645,33 @@ class PrivilegeSeparationTest(harness.IchipTestCase):
         self.assertNotEqual(self.worker(), old)
 
 
+class CertificateIntakeTest(harness.IchipTestCase):
+    """SetCA's input (any allowed caller's bytes) is parsed by the TLS
+    worker, not by the process holding CAP_NET_ADMIN: the worker starts
+    for it, and a dead worker costs one answer, not ichipd."""
+
+    def test_set_ca_parsed_by_worker(self):
+        self.start_stack()
+        pid = self.ichipd.proc.pid
+        self.assertEqual(children(pid, 'ichip-tls-worker'), [])
+        self.assertDBusError('org.ichip.Error.InvalidCertificate',
+                             self.client.set_ca, self.dev,
+                             b'-----BEGIN CERTIFICATE-----\n\xff\xfe\n'
+                             b'-----END CERTIFICATE-----\n')
+        workers = children(pid, 'ichip-tls-worker')
+        self.assertEqual(len(workers), 1, 'no worker parsed the input')
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.assertEqual(children(pid, 'ichip-tls-worker'), workers)
+        os.kill(workers[0], signal.SIGKILL)
+        harness.wait_until(lambda: 'TLS worker' in self.ichipd.log() and
+                           'signal 9' in self.ichipd.log(), 10,
+                           'ichipd to notice the worker died')
+        self.client.set_ca(self.dev, self.certs.other_ca.pem)
+        self.assertEqual(self.client.get_ca(self.dev).strip(),
+                         self.certs.other_ca.pem.strip())
+        self.assertNotEqual(children(pid, 'ichip-tls-worker'), workers)
+        self.assertIchipdAlive()
+
+
 if __name__ == '__main__':
     harness.main()
