@@ -916,6 +916,9 @@ int ca_deserialize(const void *buf, size_t len, struct ca_cert **out)
 	for (i = 0; i < 64; i++)
 		if (!strchr("0123456789abcdef", p[i]) || !p[i])
 			return CA_ERR_INVALID;
+	for (i = 64 + 24; i < 64 + 27; i++)	/* the flags: 0 or 1 */
+		if (p[i] > 1)
+			return CA_ERR_INVALID;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return CA_ERR_NOMEM;
