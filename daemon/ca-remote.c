@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ca-remote.h"
+#include "text.h"
 #include "tls-client.h"
 
 static int ask(uint32_t mode, const void *buf, size_t len,
@@ -46,8 +47,12 @@ static int ask(uint32_t mode, const void *buf, size_t len,
 				 strerror(-r));
 		return r;
 	}
-	if (tls_ans_get(&a, &p, &n) == 0 && why && why_len)
-		snprintf(why, why_len, "%.*s", (int)n, (const char *)p);
+	if (tls_ans_get(&a, &p, &n) == 0 && why && why_len && n < 1024) {
+		char *text = text_escape((const char *)p, n);
+
+		snprintf(why, why_len, "%s", text ? text : "");
+		free(text);
+	}
 	if (a.h.status != CA_OK)
 		return a.h.status;
 	if (tls_ans_get(&a, &p, &n) < 0)

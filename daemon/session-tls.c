@@ -14,6 +14,7 @@
 #include "ca.h"
 #include "errors.h"
 #include "session.h"
+#include "text.h"
 #include "tls-client.h"
 
 static void crashed(struct session *s, char *why, size_t why_len)
@@ -22,13 +23,22 @@ static void crashed(struct session *s, char *why, size_t why_len)
 		 s->port);
 }
 
+/* A text field of the worker's answer, fit for a D-Bus string. */
+static char *field_dup(struct tls_ans *a)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (tls_ans_get(a, &p, &n) < 0 || n > 256)
+		return NULL;
+	return text_escape((const char *)p, n);
+}
+
 int session_tls_start(struct session *s, const struct ca_cert *anchor,
 		      char *why, size_t why_len)
 {
 	struct tls_req q;
 	struct tls_ans a;
-	const uint8_t *p;
-	size_t n;
 	int r;
 
 	s->tls_sid = tls_new_sid(&s->tls_gen);
@@ -47,10 +57,10 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 	}
 	s->tls_gen = tls_worker_gen();
 	if (a.h.status < 0) {
-		if (tls_ans_get(&a, &p, &n) < 0)
-			n = 0;
-		snprintf(why, why_len, "TLS setup: %.*s", (int)n,
-			 n ? (const char *)p : "failed");
+		char *text = field_dup(&a);
+
+		snprintf(why, why_len, "TLS setup: %s", text ? text : "failed");
+		free(text);
 		s->tls_sid = 0;
 		return -EIO;
 	}
@@ -68,13 +78,6 @@ static int take_out(struct session *s, struct tls_ans *a)
 	return buf_append(&s->net_out, p, n);
 }
 
-static char *field_dup(struct tls_ans *a)
-{
-	const uint8_t *p;
-	size_t n;
-
-	return tls_ans_get(a, &p, &n) < 0 ? NULL : strndup((const char *)p, n);
-}
 
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len)
