@@ -185,4 +185,13 @@ int ca_file_write(const char *path, const void *data, size_t len,
  */
 int ca_file_read(const char *path, size_t max, char **data, size_t *len);
 
+/*
+ * A certificate's parsed fields as bytes and back, without X.509 parsing
+ * on the way back: the TLS worker parses, ichipd keeps what it found.
+ * ca_serialize allocates *out; ca_deserialize checks every length.
+ */
+int ca_serialize(const struct ca_cert *c, uint8_t **out, size_t *len);
+int ca_deserialize(const void *buf, size_t len, struct ca_cert **out);
+struct ca_cert *ca_dup(const struct ca_cert *c);	/* the same way */
+
 #endif /* ICHIPD_CA_H */

@@ -5,6 +5,8 @@
  *   [daemon]
  *   transport = auto | kernel | tty
  *   debug-commands = yes | no
+ *   max-sessions-per-user = N      (per device, 0..10, 0 = no limit)
+ *   session-idle-timeout = SECONDS (0 = none)
  *
  *   [device NAME]
  *   port = /dev/ttyUSB0
@@ -45,6 +47,21 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+static int parse_uint(const char *v, unsigned long max, unsigned int *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (!*v || *v == '-')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*end || errno || n > max)
+		return -EINVAL;
+	*out = (unsigned int)n;
+	return 0;
+}
+
 static int daemon_key(struct config *c, const char *k, const char *v)
 {
 	if (!strcmp(k, "transport")) {
@@ -60,6 +77,11 @@ static int daemon_key(struct config *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "debug-commands"))
 		return parse_bool(v, &c->debug_commands);
+	if (!strcmp(k, "max-sessions-per-user"))
+		return parse_uint(v, ICHIPD_MAX_SOCKETS,
+				  &c->max_sessions_per_user);
+	if (!strcmp(k, "session-idle-timeout"))
+		return parse_uint(v, 7 * 24 * 3600, &c->session_idle_timeout_s);
 	return -EINVAL;
 }
 

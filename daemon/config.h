@@ -15,9 +15,15 @@ struct config_device {
 	enum dev_flow flow;
 };
 
+/* defaults of the [daemon] keys (ichipd.conf(5)) */
+#define CONFIG_SESSIONS_PER_USER	8	/* of a device's 10 sockets */
+#define CONFIG_IDLE_TIMEOUT_S		900	/* 0: never idle out */
+
 struct config {
 	enum transport_choice transport;
 	bool debug_commands;
+	unsigned int max_sessions_per_user;	/* per device; 0: no limit */
+	unsigned int session_idle_timeout_s;
 	struct config_device devices[CONFIG_DEVICES_MAX];
 	unsigned int ndevices;
 };

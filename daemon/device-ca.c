@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "ca.h"
+#include "ca-remote.h"
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 #define CA_CMD_MAX (ICHIP_CMD_LEN_MAX + 1)
@@ -53,13 +55,6 @@ static void store_path(const struct device *d, bool host_only, char *out,
 		 host_only ? "host-ca" : "ca");
 }
 
-void device_ca_free(struct device *d)
-{
-	ca_free(d->module_ca);
-	ca_free(d->host_ca);
-	d->module_ca = d->host_ca = NULL;
-}
-
 /*
  * At start, before the module has answered AT+iCA?: the anchors persisted
  * earlier, so sessions opened right after a restart need not fail with
@@ -71,17 +66,18 @@ void device_ca_load(struct device *d)
 	char path[512];
 
 	store_path(d, true, path, sizeof(path));
-	if (ca_store_read(path, NULL, &c) == 0)
+	if (ca_remote_store_read(path, &c) == 0)
 		d->host_ca = c;
 	c = NULL;
 	store_path(d, false, path, sizeof(path));
-	if (ca_store_read(path, NULL, &c) == 0)
+	if (ca_remote_store_read(path, &c) == 0)
 		d->module_ca = c;
 }
 
 /* ---- the write / verify / persist chain -------------------------------- */
 
 struct ca_op {
+	struct dev_waiter w;	/* first: answered DeviceLost if d goes */
 	struct manager *mgr;
 	char path[64];		/* the device, looked up again on resume */
 	sd_bus_message *m;	/* NULL: automatic restore, nobody to answer */
@@ -89,28 +85,44 @@ struct ca_op {
 	struct ca_cert *old;	/* put back if verification fails */
 	bool put_back;
 	bool keep_host;		/* a host-only anchor stays the anchor */
+	struct ca_cert *host_after;	/* becomes the host-only anchor once
+					 * the module's CA is cleared */
 };
+
+static void ca_run_queue(struct device *d);
 
 static void op_free(struct ca_op *op)
 {
+	struct device *d = manager_find_device(op->mgr, op->path);
+
+	if (d)
+		device_unwait(d, &op->w);
 	if (op->m)
 		sd_bus_message_unref(op->m);
 	ca_free(op->cert);
 	ca_free(op->old);
+	ca_free(op->host_after);
 	free(op);
+	if (d) {
+		d->ca_busy--;
+		ca_run_queue(d);
+	}
 }
 
+static void op_gone(struct dev_waiter *w)
+{
+	struct ca_op *op = (struct ca_op *)w;
+
+	if (op->m)
+		sd_bus_reply_method_errorf(op->m, ERR_DEVICE_LOST,
+					   "device gone");
+	op_free(op);	/* the device is unlisted already: no queue run */
+}
+
+/* A copy of what ichipd holds: field by field, no X.509 parsing here. */
 static struct ca_cert *copy_cert(const struct ca_cert *c)
 {
-	struct ca_cert *copy = NULL;
-	const uint8_t *der;
-	size_t len;
-
-	if (!c)
-		return NULL;
-	der = ca_der(c, &len);
-	ca_load(der, len, &copy);
-	return copy;
+	return ca_dup(c);
 }
 
 static struct ca_op *op_new(struct device *d, sd_bus_message *m,
@@ -124,6 +136,9 @@ static struct ca_op *op_new(struct device *d, sd_bus_message *m,
 	snprintf(op->path, sizeof(op->path), "%s", d->path);
 	op->m = m ? sd_bus_message_ref(m) : NULL;
 	op->cert = cert;
+	op->w.gone = op_gone;
+	device_wait(d, &op->w);
+	d->ca_busy++;
 	return op;
 }
 
@@ -164,6 +179,8 @@ static void persist(struct device *d, const struct ca_cert *c,
 }
 
 static int start_write(struct device *d, struct ca_op *op);
+static int set_host_only(struct device *d, sd_bus_message *m,
+			 struct ca_cert **cert);
 
 static void on_verify(void *userdata, const struct xport_reply *r)
 {
@@ -177,11 +194,16 @@ static void on_verify(void *userdata, const struct xport_reply *r)
 		return;
 	}
 	now = r->status == ICHIP_STATUS_OK ?
-	      ca_from_module_answer(r->text, r->text_len) : NULL;
+	      ca_remote_from_module_answer(r->text, r->text_len) : NULL;
 	if (r->status == ICHIP_STATUS_OK &&
 	    (op->cert ? ca_same(now, op->cert) : now == NULL)) {
 		persist(d, op->cert, op->keep_host);
 		set_module_ca(d, now);
+		if (op->host_after &&
+		    set_host_only(d, op->m, &op->host_after)) {
+			op_free(op);
+			return;
+		}
 		log_dev(LOG_NOTICE, d->name, "CA parameter %s%s",
 			op->cert ? "set to " : "cleared",
 			op->cert ? ca_fingerprint(op->cert) : "");
@@ -235,14 +257,19 @@ static int start_write(struct device *d, struct ca_op *op)
 	return xport_exec(d->x, cmd, NULL, 0, 0, on_written, op, NULL);
 }
 
-/* Write @cert (NULL clears) and answer @m when verified. */
+/*
+ * Write @cert (NULL clears) and answer @m when verified; @host_after, if
+ * given, becomes the host-only anchor once that is done.
+ */
 static void write_module(struct device *d, sd_bus_message *m,
-			 struct ca_cert *cert, bool keep_host)
+			 struct ca_cert *cert, bool keep_host,
+			 struct ca_cert *host_after)
 {
 	struct ca_op *op = op_new(d, m, cert);
 
 	if (!op) {
 		ca_free(cert);
+		ca_free(host_after);
 		if (m)
 			sd_bus_reply_method_errorf(m, SD_BUS_ERROR_NO_MEMORY,
 						   "out of memory");
@@ -251,6 +278,7 @@ static void write_module(struct device *d, sd_bus_message *m,
 	op->old = copy_cert(d->module_ca);
 	op->put_back = true;
 	op->keep_host = keep_host;
+	op->host_after = host_after;
 	if (start_write(d, op) < 0)
 		op_failf(op, ERR_DEVICE_ERROR, "cannot queue the write");
 }
@@ -261,23 +289,25 @@ void device_ca_from_module(struct device *d, const char *answer)
 	struct ca_cert *saved = NULL;
 	char path[512];
 
-	set_module_ca(d, ca_from_module_answer(answer, strlen(answer)));
+	set_module_ca(d, ca_remote_from_module_answer(answer, strlen(answer)));
 	if (d->module_ca)
 		return;
 	store_path(d, false, path, sizeof(path));
-	if (ca_store_read(path, NULL, &saved) == 0) {
+	if (ca_remote_store_read(path, &saved) == 0) {
 		log_dev(LOG_NOTICE, d->name,
 			"CA parameter empty (factory reset?): restoring %s",
 			ca_fingerprint(saved));
-		write_module(d, NULL, saved, true);
+		write_module(d, NULL, saved, true, NULL);
 	}
 }
 
 /* ---- methods ------------------------------------------------------------ */
 
 struct ca_request {
+	struct ca_request *next;	/* in the device's queue */
 	struct manager *mgr;
 	char path[64];
+	sd_bus_message *m;		/* while queued */
 	struct ca_cert *cert;
 	bool host_only;
 	enum { REQ_SET, REQ_CLEAR, REQ_RESTORE } what;
@@ -285,35 +315,52 @@ struct ca_request {
 
 static void request_free(struct ca_request *req)
 {
+	if (req->m)
+		sd_bus_message_unref(req->m);
 	ca_free(req->cert);
 	free(req);
+}
+
+/*
+ * Persist *@cert as the host-only anchor and make it the anchor (taking
+ * it).  0, or -errno after answering @m with the error.
+ */
+static int set_host_only(struct device *d, sd_bus_message *m,
+			 struct ca_cert **cert)
+{
+	char path[512];
+	int r;
+
+	store_path(d, true, path, sizeof(path));
+	r = ca_store_write(path, *cert);
+	if (r < 0) {
+		if (m)
+			sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
+						   "persisting: %s",
+						   strerror(-r));
+		return r;
+	}
+	set_host_ca(d, *cert);
+	*cert = NULL;
+	return 0;
 }
 
 static void do_set(struct device *d, sd_bus_message *m,
 		   struct ca_request *req)
 {
-	char path[512];
-	int r;
-
 	if (req->host_only || !ca_fits_module(req->cert)) {
-		store_path(d, true, path, sizeof(path));
-		r = ca_store_write(path, req->cert);
-		if (r < 0) {
-			sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
-						   "persisting: %s",
-						   strerror(-r));
-			return;
-		}
-		set_host_ca(d, req->cert);
-		req->cert = NULL;
 		/*
 		 * The module must not keep trusting an anchor that is no longer
-		 * the device's: clear its parameter (device-tls then has none).
+		 * the device's: its parameter is cleared first (device-tls then
+		 * has none), and only then does the new anchor take over, so a
+		 * failed clear changes nothing.
 		 */
-		if (d->module_ca)
-			write_module(d, m, NULL, true);
-		else
+		if (d->module_ca) {
+			write_module(d, m, NULL, true, req->cert);
+			req->cert = NULL;
+		} else if (set_host_only(d, m, &req->cert) == 0) {
 			sd_bus_reply_method_return(m, NULL);
+		}
 		return;
 	}
 	/* compare before write: flash has a limited number of cycles */
@@ -322,22 +369,25 @@ static void do_set(struct device *d, sd_bus_message *m,
 		sd_bus_reply_method_return(m, NULL);
 		return;
 	}
-	write_module(d, m, req->cert, false);
+	write_module(d, m, req->cert, false, NULL);
 	req->cert = NULL;
 }
 
 static void do_clear(struct device *d, sd_bus_message *m)
 {
-	char host[512];
+	char host[512], path[512];
 
+	store_path(d, true, host, sizeof(host));
+	ca_store_remove(host);
 	if (!d->module_ca && !d->host_ca) {	/* nothing to wear flash for */
+		/* but a persisted copy (maybe one that cannot be read) goes */
+		store_path(d, false, path, sizeof(path));
+		ca_store_remove(path);
 		sd_bus_reply_method_return(m, NULL);
 		return;
 	}
-	store_path(d, true, host, sizeof(host));
-	ca_store_remove(host);
 	set_host_ca(d, NULL);
-	write_module(d, m, NULL, false);
+	write_module(d, m, NULL, false, NULL);
 }
 
 static void do_restore(struct device *d, sd_bus_message *m)
@@ -347,32 +397,61 @@ static void do_restore(struct device *d, sd_bus_message *m)
 	int r;
 
 	store_path(d, false, path, sizeof(path));
-	r = ca_store_read(path, NULL, &saved);
+	r = ca_remote_store_read(path, &saved);
 	if (r) {
 		sd_bus_reply_method_errorf(m, ERR_NO_CA,
 					   "no persisted CA for %s", d->name);
 		return;
 	}
-	write_module(d, m, saved, false);
+	write_module(d, m, saved, false, NULL);
 }
 
-static void ca_authorized(void *userdata, sd_bus_message *m, int allowed,
-			  const sd_bus_error *perr)
+static void run_request(struct device *d, sd_bus_message *m,
+			struct ca_request *req)
 {
-	struct ca_request *req = userdata;
-	struct device *d = manager_find_device(req->mgr, req->path);
-
-	if (!allowed)
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   "not authorized to change the CA");
-	else if (!d)
-		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
-	else if (req->what == REQ_SET)
+	if (req->what == REQ_SET)
 		do_set(d, m, req);
 	else if (req->what == REQ_CLEAR)
 		do_clear(d, m);
 	else
 		do_restore(d, m);
+}
+
+/*
+ * One CA operation at a time per device: a second SetCA written between
+ * the first one's write and its read-back would make both fail (or
+ * worse, verify the wrong certificate).  Requests wait in order.
+ */
+static void ca_run_queue(struct device *d)
+{
+	struct ca_request *req;
+
+	while (!d->ca_busy && (req = d->ca_queue)) {
+		d->ca_queue = req->next;
+		run_request(d, req->m, req);
+		request_free(req);
+	}
+}
+
+static void ca_authorized(void *userdata, sd_bus_message *m, int allowed,
+			  const sd_bus_error *perr)
+{
+	struct ca_request *req = userdata, **pp;
+	struct device *d = manager_find_device(req->mgr, req->path);
+
+	if (!allowed) {
+		polkit_reply_denied(m, perr, "not authorized to change the CA");
+	} else if (!d) {
+		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
+	} else if (d->ca_busy || d->ca_queue) {
+		req->m = sd_bus_message_ref(m);
+		for (pp = &d->ca_queue; *pp; pp = &(*pp)->next)
+			;
+		*pp = req;
+		return;
+	} else {
+		run_request(d, m, req);
+	}
 	request_free(req);
 }
 
@@ -415,9 +494,12 @@ int method_set_ca(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = options_parse(m, spec, error);
 	if (r < 0)
 		return r;
-	r = ca_parse(buf, len, &opt, &cert, why, sizeof(why));
+	/* parsed by the TLS worker: the bytes come from any allowed caller */
+	r = ca_remote_parse(buf, len, &opt, &cert, why, sizeof(why));
 	if (r == CA_ERR_NOMEM)
 		return -ENOMEM;
+	if (r < 0)
+		return sd_bus_error_setf(error, ERR_DEVICE_ERROR, "%s", why);
 	if (r != CA_OK) {
 		snprintf(name, sizeof(name), "org.ichip.Error.%s",
 			 ca_error_name(r));
@@ -483,9 +565,28 @@ int property_get_ca(sd_bus *bus, const char *path, const char *interface,
 	if (!strcmp(property, "CAFingerprint"))
 		return sd_bus_message_append(reply, "s",
 					     c ? ca_fingerprint(c) : "");
-	if (!strcmp(property, "CASubject"))
-		return sd_bus_message_append(reply, "s",
-					     c ? ca_subject(c) : "");
+	if (!strcmp(property, "CASubject")) {
+		/* a DN's strings come from the certificate: any bytes */
+		_cleanup_(freep) char *dn = c ? text_escape(ca_subject(c),
+						strlen(ca_subject(c))) : NULL;
+
+		return sd_bus_message_append(reply, "s", dn ? dn : "");
+	}
 	return sd_bus_message_append(reply, "s", !c ? "none" :
 				     d->host_ca ? "host-only" : "module");
+}
+
+void device_ca_free(struct device *d)
+{
+	struct ca_request *req;
+
+	while ((req = d->ca_queue)) {
+		d->ca_queue = req->next;
+		sd_bus_reply_method_errorf(req->m, ERR_DEVICE_LOST,
+					   "device gone");
+		request_free(req);
+	}
+	ca_free(d->module_ca);
+	ca_free(d->host_ca);
+	d->module_ca = d->host_ca = NULL;
 }

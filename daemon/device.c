@@ -18,6 +18,7 @@
 #include "ichip_frame.h"
 #include "ichipd.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 static const struct {
@@ -116,6 +117,24 @@ void device_emit_changed(struct device *d, const char *prop)
 				       prop, NULL);
 }
 
+void device_wait(struct device *d, struct dev_waiter *w)
+{
+	w->next = d->waiters;
+	d->waiters = w;
+}
+
+void device_unwait(struct device *d, struct dev_waiter *w)
+{
+	struct dev_waiter **pp;
+
+	for (pp = &d->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
 /* ---- transport events ------------------------------------------------ */
 
 static void on_unsolicited(void *owner, const char *line)
@@ -157,11 +176,23 @@ static void on_lost(void *owner, int err)
 	sd_event_add_defer(d->m->event, &d->lost_defer, remove_deferred, d);
 }
 
+static const char *state_name(enum ichip_dev_state s);
+
+/*
+ * ready <-> busy flips with every AT command: thousands a second during
+ * a transfer, several a second from the idle poller.  Nobody needs them
+ * signalled (Device1.rst says so); the other changes are signalled.
+ */
 static void on_state(void *owner, enum ichip_dev_state state)
 {
 	struct device *d = owner;
+	const char *old = state_name(d->state), *new = state_name(state);
 
 	d->state = state;
+	if (!strcmp(old, new) ||
+	    ((!strcmp(old, "ready") || !strcmp(old, "busy")) &&
+	     (!strcmp(new, "ready") || !strcmp(new, "busy"))))
+		return;
 	device_emit_changed(d, "State");
 }
 
@@ -180,7 +211,7 @@ static void set_answer(struct device *d, char **field, const char *prop,
 	if (r->status != ICHIP_STATUS_OK)
 		return;
 	free(*field);
-	*field = strndup(r->text, r->text_len);
+	*field = text_escape(r->text, r->text_len);
 	device_emit_changed(d, prop);
 }
 
@@ -214,7 +245,7 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 	const char *p = strchr(r->text, '(');
-	char cmd[32], *end;
+	char *end;
 	long v;
 	int h;
 
@@ -229,12 +260,11 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 		 * of ours, so every socket in use now is stale, and a new
 		 * STCP never gets one of these handles.
 		 */
-		if (v >= 0) {
+		if (v != -200) {
 			log_dev(LOG_NOTICE, d->name,
 				"closing module socket %d left by a previous run",
 				h);
-			snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", h);
-			xport_exec(d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+			device_close_socket(d, h);
 		}
 		if (*end != ',')
 			break;
@@ -325,13 +355,45 @@ static int get_sessions(sd_bus *bus, const char *path, const char *interface,
 
 /* ---- Command(): raw passthrough for debugging ------------------------ */
 
+/*
+ * The device may be removed while polkit decides: only its path crosses
+ * the asynchronous call, and the device is looked up again after it.
+ */
+struct command_request {
+	struct dev_waiter w;	/* first: the waiter is the request */
+	struct manager *m;
+	char path[64];
+	sd_bus_message *msg;
+};
+
+static void command_gone(struct dev_waiter *w)
+{
+	struct command_request *req = (struct command_request *)w;
+
+	sd_bus_reply_method_errorf(req->msg, ERR_DEVICE_LOST, "device gone");
+	sd_bus_message_unref(req->msg);
+	free(req);
+}
+
 static void on_command(void *userdata, const struct xport_reply *r)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = userdata;
+	struct command_request *req = userdata;
+	struct device *d = manager_find_device(req->m, req->path);
+	sd_bus_message *m = req->msg;
+
+	if (d)
+		device_unwait(d, &req->w);
+	free(req);
 
 	if (r->status == ICHIP_STATUS_OK) {
-		sd_bus_reply_method_return(m, "s", r->text);
+		_cleanup_(freep) char *text = text_escape(r->text, r->text_len);
+
+		if (text)
+			sd_bus_reply_method_return(m, "s", text);
+		else
+			sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
+						   "out of memory");
 	} else {
 		error_from_reply(&error, r, "command");
 		sd_bus_reply_method_error(m, &error);
@@ -342,30 +404,41 @@ static void on_command(void *userdata, const struct xport_reply *r)
 static void command_authorized(void *userdata, sd_bus_message *m,
 			       int allowed, const sd_bus_error *perr)
 {
-	struct device *d = userdata;
+	struct command_request *req = userdata;
+	struct device *d = manager_find_device(req->m, req->path);
 	const char *cmd;
 	int r;
 
 	if (!allowed) {
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   "not authorized for raw commands");
+		polkit_reply_denied(m, perr, "not authorized for raw commands");
+		free(req);
+		return;
+	}
+	if (!d || d->lost) {
+		sd_bus_reply_method_errorf(m, ERR_DEVICE_LOST, "device gone");
+		free(req);
 		return;
 	}
 	sd_bus_message_rewind(m, true);
 	sd_bus_message_read(m, "s", &cmd);
-	r = xport_exec(d->x, cmd, NULL, 0, 0, on_command,
-		       sd_bus_message_ref(m), NULL);
+	req->msg = sd_bus_message_ref(m);
+	req->w.gone = command_gone;
+	r = xport_exec(d->x, cmd, NULL, 0, 0, on_command, req, NULL);
 	if (r < 0) {
 		sd_bus_message_unref(m);
+		free(req);
 		sd_bus_reply_method_errorf(m, ERR_DEVICE_ERROR,
 					   "cannot queue: %s", strerror(-r));
+		return;
 	}
+	device_wait(d, &req->w);
 }
 
 static int method_command(sd_bus_message *m, void *userdata,
 			  sd_bus_error *error)
 {
 	struct device *d = userdata;
+	struct command_request *req;
 	const char *cmd;
 	int r;
 
@@ -381,8 +454,15 @@ static int method_command(sd_bus_message *m, void *userdata,
 	    strcasestr(cmd, "SSND"))
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 			"not a valid single-line AT+i command (SSND/SRCV refused)");
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->m = d->m;
+	snprintf(req->path, sizeof(req->path), "%s", d->path);
 	r = polkit_check(d->m, m, "org.ichip.raw-command", command_authorized,
-			 d);
+			 req);
+	if (r < 0)
+		free(req);
 	return r < 0 ? r : 1;
 }
 
@@ -420,7 +500,7 @@ const sd_bus_vtable device_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetCA", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ay", certificate),
-				method_get_ca, 0),
+				method_get_ca, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ClearCA", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
 				method_clear_ca, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("RestoreCA", SD_BUS_NO_ARGS,
@@ -514,11 +594,19 @@ fail:
 
 void device_free(struct device *d, const char *reason)
 {
+	struct dev_waiter *w;
+
 	sd_event_source_disable_unref(d->lost_defer);
 	sessions_close_all(d, reason);
+	sessions_free_orphans(d);
 	poller_stop(d);
 	if (d->x)
 		d->x->ops->free(d->x);	/* no callbacks after this */
+	/* so the callers waiting for one are answered here */
+	while ((w = d->waiters)) {
+		d->waiters = w->next;
+		w->gone(w);
+	}
 	sd_bus_emit_object_removed(d->m->bus, d->path);
 	sd_bus_slot_unref(d->slot);
 	device_ca_free(d);

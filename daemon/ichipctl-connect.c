@@ -7,8 +7,10 @@
  * Stdin EOF half-closes (shutdown SHUT_WR), so the server still gets to
  * answer; the session fd's EOF ends the copy.  Both directions are
  * buffered and the session fd is non-blocking, so a slow reader on one
- * side never stops the other direction.  The Session1.Closed signal's
- * reason, when it says something went wrong, sets the exit code.
+ * side never stops the other direction.  The close reason, when it says
+ * something went wrong, sets the exit code: read from the session's
+ * CloseReason after the fd's EOF (ichipd keeps the closed object until
+ * we close the fd), else from the Closed signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -339,6 +341,7 @@ static int closed_reason_code(const char *name, const char *reason)
 	static const char *const clean[] = {
 		"closed", "app-closed", "peer-closed",
 	};
+	/* not clean: a host-tls stream cut off without close_notify */
 	size_t i;
 
 	if (!reason)
@@ -347,7 +350,8 @@ static int closed_reason_code(const char *name, const char *reason)
 		if (!strcmp(reason, clean[i]))
 			return EXIT_OK;
 	ctl_err("%s: session closed: %s", name, reason);
-	return strcmp(reason, "tls-error") ? EXIT_DEVICE : EXIT_TLS;
+	return strcmp(reason, "tls-error") && strcmp(reason, "truncated") ?
+	       EXIT_DEVICE : EXIT_TLS;
 }
 
 static void wait_closed(sd_bus *bus, struct session_watch *w)
@@ -359,6 +363,25 @@ static void wait_closed(sd_bus *bus, struct session_watch *w)
 			return;
 		sd_bus_wait(bus, CLOSED_WAIT_USEC / 10);
 	}
+}
+
+/* The closed session stays until our fd closes: ask it why it ended. */
+static void read_close_reason(struct ctl *c, struct session_watch *w)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *reason = NULL;
+	int r;
+
+	r = sd_bus_get_property_string(c->bus, ICHIP_SERVICE, w->path,
+				       ICHIP_SESSION_IFACE, "CloseReason", &e,
+				       &reason);
+	sd_bus_error_free(&e);
+	if (r < 0 || !reason || !reason[0]) {
+		free(reason);
+		return;
+	}
+	free(w->reason);
+	w->reason = reason;
 }
 
 int cmd_connect(struct ctl *c)
@@ -402,12 +425,14 @@ int cmd_connect(struct ctl *c)
 	/* a closed stdout is an error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	r = bridge_run(b, c->bus);
+	if (!r)
+		read_close_reason(c, &w);
 	close(fd);
 	fd = -1;
-	if (!r && slot) {
+	if (!r && !w.reason && slot)
 		wait_closed(c->bus, &w);
+	if (!r)
 		r = closed_reason_code(name, w.reason);
-	}
 out:
 	if (fd >= 0)
 		close(fd);

@@ -18,7 +18,18 @@
 #define ICHIPD_SESSIONS_LIMIT	ICHIPD_MAX_SOCKETS
 
 struct ca_cert;
+struct ca_request;
 struct session;
+
+/*
+ * A D-Bus caller waiting for a module answer.  When the device goes, the
+ * transport calls no callback any more: device_free() answers every
+ * waiter through gone() instead of leaving the caller to time out.
+ */
+struct dev_waiter {
+	struct dev_waiter *next;
+	void (*gone)(struct dev_waiter *w);
+};
 
 enum transport_choice {
 	TRANSPORT_AUTO,
@@ -36,6 +47,8 @@ struct manager {
 	enum transport_choice transport;
 	bool test_allow_all;
 	bool debug_commands;
+	unsigned int max_sessions_per_user;	/* per device, root exempt */
+	uint64_t idle_timeout_us;		/* 0: no idle timeout */
 	struct device *devices;
 	unsigned int next_device;
 };
@@ -54,6 +67,12 @@ enum dev_flow { DEV_FLOW_NONE, DEV_FLOW_XONXOFF, DEV_FLOW_RTSCTS };
 #define DEV_FLOW_DEFAULT DEV_FLOW_XONXOFF
 /* "none", "xonxoff", "rtscts": the value, or -1 */
 int dev_flow_parse(const char *s);
+
+/* an AT+i!SCLS in flight, so a handle is not closed twice */
+struct close_slot {
+	struct device *d;
+	int handle;
+};
 
 struct device {
 	struct device *next;
@@ -74,8 +93,17 @@ struct device {
 	struct ca_cert *host_ca;	/* host-only anchor; wins when set */
 	sd_bus_slot *slot;
 	struct session *sessions;
+	/* sessions freed while their AT+iSTCP runs: the socket it opens is
+	 * closed when the answer comes (finding 1 of issue 12) */
+	struct session *orphans;
+	uint16_t closing;		/* bit h: SCLS of handle h in flight */
+	struct close_slot close_slots[ICHIPD_MAX_SOCKETS];
 	unsigned int next_session;
 	struct device_counters counters;
+	struct dev_waiter *waiters;
+	/* CA operations run one at a time: the others wait their turn */
+	unsigned int ca_busy;		/* CA writes in flight */
+	struct ca_request *ca_queue;
 	/* the poller: one RP4 for all sockets, then SRCV where data waits */
 	sd_event_source *poll_timer;
 	bool poll_busy;
@@ -105,6 +133,8 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 	       sd_bus_error *error);
 void device_free(struct device *d, const char *reason);
 void device_emit_changed(struct device *d, const char *prop);
+void device_wait(struct device *d, struct dev_waiter *w);
+void device_unwait(struct device *d, struct dev_waiter *w);
 extern const sd_bus_vtable device_vtable[];
 
 /* device-ca.c */
@@ -127,11 +157,13 @@ int method_open_session(sd_bus_message *m, void *userdata,
 			sd_bus_error *error);
 void session_close(struct session *s, const char *reason);
 void sessions_close_all(struct device *d, const char *reason);
+void sessions_free_orphans(struct device *d);
 unsigned int device_session_count(struct device *d);
 int device_session_paths(struct device *d, sd_bus_message *reply);
 
 /* poller.c */
 void poller_kick(struct device *d);
+void device_close_socket(struct device *d, int handle);
 void poller_stop(struct device *d);
 
 /* polkit.c */
@@ -139,5 +171,9 @@ typedef void (*polkit_done_fn)(void *userdata, sd_bus_message *m,
 			       int allowed, const sd_bus_error *error);
 int polkit_check(struct manager *mgr, sd_bus_message *m, const char *action,
 		 polkit_done_fn done, void *userdata);
+/* Answer a refused call: PermissionDenied, or InteractiveAuthorization-
+ * Required when polkit could authenticate but the caller did not allow it. */
+int polkit_reply_denied(sd_bus_message *m, const sd_bus_error *perr,
+			const char *why);
 
 #endif /* ICHIPD_H */

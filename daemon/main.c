@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <gnutls/gnutls.h>
 
@@ -18,6 +20,7 @@
 #include "errors.h"
 #include "ichipd.h"
 #include "log.h"
+#include "tls-client.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG		"/etc/ichip/ichipd.conf"
@@ -168,6 +171,46 @@ static void add_config_devices(struct manager *m, const struct config *c)
 	}
 }
 
+#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
+
+/*
+ * --test-allow-all bypasses polkit: a test switch for private buses.  On
+ * the real system bus it would let every local user do anything, so it
+ * is refused there: when no private address is given, when the address
+ * names the system socket, and when the socket connected to is the
+ * system socket under another name.
+ */
+static bool address_is_system_bus(void)
+{
+	const char *addr = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+	return !addr || !*addr || strstr(addr, "=" SYSTEM_BUS_SOCKET) ||
+	       strstr(addr, "=/var" SYSTEM_BUS_SOCKET);
+}
+
+static bool connected_to_system_bus(sd_bus *bus)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	struct stat ours, sys;
+	int fd = sd_bus_get_fd(bus);
+
+	if (fd < 0 || stat(SYSTEM_BUS_SOCKET, &sys))
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) ||
+	    sa.sun_family != AF_UNIX || !sa.sun_path[0] ||
+	    stat(sa.sun_path, &ours))
+		return false;
+	return ours.st_dev == sys.st_dev && ours.st_ino == sys.st_ino;
+}
+
+static int refuse_allow_all(void)
+{
+	log_error("--test-allow-all is a test switch and is refused on the system bus: give a private bus in DBUS_SYSTEM_BUS_ADDRESS");
+	return -EPERM;
+}
+
 static int run(struct args *a, struct config *conf)
 {
 	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
@@ -188,11 +231,25 @@ static int run(struct args *a, struct config *conf)
 		r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL);
+	if (a->test_allow_all && address_is_system_bus())
+		return refuse_allow_all();
 	if (r >= 0)
 		r = sd_bus_open_system(&bus);
 	if (r < 0) {
 		log_error("cannot connect to the system bus: %s", strerror(-r));
 		return r;
+	}
+	/* the connection is made lazily: make it now, then look at it */
+	if (a->test_allow_all) {
+		const char *unique;
+
+		r = sd_bus_get_unique_name(bus, &unique);
+		if (r < 0) {
+			log_error("cannot connect to the bus: %s", strerror(-r));
+			return r;
+		}
+		if (connected_to_system_bus(bus))
+			return refuse_allow_all();
 	}
 	sd_bus_error_add_map(ichip_error_map);
 	r = sd_bus_attach_event(bus, e, 0);
@@ -200,10 +257,13 @@ static int run(struct args *a, struct config *conf)
 		r = manager_new(e, bus, &m);
 	if (r < 0)
 		return r;
+	tls_worker_setup(m);
 	m->state_dir = strdup(a->state_dir);
 	m->transport = a->transport >= 0 ?
 		       (enum transport_choice)a->transport : conf->transport;
 	m->debug_commands = a->debug_commands || conf->debug_commands;
+	m->max_sessions_per_user = conf->max_sessions_per_user;
+	m->idle_timeout_us = conf->session_idle_timeout_s * 1000000ULL;
 	m->test_allow_all = a->test_allow_all;
 	if (m->test_allow_all)
 		log_warning("--test-allow-all: polkit is bypassed, every caller may do anything");
@@ -227,6 +287,7 @@ static int run(struct args *a, struct config *conf)
 	sd_notify(false, "STOPPING=1");
 	udev_stop(m);
 	manager_free(m);
+	tls_worker_shutdown();
 	return r;
 }
 
@@ -238,7 +299,11 @@ int main(int argc, char **argv)
 		.transport = -1,
 		.log_level = LOG_INFO,
 	};
-	struct config conf = { .transport = TRANSPORT_AUTO };
+	struct config conf = {
+		.transport = TRANSPORT_AUTO,
+		.max_sessions_per_user = CONFIG_SESSIONS_PER_USER,
+		.session_idle_timeout_s = CONFIG_IDLE_TIMEOUT_S,
+	};
 	int r;
 
 	if (parse_args(argc, argv, &a) < 0) {

@@ -63,7 +63,7 @@ int manager_add_device(struct manager *m, const char *port,
 		       struct device **out, sd_bus_error *error)
 {
 	char tty[65];
-	struct device *d;
+	struct device *d, **pp;
 	int r;
 
 	if (find_by_port(m, port))
@@ -83,8 +83,10 @@ int manager_add_device(struct manager *m, const char *port,
 	r = device_new(m, port, baud, flow, name, &d, error);
 	if (r < 0)
 		return r;
-	d->next = m->devices;
-	m->devices = d;
+	/* appended: GetDevices lists them in the order they were added */
+	for (pp = &m->devices; *pp; pp = &(*pp)->next)
+		;
+	*pp = d;
 	if (out)
 		*out = d;
 	return 0;
@@ -140,8 +142,8 @@ static void add_authorized(void *userdata, sd_bus_message *msg, int allowed,
 	int r;
 
 	if (!allowed) {
-		sd_bus_reply_method_errorf(msg, ERR_PERMISSION_DENIED,
-					   "not authorized to manage devices");
+		polkit_reply_denied(msg, perr,
+				    "not authorized to manage devices");
 		goto out;
 	}
 	r = manager_add_device(req->m, req->port, req->baud, req->flow,
@@ -217,8 +219,8 @@ static void remove_authorized(void *userdata, sd_bus_message *msg,
 	const char *path;
 
 	if (!allowed) {
-		sd_bus_reply_method_errorf(msg, ERR_PERMISSION_DENIED,
-					   "not authorized to manage devices");
+		polkit_reply_denied(msg, perr,
+				    "not authorized to manage devices");
 		return;
 	}
 	sd_bus_message_rewind(msg, true);
@@ -266,7 +268,7 @@ static const sd_bus_vtable manager_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD_WITH_ARGS("GetDevices", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ao", devices),
-				method_get_devices, 0),
+				method_get_devices, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("AddDevice",
 				SD_BUS_ARGS("s", port, "a{sv}", options),
 				SD_BUS_RESULT("o", device),

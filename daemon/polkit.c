@@ -18,9 +18,19 @@ struct polkit_call {
 	void *userdata;
 };
 
+int polkit_reply_denied(sd_bus_message *m, const sd_bus_error *perr,
+			const char *why)
+{
+	if (perr && sd_bus_error_has_name(perr,
+			SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+		return sd_bus_reply_method_error(m, perr);
+	return sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED, "%s", why);
+}
+
 static int on_reply(sd_bus_message *reply, void *userdata,
 		    sd_bus_error *ret_error)
 {
+	_cleanup_(sd_bus_error_free) sd_bus_error need = SD_BUS_ERROR_NULL;
 	struct polkit_call *c = userdata;
 	const sd_bus_error *e = sd_bus_message_get_error(reply);
 	int authorized = 0, challenge = 0, r;
@@ -33,7 +43,19 @@ static int on_reply(sd_bus_message *reply, void *userdata,
 	r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
-	c->done(c->userdata, c->m, r >= 0 && authorized, NULL);
+	if (r < 0)
+		authorized = challenge = 0;
+	/*
+	 * Not authorized, but polkit could authenticate the caller: say so
+	 * when the caller did not allow interaction (it may retry with it).
+	 */
+	if (!authorized && challenge &&
+	    !sd_bus_message_get_allow_interactive_authorization(c->m))
+		sd_bus_error_set_const(&need,
+			SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+			"authentication is required: call again with interactive authorization allowed");
+	c->done(c->userdata, c->m, !!authorized,
+		sd_bus_error_is_set(&need) ? &need : NULL);
 out:
 	sd_bus_message_unref(c->m);
 	free(c);

@@ -8,6 +8,7 @@
  * the peer closed and sockets a module reset made disappear.)
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,64 @@ static int parse_rp4(const char *text, long *vals, int max)
 
 static void schedule(struct device *d, uint64_t delay_us);
 
+static void on_socket_closed(void *userdata, const struct xport_reply *r)
+{
+	struct close_slot *c = userdata;
+
+	c->d->closing &= (uint16_t)~(1u << c->handle);
+}
+
+/*
+ * AT+i!SCLS ("!": stay online, other sockets may be in use), at most one
+ * per handle at a time: a second one queued behind an STCP that reuses
+ * the handle would close someone else's socket.
+ */
+void device_close_socket(struct device *d, int handle)
+{
+	struct close_slot *c;
+	char cmd[32];
+
+	if (handle < 0 || handle >= ICHIPD_MAX_SOCKETS || d->lost ||
+	    (d->closing & (1u << handle)))
+		return;
+	c = &d->close_slots[handle];
+	c->d = d;
+	c->handle = handle;
+	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", handle);
+	if (xport_exec(d->x, cmd, NULL, 0, 0, on_socket_closed, c, NULL) == 0)
+		d->closing |= (uint16_t)(1u << handle);
+}
+
+static bool handle_owned(const struct device *d, int handle)
+{
+	const struct session *s;
+
+	for (s = d->sessions; s; s = s->next)
+		if (s->handle == handle)
+			return true;
+	return false;
+}
+
+/*
+ * Sockets no session owns are closed.  Answers come in command order, so
+ * every STCP sent before this RP4 has given its handle to its session (or
+ * closed it, as an orphan) already; one sent after cannot have a handle
+ * this RP4 reports as in use.  -200 is an unused handle.
+ */
+static void sweep_unowned(struct device *d, const long *vals, int n)
+{
+	int h;
+
+	for (h = 0; h < n && h < ICHIPD_MAX_SOCKETS; h++) {
+		if (vals[h] == -200 || handle_owned(d, h) ||
+		    (d->closing & (1u << h)))
+			continue;
+		log_dev(LOG_NOTICE, d->name,
+			"closing module socket %d: no session owns it", h);
+		device_close_socket(d, h);
+	}
+}
+
 static void on_rp4(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
@@ -65,6 +124,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	d->poll_busy = false;
 	n = r->status == ICHIP_STATUS_OK ?
 	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
+	sweep_unowned(d, vals, n);
 	for (s = d->sessions; s; s = next) {
 		next = s->next;
 		if (s->handle < 0 || s->handle >= n || s->srcv_busy)

@@ -1,187 +1,203 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * host-tls: ichipd runs TLS 1.2/1.3 itself over a plain module socket,
- * verifying the server against the device's CA (and optionally the system
- * store) and the host name.  GnuTLS reads and writes the session's
- * buffers, never a socket: the module moves the bytes.
+ * host-tls: TLS 1.2/1.3 over a plain module socket, verified against the
+ * device's CA (and optionally the system store) and the host name.  The
+ * TLS engine runs in the TLS worker (tls-worker.c), a process without
+ * capabilities: here the session's ciphertext buffers are handed to it
+ * and its answers taken back, as opaque bytes.  The module moves them.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gnutls/x509.h>
 
 #include "ca.h"
 #include "errors.h"
 #include "session.h"
+#include "text.h"
+#include "tls-client.h"
 
-/* TLS 1.2 is the floor: never a silent downgrade to what the module has. */
-#define HOST_TLS_PRIORITY \
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%PROFILE_MEDIUM"
-
-static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data,
-			size_t len)
+static void crashed(struct session *s, char *why, size_t why_len)
 {
-	struct session *s = ptr;
-
-	/* the pump only sends when a whole record fits: this never fails */
-	if (buf_append(&s->net_out, data, len) < 0) {
-		gnutls_transport_set_errno(s->tls, ENOMEM);
-		return -1;
-	}
-	return (ssize_t)len;
+	snprintf(why, why_len, "%s:%u: the TLS worker crashed", s->host,
+		 s->port);
 }
 
-static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+/* A text field of the worker's answer, fit for a D-Bus string. */
+static char *field_dup(struct tls_ans *a)
 {
-	struct session *s = ptr;
-	size_t n = s->net_in.len < len ? s->net_in.len : len;
+	const uint8_t *p;
+	size_t n;
 
-	if (!n) {
-		if (s->peer_eof)
-			return 0;
-		gnutls_transport_set_errno(s->tls, EAGAIN);
-		return -1;
-	}
-	memcpy(data, s->net_in.data, n);
-	buf_consume(&s->net_in, n);
-	return (ssize_t)n;
-}
-
-static bool is_ip_literal(const char *host)
-{
-	unsigned char addr[16];
-
-	return inet_pton(AF_INET, host, addr) == 1 ||
-	       inet_pton(AF_INET6, host, addr) == 1;
+	if (tls_ans_get(a, &p, &n) < 0 || n > 256)
+		return NULL;
+	return text_escape((const char *)p, n);
 }
 
 int session_tls_start(struct session *s, const struct ca_cert *anchor,
 		      char *why, size_t why_len)
 {
-	gnutls_datum_t pem;
+	struct tls_req q;
+	struct tls_ans a;
 	int r;
 
-	r = gnutls_certificate_allocate_credentials(&s->cred);
-	if (r < 0)
-		goto fail;
-	if (anchor) {
-		pem.data = (unsigned char *)ca_pem(anchor);
-		pem.size = (unsigned int)ca_pem_len(anchor);
-		r = gnutls_certificate_set_x509_trust_mem(s->cred, &pem,
-							  GNUTLS_X509_FMT_PEM);
-		if (r < 0)
-			goto fail;
+	s->tls_sid = tls_new_sid(&s->tls_gen);
+	tls_req_init(&q, WK_NEW, s);
+	q.h.flags = (s->system_trust ? WK_SYSTEM_TRUST : 0) |
+		    (s->legacy_suites ? WK_LEGACY_SUITES : 0);
+	tls_req_put(&q, s->host, strlen(s->host));
+	tls_req_put(&q, anchor ? ca_pem(anchor) : "",
+		    anchor ? ca_pem_len(anchor) : 0);
+	r = tls_call(&q, NULL, &a);
+	if (r < 0) {
+		s->tls_sid = 0;
+		snprintf(why, why_len, "TLS setup: the TLS worker: %s",
+			 strerror(-r));
+		return -EIO;
 	}
-	if (s->system_trust) {
-		r = gnutls_certificate_set_x509_system_trust(s->cred);
-		if (r < 0)
-			goto fail;
+	s->tls_gen = tls_worker_gen();
+	if (a.h.status < 0) {
+		char *text = field_dup(&a);
+
+		snprintf(why, why_len, "TLS setup: %s", text ? text : "failed");
+		free(text);
+		s->tls_sid = 0;
+		return -EIO;
 	}
-	r = gnutls_init(&s->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
-	if (r < 0)
-		goto fail;
-	r = gnutls_priority_set_direct(s->tls, HOST_TLS_PRIORITY, NULL);
-	if (r >= 0)
-		r = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE,
-					   s->cred);
-	if (r >= 0 && !is_ip_literal(s->host))
-		r = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, s->host,
-					   strlen(s->host));
-	if (r < 0)
-		goto fail;
-	gnutls_session_set_verify_cert(s->tls, s->host, 0);
-	gnutls_transport_set_ptr(s->tls, s);
-	gnutls_transport_set_push_function(s->tls, tls_push);
-	gnutls_transport_set_pull_function(s->tls, tls_pull);
-	gnutls_handshake_set_timeout(s->tls, 0);	/* our own deadline */
 	return 0;
-fail:
-	snprintf(why, why_len, "TLS setup: %s", gnutls_strerror(r));
-	return -EIO;
 }
 
-/* Why verification failed, in the words of the D-Bus docs. */
-static void verify_reason(struct session *s, char *why, size_t why_len)
+/* The worker's ciphertext for the module, after a request. */
+static int take_out(struct session *s, struct tls_ans *a)
 {
-	unsigned int status = gnutls_session_get_verify_cert_status(s->tls);
-	const char *reason = "not trusted";
+	const uint8_t *p;
+	size_t n;
 
-	if (status & GNUTLS_CERT_EXPIRED)
-		reason = "certificate expired";
-	else if (status & GNUTLS_CERT_NOT_ACTIVATED)
-		reason = "certificate not yet valid";
-	else if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-		reason = "hostname mismatch";
-	else if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
-		reason = "weak key or insecure algorithm";
-	else if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
-		reason = "unknown CA or self-signed certificate";
-	else if (status & GNUTLS_CERT_REVOKED)
-		reason = "certificate revoked";
-	snprintf(why, why_len, "%s:%u: %s", s->host, s->port, reason);
+	if (tls_ans_get(a, &p, &n) < 0)
+		return -EPROTO;
+	return buf_append(&s->net_out, p, n);
 }
 
-static void record_details(struct session *s)
-{
-	const gnutls_datum_t *chain;
-	unsigned int n = 0;
-
-	s->tls_version = strdup(gnutls_protocol_get_name(
-		gnutls_protocol_get_version(s->tls)));
-	s->cipher = strdup(gnutls_ciphersuite_get(s->tls) ?: "");
-	chain = gnutls_certificate_get_peers(s->tls, &n);
-	if (chain && n) {
-		s->peer_der = malloc(chain[0].size);
-		if (s->peer_der) {
-			memcpy(s->peer_der, chain[0].data, chain[0].size);
-			s->peer_der_len = chain[0].size;
-		}
-	}
-}
 
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len)
 {
-	int r;
+	const size_t in = s->net_in.len < WK_DATA_MAX ? s->net_in.len :
+			  WK_DATA_MAX;
+	struct tls_req q;
+	struct tls_ans a;
+	const uint8_t *p;
+	size_t n;
+	char *name, *text;
 
 	/* a flight of handshake messages must fit the outgoing buffer */
 	if (buf_room(&s->net_out, SESSION_NET_OUT_MAX) < 16384)
 		return 0;
-	r = gnutls_handshake(s->tls);
-	if (r == GNUTLS_E_SUCCESS) {
-		record_details(s);
+	tls_req_init(&q, WK_HANDSHAKE, s);
+	q.h.flags = s->peer_eof && in == s->net_in.len;
+	tls_req_put(&q, s->net_in.data, in);
+	if (tls_call(&q, s, &a) < 0) {
+		*err_name = ERR_HANDSHAKE_FAILED;
+		crashed(s, why, why_len);
+		return -EIO;
+	}
+	buf_consume(&s->net_in, a.h.aux <= in ? a.h.aux : in);
+	if (take_out(s, &a) < 0) {
+		*err_name = ERR_HANDSHAKE_FAILED;
+		snprintf(why, why_len, "%s:%u: out of memory", s->host,
+			 s->port);
+		return -EIO;
+	}
+	if (a.h.status == 0)
+		return 0;
+	if (a.h.status == 1) {
+		s->tls_version = field_dup(&a);
+		s->cipher = field_dup(&a);
+		if (tls_ans_get(&a, &p, &n) == 0 && n &&
+		    (s->peer_der = malloc(n))) {
+			memcpy(s->peer_der, p, n);
+			s->peer_der_len = n;
+		}
 		return 1;
 	}
-	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-		return 0;
-	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-		*err_name = ERR_VERIFY_FAILED;
-		verify_reason(s, why, why_len);
-	} else if (r == GNUTLS_E_PREMATURE_TERMINATION && s->peer_eof) {
-		*err_name = ERR_HANDSHAKE_FAILED;
-		snprintf(why, why_len, "%s:%u closed during the handshake",
-			 s->host, s->port);
-	} else {
-		*err_name = ERR_HANDSHAKE_FAILED;
-		snprintf(why, why_len, "%s:%u: %s", s->host, s->port,
-			 gnutls_strerror(r));
-	}
+	name = field_dup(&a);
+	text = field_dup(&a);
+	*err_name = name && !strcmp(name, "VerifyFailed") ? ERR_VERIFY_FAILED :
+		    ERR_HANDSHAKE_FAILED;
+	snprintf(why, why_len, "%s:%u%s%s", s->host, s->port,
+		 text && !strcmp(text, "closed during the handshake") ?
+		 " " : ": ", text ? text : "failed");
+	free(name);
+	free(text);
 	return -EIO;
+}
+
+int session_tls_recv(struct session *s)
+{
+	const size_t in = s->net_in.len < WK_DATA_MAX ? s->net_in.len :
+			  WK_DATA_MAX;
+	size_t room = buf_room(&s->app_out, SESSION_APP_OUT_MAX);
+	struct tls_req q;
+	struct tls_ans a;
+	const uint8_t *p;
+	size_t n;
+
+	if (room > WK_DATA_MAX)
+		room = WK_DATA_MAX;
+	tls_req_init(&q, WK_RECV, s);
+	q.h.flags = s->peer_eof && in == s->net_in.len;
+	q.h.aux = (uint32_t)room;
+	tls_req_put(&q, s->net_in.data, in);
+	if (tls_call(&q, s, &a) < 0)
+		return -ESHUTDOWN;
+	buf_consume(&s->net_in, a.h.aux <= in ? a.h.aux : in);
+	if (tls_ans_get(&a, &p, &n) < 0 || n > room ||
+	    buf_append(&s->app_out, p, n) < 0 || take_out(s, &a) < 0)
+		return -EPROTO;
+	return a.h.status;
+}
+
+int session_tls_send(struct session *s, const void *data, size_t len)
+{
+	struct tls_req q;
+	struct tls_ans a;
+
+	tls_req_init(&q, WK_SEND, s);
+	tls_req_put(&q, data, len);
+	if (tls_call(&q, s, &a) < 0)
+		return -ESHUTDOWN;
+	if (take_out(s, &a) < 0 || a.h.status < 0)
+		return -EIO;
+	return 0;
+}
+
+void session_tls_bye(struct session *s)
+{
+	struct tls_req q;
+	struct tls_ans a;
+
+	tls_req_init(&q, WK_BYE, s);
+	if (tls_call(&q, s, &a) == 0)
+		take_out(s, &a);
+}
+
+void session_tls_end(struct session *s)
+{
+	struct tls_req q;
+
+	if (s->tls_sid && s->tls_gen == tls_worker_gen()) {
+		tls_req_init(&q, WK_FREE, s);
+		tls_call(&q, s, NULL);
+	}
+	s->tls_sid = 0;
 }
 
 void session_tls_free(struct session *s)
 {
-	if (s->tls)
-		gnutls_deinit(s->tls);
-	if (s->cred)
-		gnutls_certificate_free_credentials(s->cred);
+	session_tls_end(s);
 	free(s->cipher);
 	free(s->tls_version);
 	free(s->peer_der);
-	s->tls = NULL;
-	s->cred = NULL;
 	s->cipher = NULL;
 	s->tls_version = NULL;
 	s->peer_der = NULL;

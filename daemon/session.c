@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "log.h"
 #include "session.h"
+#include "tls-client.h"
 #include "util.h"
 
 #define CONNECT_TIMEOUT_MS	30000
@@ -61,13 +62,15 @@ static void buf_free(struct buf *b)
 
 /* ---- lookup and bookkeeping --------------------------------------------- */
 
+/* Sessions that hold (or are getting) a module socket: not the closed. */
 unsigned int device_session_count(struct device *d)
 {
 	struct session *s;
 	unsigned int n = 0;
 
 	for (s = d->sessions; s; s = s->next)
-		n++;
+		if (s->state != SESSION_CLOSED)
+			n++;
 	return n;
 }
 
@@ -78,7 +81,7 @@ int device_session_paths(struct device *d, sd_bus_message *reply)
 
 	r = sd_bus_message_open_container(reply, 'a', "o");
 	for (s = d->sessions; r >= 0 && s; s = s->next)
-		if (s->slot)
+		if (s->slot && s->state != SESSION_CLOSED)
 			r = sd_bus_message_append(reply, "o", s->path);
 	return r < 0 ? r : sd_bus_message_close_container(reply);
 }
@@ -95,11 +98,45 @@ static void unlink_session(struct session *s)
 	}
 }
 
+/*
+ * A session whose AT+iSTCP is still in flight cannot know the handle the
+ * module will give it: it stays, stripped, on d->orphans until the answer
+ * comes, and the socket is closed then (on_connected).
+ */
+static bool connect_in_flight(const struct session *s)
+{
+	return s->cmd_busy && s->handle < 0 && !s->d->lost;
+}
+
+static void unlink_orphan(struct session *s)
+{
+	struct session **pp;
+
+	for (pp = &s->d->orphans; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+	}
+}
+
+void sessions_free_orphans(struct device *d)
+{
+	struct session *s;
+
+	while ((s = d->orphans)) {
+		d->orphans = s->next;
+		d->x->ops->cancel(d->x, s->pending_cmd);
+		free(s);
+	}
+}
+
 static void session_free(struct session *s)
 {
 	struct xport *x = s->d->x;
+	bool orphan = connect_in_flight(s);
 
-	if (s->cmd_busy)
+	if (s->cmd_busy && !orphan)
 		x->ops->cancel(x, s->pending_cmd);
 	if (s->ssnd_busy)
 		x->ops->cancel(x, s->ssnd_id);
@@ -108,12 +145,16 @@ static void session_free(struct session *s)
 	unlink_session(s);
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->deadline);
+	sd_event_source_disable_unref(s->idle);
+	sd_event_source_disable_unref(s->owner_gone);
+	sd_bus_slot_unref(s->owner_slot);
 	if (s->open_msg)
 		sd_bus_message_unref(s->open_msg);
 	if (s->slot) {
 		sd_bus_emit_object_removed(s->d->m->bus, s->path);
 		sd_bus_slot_unref(s->slot);
-		device_emit_changed(s->d, "Sessions");
+		if (s->state != SESSION_CLOSED)
+			device_emit_changed(s->d, "Sessions");
 	}
 	if (s->fd >= 0)
 		close(s->fd);
@@ -125,19 +166,27 @@ static void session_free(struct session *s)
 	buf_free(&s->app_out);
 	free(s->host);
 	free(s->owner);
+	if (orphan) {
+		s->host = s->owner = NULL;
+		s->fd = s->app_fd = -1;
+		s->io = s->deadline = s->idle = s->owner_gone = NULL;
+		s->owner_slot = NULL;
+		s->open_msg = NULL;
+		s->slot = NULL;
+		s->orphan = true;
+		s->next = s->d->orphans;
+		s->d->orphans = s;
+		return;
+	}
 	free(s);
 }
 
 /* Release the module socket; nobody waits for the answer. */
 static void close_module_socket(struct session *s)
 {
-	char cmd[32];
-
 	if (s->handle < 0 || s->d->lost)
 		return;
-	/* "!": stay online, other sockets may be in use */
-	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", s->handle);
-	xport_exec(s->d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+	device_close_socket(s->d, s->handle);
 	s->handle = -1;
 }
 
@@ -152,29 +201,110 @@ static void open_failed(struct session *s, const char *name,
 	session_free(s);
 }
 
-void session_close(struct session *s, const char *reason)
+/*
+ * A closed session keeps its object until the app closes its fd: an app
+ * that only looks after its fd reported EOF can still read CloseReason.
+ * Everything else goes now: the module socket, TLS state, buffers.  Our
+ * end is shut for writing (the app reads EOF); the app's close (or its
+ * own shutdown) then shows as a hang-up and frees the session.
+ */
+static void session_linger(struct session *s)
+{
+	struct xport *x = s->d->x;
+
+	if (s->ssnd_busy)
+		x->ops->cancel(x, s->ssnd_id);
+	if (s->srcv_busy)
+		x->ops->cancel(x, s->srcv_id);
+	s->ssnd_busy = s->srcv_busy = false;
+	s->idle = sd_event_source_disable_unref(s->idle);
+	session_tls_end(s);
+	buf_free(&s->net_in);
+	buf_free(&s->net_out);
+	buf_free(&s->app_out);
+	shutdown(s->fd, SHUT_WR);
+	sd_event_source_set_io_events(s->io, EPOLLIN);
+	sd_event_source_set_enabled(s->io, SD_EVENT_ON);
+}
+
+/*
+ * Closing on our side (Close(), idle timeout): the server gets what is
+ * already encrypted and a TLS close_notify before the socket closes, so
+ * it can tell our close from a cut.  Commands run in order: the SSNDs
+ * queued here go out before the SCLS that follows.
+ */
+static void flush_for_close(struct session *s)
+{
+	size_t max = s->security == SECURITY_DEVICE_TLS ?
+		     SESSION_SSND_SSL_MAX : SESSION_SSND_MAX, n;
+	char cmd[48];
+
+	if (s->handle < 0 || s->peer_eof || s->d->lost)
+		return;
+	if (s->security == SECURITY_HOST_TLS && s->tls_sid && !s->bye_sent) {
+		session_tls_bye(s);
+		s->bye_sent = true;
+	}
+	if (s->ssnd_busy) {	/* runs on, but its bytes are no longer ours */
+		s->d->x->ops->cancel(s->d->x, s->ssnd_id);
+		s->ssnd_busy = false;
+		buf_consume(&s->net_out, s->ssnd_len);
+	}
+	while (s->net_out.len) {
+		n = s->net_out.len < max ? s->net_out.len : max;
+		snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
+		if (xport_exec(s->d->x, cmd, s->net_out.data, n, 0, NULL, NULL,
+			       NULL) < 0)
+			break;	/* queue full: the rest is dropped */
+		buf_consume(&s->net_out, n);
+	}
+}
+
+static void session_end(struct session *s, const char *reason, bool linger)
 {
 	if (s->state != SESSION_OPEN) {
+		if (s->state == SESSION_CLOSED) {
+			session_free(s);
+			return;
+		}
 		open_failed(s, strcmp(reason, "device-lost") ? ERR_DEVICE_ERROR :
 			    ERR_DEVICE_LOST, reason);
 		return;
 	}
 	s->state = SESSION_CLOSED;
+	s->close_reason = reason;
 	log_session(LOG_INFO, s->d->name, s->path + strlen(s->d->path) + 1,
 		    "closed (%s): %llu bytes in, %llu out", reason,
 		    (unsigned long long)s->bytes_in,
 		    (unsigned long long)s->bytes_out);
 	sd_bus_emit_signal(s->d->m->bus, s->path, "org.ichip.Session1",
 			   "Closed", "s", reason);
+	if (!strcmp(reason, "closed") || !strcmp(reason, "idle-timeout"))
+		flush_for_close(s);
 	if (strcmp(reason, "device-lost") && strcmp(reason, "module-reset"))
 		close_module_socket(s);
-	session_free(s);
+	/* nobody left to ask: the app closed its fd */
+	if (!linger || s->app_gone) {
+		session_free(s);
+		return;
+	}
+	sd_bus_emit_properties_changed(s->d->m->bus, s->path,
+				       "org.ichip.Session1", "State",
+				       "CloseReason", NULL);
+	device_emit_changed(s->d, "Sessions");
+	session_linger(s);
 }
 
+void session_close(struct session *s, const char *reason)
+{
+	session_end(s, reason, true);
+}
+
+/* The device goes: its sessions and their objects with it. */
 void sessions_close_all(struct device *d, const char *reason)
 {
 	while (d->sessions)
-		session_close(d->sessions, reason);
+		session_end(d->sessions, reason, false);
 }
 
 /* ---- the pump ----------------------------------------------------------- */
@@ -258,7 +388,8 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 static int from_app(struct session *s)
 {
 	uint8_t chunk[APP_READ_CHUNK];
-	ssize_t n, sent;
+	ssize_t n;
+	int r;
 
 	while (!s->app_eof &&
 	       buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= sizeof(chunk) + 1024) {
@@ -271,18 +402,20 @@ static int from_app(struct session *s)
 		}
 		s->bytes_out += (uint64_t)n;
 		s->d->counters.session_bytes_out += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
 		if (s->security != SECURITY_HOST_TLS) {
 			if (buf_append(&s->net_out, chunk, (size_t)n) < 0)
 				return -ENOMEM;
 			continue;
 		}
-		sent = gnutls_record_send(s->tls, chunk, (size_t)n);
-		if (sent != n)
-			return -EIO;
+		/* the worker encrypts (a short record send is no error) */
+		r = session_tls_send(s, chunk, (size_t)n);
+		if (r < 0)
+			return r;
 	}
 	/* the app is done sending: tell the server (TLS close_notify) */
 	if (s->app_eof && s->security == SECURITY_HOST_TLS && !s->bye_sent) {
-		gnutls_bye(s->tls, GNUTLS_SHUT_WR);
+		session_tls_bye(s);
 		s->bye_sent = true;
 	}
 	return 0;
@@ -291,37 +424,26 @@ static int from_app(struct session *s)
 /* Bytes from the module towards the app (decrypted if host-tls). */
 static int to_app(struct session *s)
 {
-	uint8_t chunk[16384];
 	ssize_t n;
+	int r;
 
 	if (s->security != SECURITY_HOST_TLS) {
 		if (buf_append(&s->app_out, s->net_in.data, s->net_in.len) < 0)
 			return -ENOMEM;
 		buf_consume(&s->net_in, s->net_in.len);
-	} else {
-		while (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= sizeof(chunk)) {
-			size_t before = s->net_in.len;
-
-			n = gnutls_record_recv(s->tls, chunk, sizeof(chunk));
-			/*
-			 * EAGAIN also follows a post-handshake message (a TLS
-			 * 1.3 session ticket) that was consumed: records behind
-			 * it wait in net_in, so go on while bytes are taken.
-			 */
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-				if (s->net_in.len < before)
-					continue;
-				break;
-			}
-			if (n == 0) {		/* close_notify from the server */
-				s->peer_eof = true;
-				break;
-			}
-			if (n < 0)
-				return n == GNUTLS_E_PREMATURE_TERMINATION &&
-				       s->peer_eof ? 0 : -EPROTO;
-			if (buf_append(&s->app_out, chunk, (size_t)n) < 0)
-				return -ENOMEM;
+	} else if (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 16384 &&
+		   !s->tls_ended && (s->net_in.len || s->peer_eof)) {
+		/* the worker decrypts what fits, and says how it ended */
+		r = session_tls_recv(s);
+		if (r == -ESHUTDOWN)
+			return r;
+		if (r < 0)
+			return -EPROTO;
+		if (r == WK_RECV_CLOSE_NOTIFY) {
+			s->peer_eof = s->tls_ended = true;
+		} else if (r == WK_RECV_TRUNCATED) {
+			/* TCP ended without close_notify: maybe cut off */
+			s->truncated = s->tls_ended = true;
 		}
 	}
 	while (s->app_out.len) {
@@ -330,6 +452,7 @@ static int to_app(struct session *s)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		s->bytes_in += (uint64_t)n;
 		s->d->counters.session_bytes_in += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
 		buf_consume(&s->app_out, (size_t)n);
 	}
 	return 0;
@@ -364,19 +487,23 @@ void session_pump(struct session *s)
 		return;
 	}
 	if (r < 0) {
-		session_close(s, r == -EPROTO ? "tls-error" : "module-error");
+		session_close(s, r == -EPROTO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "module-error");
 		return;
 	}
 	r = from_app(s);
 	if (r < 0) {
-		session_close(s, r == -EIO ? "tls-error" : "app-closed");
+		session_close(s, r == -EIO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "app-closed");
 		return;
 	}
 	send_to_module(s);
 	/* everything the server sent has reached the app: done */
 	if (s->peer_eof && !s->net_in.len && !s->app_out.len &&
 	    !s->srcv_busy) {
-		session_close(s, "peer-closed");
+		session_close(s, s->truncated ? "truncated" : "peer-closed");
 		return;
 	}
 	/* RP4 said more is waiting: fetch it without another poll round */
@@ -456,10 +583,29 @@ void session_socket_gone(struct session *s, int code)
 		session_pump(s);
 }
 
+/* A closed session: discard what the app still writes, end at its close. */
+static void lingering_io(struct session *s, uint32_t events)
+{
+	uint8_t sink[4096];
+	ssize_t n = 1;
+	int i;
+
+	for (i = 0; i < 16 && n > 0; i++)
+		n = read(s->fd, sink, sizeof(sink));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    (events & (EPOLLHUP | EPOLLERR)))
+		session_free(s);
+}
+
 static int on_app_io(sd_event_source *src, int fd, uint32_t events,
 		     void *userdata)
 {
 	struct session *s = userdata;
+
+	if (s->state == SESSION_CLOSED) {
+		lingering_io(s, events);
+		return 0;
+	}
 
 	/* the app closed its end: take what it wrote, send it, then close */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
@@ -488,6 +634,7 @@ static int method_close(sd_bus_message *m, void *userdata,
 		return sd_bus_error_setf(error, ERR_PERMISSION_DENIED,
 					 "only the session's owner may close it");
 	sd_bus_reply_method_return(m, NULL);
+	/* on a closed session: the app is done with it, remove the object */
 	session_close(s, "closed");
 	return 1;
 }
@@ -519,6 +666,9 @@ static int get_prop(sd_bus *bus, const char *path, const char *interface,
 		return sd_bus_message_append_array(reply, 'y',
 				s->peer_der ? s->peer_der : (uint8_t *)"",
 				s->peer_der_len);
+	if (!strcmp(property, "CloseReason"))
+		return sd_bus_message_append(reply, "s",
+				s->close_reason ? s->close_reason : "");
 	if (!strcmp(property, "BytesIn"))
 		return sd_bus_message_append(reply, "t", s->bytes_in);
 	return sd_bus_message_append(reply, "t", s->bytes_out);
@@ -538,6 +688,8 @@ static const sd_bus_vtable session_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("PeerCertificate", "ay", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("CloseReason", "s", get_prop, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("BytesIn", "t", get_prop, 0, 0),
 	SD_BUS_PROPERTY("BytesOut", "t", get_prop, 0, 0),
 	SD_BUS_METHOD_WITH_ARGS("Close", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
@@ -545,6 +697,25 @@ static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_SIGNAL_WITH_ARGS("Closed", SD_BUS_ARGS("s", reason), 0),
 	SD_BUS_VTABLE_END
 };
+
+/*
+ * No byte in either direction for the idle timeout: the session ends, so
+ * a forgotten connection does not hold one of the module's ten sockets
+ * for good.  One timer per session, moved on only when it fires.
+ */
+static int on_idle(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct session *s = userdata;
+	uint64_t idle = s->d->m->idle_timeout_us;
+
+	if (usec < s->last_active + idle) {
+		sd_event_source_set_time(src, s->last_active + idle);
+		sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+		return 0;
+	}
+	session_close(s, "idle-timeout");
+	return 0;
+}
 
 /* Connected and secured: export the object and hand the app its fd. */
 static void session_opened(struct session *s)
@@ -554,11 +725,16 @@ static void session_opened(struct session *s)
 
 	sd_event_source_disable_unref(s->deadline);
 	s->deadline = NULL;
+	sd_event_now(m->event, CLOCK_MONOTONIC, &s->last_active);
 	r = sd_bus_add_object_vtable(m->bus, &s->slot, s->path,
 				     "org.ichip.Session1", session_vtable, s);
 	if (r >= 0)
 		r = sd_event_add_io(m->event, &s->io, s->fd, EPOLLIN,
 				    on_app_io, s);
+	if (r >= 0 && m->idle_timeout_us)
+		r = sd_event_add_time(m->event, &s->idle, CLOCK_MONOTONIC,
+				      s->last_active + m->idle_timeout_us,
+				      1000000, on_idle, s);
 	if (r < 0) {
 		open_failed(s, ERR_DEVICE_ERROR, "cannot export the session");
 		return;
@@ -666,6 +842,18 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 	int handle;
 
 	s->cmd_busy = false;
+	if (s->orphan) {	/* connected for nobody: close it at once */
+		if (r->status == ICHIP_STATUS_OK &&
+		    sscanf(r->text, "%d", &handle) == 1) {
+			log_dev(LOG_INFO, s->d->name,
+				"closing module socket %d: its session is gone",
+				handle);
+			device_close_socket(s->d, handle);
+		}
+		unlink_orphan(s);
+		free(s);
+		return;
+	}
 	if (r->status == ICHIP_STATUS_FAILED) {
 		open_failed(s, failed_error(r), failed_why(s, r, why,
 							   sizeof(why)));
@@ -719,6 +907,7 @@ struct open_args {
 	uint16_t port;
 	enum session_security security;
 	bool system_trust;
+	bool legacy_suites;
 	uint32_t timeout_ms;
 };
 
@@ -735,8 +924,54 @@ static bool host_ok(const char *host)
 	return true;
 }
 
+static int on_owner_gone(sd_event_source *src, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->owner_gone = sd_event_source_disable_unref(s->owner_gone);
+	if (s->state == SESSION_OPEN)
+		return 0;	/* the fd may live on in another process */
+	if (s->state == SESSION_CLOSED) {
+		session_free(s);
+		return 0;
+	}
+	log_session(LOG_INFO, s->d->name, s->host,
+		    "caller %s left the bus: connect cancelled", s->owner);
+	open_failed(s, ERR_DEVICE_ERROR, "the caller left the bus");
+	return 0;
+}
+
+/* The owner's unique name lost its owner: it left the bus. */
+static int on_owner_changed(sd_bus_message *m, void *userdata,
+			    sd_bus_error *error)
+{
+	struct session *s = userdata;
+	const char *name, *old, *new;
+
+	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 ||
+	    strcmp(name, s->owner) || *new || s->owner_gone)
+		return 0;
+	/* not from inside the slot's own callback: the slot goes with s */
+	sd_event_add_defer(s->d->m->event, &s->owner_gone, on_owner_gone, s);
+	return 0;
+}
+
+static void watch_owner(struct session *s)
+{
+	char match[256];
+
+	if (!s->owner[0] || strlen(s->owner) > 100)
+		return;
+	snprintf(match, sizeof(match),
+		 "type='signal',sender='org.freedesktop.DBus',"
+		 "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+		 "member='NameOwnerChanged',arg0='%s'", s->owner);
+	sd_bus_add_match_async(s->d->m->bus, &s->owner_slot, match,
+			       on_owner_changed, NULL, s);
+}
+
 static int start_session(struct device *d, sd_bus_message *m,
-			 struct open_args *a)
+			 struct open_args *a, uid_t uid)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int pair[2], r;
@@ -754,7 +989,9 @@ static int start_session(struct device *d, sd_bus_message *m,
 	s->port = a->port;
 	s->security = a->security;
 	s->system_trust = a->system_trust;
+	s->legacy_suites = a->legacy_suites;
 	s->owner = strdup(sd_bus_message_get_sender(m) ?: "");
+	s->uid = uid;
 	s->open_msg = sd_bus_message_ref(m);
 	s->state = SESSION_CONNECTING;
 	s->next = d->sessions;
@@ -768,6 +1005,8 @@ static int start_session(struct device *d, sd_bus_message *m,
 	}
 	s->fd = pair[0];
 	s->app_fd = pair[1];
+	if (s->owner)
+		watch_owner(s);
 	if (s->security == SECURITY_HOST_TLS) {
 		char why[160];
 
@@ -795,9 +1034,53 @@ static int start_session(struct device *d, sd_bus_message *m,
 struct open_request {
 	struct manager *mgr;
 	char path[64];
+	uid_t uid;
 	struct open_args a;
 	bool legacy_checked;
 };
+
+static uid_t sender_uid(sd_bus_message *m)
+{
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uid_t uid = (uid_t)-1;
+
+	if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) >= 0)
+		sd_bus_creds_get_euid(creds, &uid);
+	return uid;
+}
+
+/*
+ * The per-user limit (ichipd.conf max-sessions-per-user, per device,
+ * root exempt) counts a user's closed sessions that still linger too;
+ * the oldest of those is removed to make room (evict), so lingering
+ * objects stay bounded without refusing the user.
+ */
+static bool user_has_room(struct device *d, uid_t uid, bool evict)
+{
+	unsigned int cap = d->m->max_sessions_per_user, n;
+	struct session *s, *oldest_closed;
+
+	if (!cap || uid == 0)
+		return true;
+	for (;;) {
+		n = 0;
+		oldest_closed = NULL;
+		/* newest first: the last closed one found is the oldest */
+		for (s = d->sessions; s; s = s->next) {
+			if (s->uid != uid)
+				continue;
+			if (s->state == SESSION_CLOSED)
+				oldest_closed = s;
+			if (s->state != SESSION_CLOSED || evict)
+				n++;
+		}
+		if (n < cap)
+			return true;
+		if (!evict || !oldest_closed)
+			return false;
+		session_free(oldest_closed);
+	}
+}
 
 static void open_request_free(struct open_request *req)
 {
@@ -812,10 +1095,9 @@ static void open_authorized(void *userdata, sd_bus_message *m, int allowed,
 	struct device *d = manager_find_device(req->mgr, req->path);
 
 	if (!allowed) {
-		sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
-					   req->legacy_checked ?
-					   "not authorized for legacy TLS" :
-					   "not authorized to open sessions");
+		polkit_reply_denied(m, perr, req->legacy_checked ?
+				    "not authorized for legacy TLS" :
+				    "not authorized to open sessions");
 		goto out;
 	}
 	if (!d) {
@@ -839,7 +1121,13 @@ static void open_authorized(void *userdata, sd_bus_message *m, int allowed,
 					   ICHIPD_SESSIONS_LIMIT, d->name);
 		goto out;
 	}
-	start_session(d, m, &req->a);
+	if (!user_has_room(d, req->uid, true)) {
+		sd_bus_reply_method_errorf(m, ERR_TOO_MANY_SESSIONS,
+					   "%u sessions of this user on %s",
+					   d->m->max_sessions_per_user, d->name);
+		goto out;
+	}
+	start_session(d, m, &req->a, req->uid);
 out:
 	open_request_free(req);
 }
@@ -859,7 +1147,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 {
 	struct device *d = userdata;
 	const char *host, *security = "host-tls";
-	bool legacy = false, system_trust = false;
+	bool legacy = false, system_trust = false, legacy_suites = false;
 	uint32_t timeout_ms = CONNECT_TIMEOUT_MS;
 	struct open_request *req;
 	uint16_t port;
@@ -867,10 +1155,12 @@ int method_open_session(sd_bus_message *m, void *userdata,
 		{ "security", 's', &security, NULL },
 		{ "allow-legacy-tls", 'b', &legacy, NULL },
 		{ "system-trust", 'b', &system_trust, NULL },
+		{ "allow-legacy-tls12-suites", 'b', &legacy_suites, NULL },
 		{ "timeout-ms", 'u', &timeout_ms, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
 	enum session_security sec;
+	uid_t uid;
 	int r;
 
 	r = sd_bus_message_read(m, "sq", &host, &port);
@@ -900,6 +1190,9 @@ int method_open_session(sd_bus_message *m, void *userdata,
 	if (system_trust && sec != SECURITY_HOST_TLS)
 		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
 					 "system-trust applies to host-tls only");
+	if (legacy_suites && sec != SECURITY_HOST_TLS)
+		return sd_bus_error_setf(error, ERR_INVALID_ARGUMENT,
+			"allow-legacy-tls12-suites applies to host-tls only");
 	if (sec == SECURITY_DEVICE_TLS && !legacy)
 		return sd_bus_error_setf(error, ERR_LEGACY_TLS_REFUSED,
 			"device-tls is the module's SSL3/TLS1.0: pass allow-legacy-tls to use it");
@@ -916,16 +1209,26 @@ int method_open_session(sd_bus_message *m, void *userdata,
 					 ICHIPD_SESSIONS_LIMIT, d->name);
 	if (d->lost)
 		return sd_bus_error_setf(error, ERR_DEVICE_LOST, "device lost");
+	uid = sender_uid(m);
+	if (uid == (uid_t)-1)
+		return sd_bus_error_setf(error, ERR_PERMISSION_DENIED,
+					 "cannot tell the caller's uid");
+	if (!user_has_room(d, uid, false))
+		return sd_bus_error_setf(error, ERR_TOO_MANY_SESSIONS,
+					 "%u sessions of this user on %s",
+					 d->m->max_sessions_per_user, d->name);
 
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return -ENOMEM;
 	req->mgr = d->m;
+	req->uid = uid;
 	snprintf(req->path, sizeof(req->path), "%s", d->path);
 	req->a.host = strdup(host);
 	req->a.port = port;
 	req->a.security = sec;
 	req->a.system_trust = system_trust;
+	req->a.legacy_suites = legacy_suites;
 	req->a.timeout_ms = timeout_ms;
 	r = polkit_check(d->m, m, "org.ichip.open-session", open_authorized,
 			 req);
@@ -934,4 +1237,32 @@ int method_open_session(sd_bus_message *m, void *userdata,
 		return r;
 	}
 	return 1;
+}
+
+/*
+ * The TLS worker died: the sessions whose TLS state it held end (open
+ * ones with reason worker-crashed, ones still connecting with an
+ * error); plain and device-tls sessions and the devices go on.
+ */
+void sessions_tls_worker_crashed(struct manager *m)
+{
+	unsigned int gen = tls_worker_gen();
+	struct device *d;
+	struct session *s;
+
+again:
+	for (d = m->devices; d; d = d->next) {
+		for (s = d->sessions; s; s = s->next) {
+			if (s->security != SECURITY_HOST_TLS || !s->tls_sid ||
+			    s->tls_gen == gen || s->state == SESSION_CLOSED)
+				continue;
+			s->tls_sid = 0;
+			if (s->state == SESSION_OPEN)
+				session_close(s, "worker-crashed");
+			else
+				open_failed(s, ERR_HANDSHAKE_FAILED,
+					    "the TLS worker crashed");
+			goto again;	/* the list changed */
+		}
+	}
 }

@@ -8,7 +8,7 @@
 #ifndef ICHIPD_SESSION_H
 #define ICHIPD_SESSION_H
 
-#include <gnutls/gnutls.h>
+#include <sys/types.h>
 
 #include "ichipd.h"
 
@@ -48,6 +48,11 @@ struct session {
 	enum session_security security;
 	bool system_trust;
 	char *owner;			/* D-Bus unique name of the opener */
+	uid_t uid;			/* and its uid: per-user limit */
+	sd_bus_slot *owner_slot;	/* NameOwnerChanged of the owner */
+	sd_event_source *owner_gone;	/* acts on it outside the callback */
+	sd_event_source *idle;		/* idle timeout */
+	uint64_t last_active;		/* CLOCK_MONOTONIC usec, last byte */
 	int handle;			/* module socket, -1 before STCP */
 	enum session_state state;
 	sd_bus_message *open_msg;	/* OpenSession waiting for its reply */
@@ -58,9 +63,14 @@ struct session {
 	sd_event_source *deadline;
 	uint64_t pending_cmd;		/* STCP/SSL in flight (cancel id) */
 	bool cmd_busy;
+	bool orphan;			/* freed, waits for its STCP answer */
+	const char *close_reason;	/* Closed(reason), kept while lingering */
+	bool truncated;			/* TCP ended without TLS close_notify */
+	bool tls_ended;			/* the worker said how the stream ended */
 
-	gnutls_session_t tls;
-	gnutls_certificate_credentials_t cred;
+	uint64_t tls_sid;		/* in the TLS worker; 0: none */
+	unsigned int tls_gen;		/* of which worker */
+	bool legacy_suites;		/* allow-legacy-tls12-suites */
 	char *tls_version;
 	char *cipher;
 	uint8_t *peer_der;
@@ -92,7 +102,14 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 /* 1 done, 0 in progress, <0 failed (why says, error name in *err_name) */
 int session_tls_handshake(struct session *s, const char **err_name,
 			  char *why, size_t why_len);
+/* WK_RECV_* (plaintext appended to app_out), -ESHUTDOWN: worker gone */
+int session_tls_recv(struct session *s);
+/* ciphertext appended to net_out; -EIO, -ESHUTDOWN: worker gone */
+int session_tls_send(struct session *s, const void *data, size_t len);
+void session_tls_bye(struct session *s);	/* close_notify to net_out */
 void session_tls_free(struct session *s);
+/* Drop the TLS state, keep what the properties show (a closed session). */
+void session_tls_end(struct session *s);
 
 /* buffers */
 int buf_reserve(struct buf *b, size_t cap);

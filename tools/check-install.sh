@@ -61,6 +61,7 @@ version=$(meson introspect --projectinfo "$BUILD" |
 # ---- files and modes -------------------------------------------------------
 declare -A expect=(
 	[usr/sbin/ichipd]=755
+	[usr/libexec/ichip/ichip-tls-worker]=755
 	[usr/lib/systemd/system/ichipd.service]=644
 	[usr/lib/sysusers.d/ichip.conf]=644
 	[usr/lib/modules-load.d/n_ichip.conf]=644

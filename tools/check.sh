@@ -174,7 +174,9 @@ run_install() {
 # Host binaries the guest needs for the end-to-end test (libs follow).
 vm_bins() {
 	local b
+	# ichip-tls-worker next to ichipd: ichipd looks there first
 	for b in "$build"/selftests/ichip_*test "$build/daemon/ichipd" \
+		 "$build/daemon/ichip-tls-worker" \
 		 "$build/daemon/ichipctl" "$build/tests/sim/ichip-sim" \
 		 /usr/bin/dbus-daemon /usr/bin/busctl /usr/bin/gnutls-serv; do
 		[ -x "$b" ] && printf -- '--bin\n%s\n' "$b"

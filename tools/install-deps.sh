@@ -35,6 +35,7 @@ PACKAGES=(
 	libgnutls28-dev           # TLS and certificate handling (ichipd, ichipctl pki)
 	libsystemd-dev            # sd-bus (D-Bus API) and sd_notify
 	libudev-dev               # device discovery in ichipd
+	libseccomp-dev            # seccomp filter of the TLS worker (ichip-tls-worker)
 	# tests
 	qemu-system-x86           # the VM that runs the kernel-module tests
 	busybox-static            # the VM's userland (/init and tools)
@@ -60,6 +61,7 @@ PACKAGES=(
 	python3-yaml              # YAML test data and CI helpers
 	python3-dbus              # D-Bus client side of integration tests
 	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
+	python3-dbusmock          # polkitd stand-in (its polkitd template): tests of every polkit action
 	python3-docutils          # renders the rst documentation in checks
 	man-db                    # man -l renders the man pages in checks
 	groff-base                # the formatter man-db uses

@@ -28,8 +28,9 @@ ERROR_PREFIX = 'org.ichip.Error.'
 CALL_TIMEOUT = 60       # seconds; TLS handshakes through the module are slow
 
 # Closed(s reason) values the contract names.
-CLOSE_REASONS = {'closed', 'app-closed', 'peer-closed', 'device-lost',
-                 'module-reset', 'timeout', 'tls-error', 'module-error'}
+CLOSE_REASONS = {'closed', 'app-closed', 'peer-closed', 'truncated',
+                 'device-lost', 'module-reset', 'timeout', 'tls-error',
+                 'module-error', 'idle-timeout', 'worker-crashed'}
 
 
 def pump(seconds=0.0):

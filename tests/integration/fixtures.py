@@ -19,6 +19,13 @@ BUILD = os.environ.get('ICHIP_BUILD', os.path.join(SRC_ROOT, 'build'))
 SIM_BIN = os.path.join(BUILD, 'tests', 'sim', 'ichip-sim')
 ICHIPD_BIN = os.path.join(BUILD, 'daemon', 'ichipd')
 BUS_CONF = os.path.join(SRC_ROOT, 'dbus', 'test-bus.conf')
+SYSTEM_BUS_CONF_IN = os.path.join(HERE, 'system-bus.conf.in')
+ICHIP_POLICY = os.path.join(SRC_ROOT, 'dbus', 'org.ichip.conf')
+ASUSER = os.path.join(HERE, 'asuser.py')
+POLKIT_TEMPLATE = os.path.join(HERE, 'polkitd_template.py')
+POLKIT_NAME = 'org.freedesktop.PolicyKit1'
+POLKIT_PATH = '/org/freedesktop/PolicyKit1/Authority'
+ICHIPD_ASAN_BIN = os.path.join(BUILD, 'daemon', 'ichipd-asan')
 PYTHON = '/usr/bin/python3'
 
 # The TLS servers' priorities: what a modern server accepts, and a legacy
@@ -44,10 +51,9 @@ FALLBACK_BUS_CONF = """<busconfig>
 class Bus:
     """A private dbus-daemon acting as the system bus of one test."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, conf=BUS_CONF):
         self.path = os.path.join(tmp, 'bus')
         self.address = f'unix:path={self.path}'
-        conf = BUS_CONF
         if not os.path.exists(conf):
             conf = os.path.join(tmp, 'test-bus.conf')
             with open(conf, 'w') as f:
@@ -71,6 +77,55 @@ class Bus:
         return env
 
     def stop(self):
+        self.proc.stop()
+
+
+class SystemBus(Bus):
+    """A private bus with the system bus's default policy and the shipped
+    dbus/org.ichip.conf: the bus other uids meet (tests/integration/
+    system-bus.conf.in).  The test directory is opened to all so that a
+    client running as another uid can reach the socket."""
+
+    def __init__(self, tmp):
+        with open(SYSTEM_BUS_CONF_IN) as f:
+            text = f.read().replace('@POLICY@', ICHIP_POLICY)
+        conf = os.path.join(tmp, 'system-bus.conf')
+        with open(conf, 'w') as f:
+            f.write(text)
+        os.chmod(tmp, 0o755)
+        super().__init__(tmp, conf)
+
+
+class Polkitd:
+    """python3-dbusmock's polkitd template (extended with challenges by
+    polkitd_template.py) as org.freedesktop.PolicyKit1 on the test bus.
+    Everything is denied until the test says otherwise (self.mock)."""
+
+    def __init__(self, tmp, bus):
+        self.bus = bus
+        self.proc = Proc('polkitd mock',
+                         [PYTHON, '-m', 'dbusmock', '--system', '--template',
+                          POLKIT_TEMPLATE],
+                         os.path.join(tmp, 'polkitd.log'), env=bus.env(),
+                         stdout=subprocess.DEVNULL)
+        import dbus
+        self.conn = dbus.bus.BusConnection(bus.address)
+
+        def owned():
+            if not self.proc.alive():
+                raise RuntimeError('the polkitd mock exited')
+            return self.conn.name_has_owner(POLKIT_NAME)
+        wait_until(owned, 20, 'the polkitd mock on the bus')
+        obj = self.conn.get_object(POLKIT_NAME, POLKIT_PATH,
+                                   introspect=False)
+        self.mock = dbus.Interface(obj, 'org.freedesktop.DBus.Mock')
+
+    def checks(self):
+        return [(str(k), str(n), str(a), int(f))
+                for k, n, a, f in self.mock.GetChecks()]
+
+    def stop(self):
+        self.conn.close()
         self.proc.stop()
 
 
@@ -184,16 +239,25 @@ class PyServer:
 class Ichipd:
     """build/daemon/ichipd on the private bus, driving one or more ptys."""
 
-    def __init__(self, tmp, bus, devices, extra=()):
+    def __init__(self, tmp, bus, devices, extra=(), allow_all=True,
+                 binary=ICHIPD_BIN):
         self.state_dir = os.path.join(tmp, 'state')
+        self.log_path = os.path.join(tmp, 'ichipd.log')
         os.makedirs(self.state_dir, exist_ok=True)
-        argv = [ICHIPD_BIN, '--state-dir', self.state_dir,
-                '--transport', 'tty', '--test-allow-all',
-                '--log-level', 'debug', *extra]
+        argv = [binary, '--state-dir', self.state_dir,
+                '--transport', 'tty', '--log-level', 'debug', *extra]
+        if allow_all:
+            argv.append('--test-allow-all')
         for dev in devices:
             argv += ['--device', dev]
-        self.proc = Proc('ichipd', argv, os.path.join(tmp, 'ichipd.log'),
-                         env=bus.env())
+        env = bus.env()
+        # an ASan build reports to the log; leaks are not this test's subject
+        env['ASAN_OPTIONS'] = 'detect_leaks=0'
+        self.proc = Proc('ichipd', argv, self.log_path, env=env)
+
+    def log(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
 
     def alive(self):
         return self.proc.alive()
@@ -204,6 +268,48 @@ class Ichipd:
 
 def have_ichipd():
     return os.access(ICHIPD_BIN, os.X_OK)
+
+
+def as_user(address, calls, uid=65534, gid=65534):
+    """D-Bus calls made by another uid (default nobody): asuser.py.
+
+    calls: [(bus name, path, interface, method, signature, [args])];
+    returns per call {'ok': result} or {'error': name, 'message': text}.
+    """
+    import json
+    res = subprocess.run([PYTHON, ASUSER, str(uid), str(gid), address,
+                          json.dumps([list(c) for c in calls])],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=60)
+    if res.returncode:
+        raise RuntimeError(f'asuser.py failed: {res.stderr.decode()}')
+    return json.loads(res.stdout)
+
+
+class UserHolding:
+    """as_user, but the process stays (holding its bus connection and
+    the fds it got) until stop(); .results has the answers."""
+
+    def __init__(self, address, calls, uid=65534, gid=65534):
+        import json
+        self.p = subprocess.Popen(
+            [PYTHON, ASUSER, str(uid), str(gid), address,
+             json.dumps([list(c) for c in calls]), 'hold'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.p.stdout.readline()
+        if not line:
+            self.p.wait(10)
+            raise RuntimeError('asuser.py failed')
+        self.results = json.loads(line)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
 
 
 def gnutls_cli(port, ca, host='localhost', data=b'', extra=(), timeout=20):

@@ -107,17 +107,25 @@ class IchipTestCase(unittest.TestCase):
 
     # ---- fixtures ----
 
-    def start_bus(self):
-        self.bus = fixtures.Bus(self.tmp)
+    def start_bus(self, system_like=False):
+        """The test's bus: wide open, or (system_like) with the system
+        bus's default policy and the shipped dbus/org.ichip.conf."""
+        self.bus = (fixtures.SystemBus(self.tmp) if system_like
+                    else fixtures.Bus(self.tmp))
         return self._own(self.bus, 'dbus-daemon', self.bus.proc.log_path)
+
+    def start_polkitd(self):
+        self.polkitd = fixtures.Polkitd(self.tmp, self.bus)
+        return self._own(self.polkitd, 'polkitd mock',
+                         self.polkitd.proc.log_path)
 
     def start_sim(self, name='ttyICHIP0', extra=()):
         sim = fixtures.Sim(self.tmp, name, extra)
         return self._own(sim, f'ichip-sim {name}', sim.proc.log_path,
                          sim.trace_path)
 
-    def start_ichipd(self, devices, extra=()):
-        d = fixtures.Ichipd(self.tmp, self.bus, devices, extra)
+    def start_ichipd(self, devices, extra=(), **kw):
+        d = fixtures.Ichipd(self.tmp, self.bus, devices, extra, **kw)
         self.ichipd = self._own(d, 'ichipd', d.proc.log_path)
         return self.ichipd
 
@@ -134,15 +142,17 @@ class IchipTestCase(unittest.TestCase):
         srv = fixtures.PyServer(self.tmp, mode, cert)
         return self._own(srv, f'tcpserv {mode}', srv.proc.log_path)
 
-    def start_stack(self, sim_extra=(), ichipd_extra=()):
+    def start_stack(self, sim_extra=(), ichipd_extra=(), system_like=False,
+                    **ichipd_kw):
         """Bus + one simulator + ichipd; returns the device object path.
 
         Ready means: org.ichip is on the bus and GetDevices lists a
-        device whose State is no longer being probed.
+        device whose State is no longer being probed.  ichipd_kw go to
+        fixtures.Ichipd (allow_all, binary).
         """
-        self.start_bus()
+        self.start_bus(system_like)
         self.sim = self.start_sim(extra=sim_extra)
-        self.start_ichipd([self.sim.link], ichipd_extra)
+        self.start_ichipd([self.sim.link], ichipd_extra, **ichipd_kw)
         self.client = self.connect()
         self.dev = self.wait_for_device()
         return self.dev
@@ -189,8 +199,25 @@ class TapResult(unittest.TestResult):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.n = 0
+        self._lined = set()
+        self._sub_failed = set()
+
+    def addSubTest(self, test, subtest, err):
+        # a failed subtest fails its test, but unittest then reports the
+        # test neither as a success nor a failure: say it here
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            note(f'{subtest.id()}')
+            note(''.join(traceback.format_exception(*err)))
+            self._sub_failed.add(test.id())
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if test.id() in self._sub_failed and test.id() not in self._lined:
+            self._line(False, test)
 
     def _line(self, ok, test, directive=''):
+        self._lined.add(test.id())
         self.n += 1
         name = test.id().split('.', 1)[-1]
         status = 'ok' if ok else 'not ok'

@@ -65,7 +65,7 @@ class Proc:
     def __init__(self, name, argv, log_path, env=None, stdout=None,
                  stdin=subprocess.DEVNULL):
         self.name = name
-        self.argv = [str(a) for a in argv]
+        self.argv = [a if isinstance(a, bytes) else str(a) for a in argv]
         self.log_path = log_path
         self._log = open(log_path, 'ab')
         self.p = subprocess.Popen(self.argv, stdin=stdin,

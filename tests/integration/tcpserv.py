@@ -12,6 +12,8 @@ speaks TLS 1.2/1.3 (Python's ssl), else plain TCP.  Modes:
   sinksource  one request line per connection:
                 SINK <n>\\n          read n bytes, answer "<sha256 hex> <n>\\n"
                 SOURCE <n> <seed>\\n  send n bytes of stream(seed), close
+                CUT <n> <seed>\\n     the same, then drop TCP without a TLS
+                                    close_notify (a cut-off stream)
                 anything else         close at once (the peer-closed case)
 
 A separate process (not a thread of the test) so a 100 MB transfer does
@@ -106,17 +108,25 @@ def client_source(sock, n, seed):
 
 
 def serve_sinksource(conn):
+    """Returns False when the TLS close must be skipped (CUT)."""
     words = read_line(conn).split()
     if words[:1] == ['SINK'] and len(words) == 2:
         serve_sink(conn, int(words[1]))
-    elif words[:1] == ['SOURCE'] and len(words) == 3:
+    elif words[:1] in (['SOURCE'], ['CUT']) and len(words) == 3:
         serve_source(conn, int(words[1]), words[2])
+        return words[0] != 'CUT'
+    return True
 
 
 def serve_echo(conn):
     while True:
         data = conn.recv(BLOCK)
         if not data:
+            # TLS: ragged EOFs raise (suppress_ragged_eofs=False), so an
+            # empty read is the client's close_notify; tests look for it
+            if isinstance(conn, ssl.SSLSocket):
+                print('tcpserv: echo: close_notify from the client',
+                      file=sys.stderr, flush=True)
             break
         conn.sendall(data)
 
@@ -126,13 +136,17 @@ def handle(raw, ctx, mode):
     conn = raw
     try:
         if ctx:
-            conn = ctx.wrap_socket(raw, server_side=True)
+            conn = ctx.wrap_socket(raw, server_side=True,
+                                   suppress_ragged_eofs=False)
+        clean = True
         if mode == 'echo':
             serve_echo(conn)
         elif mode == 'sinksource':
-            serve_sinksource(conn)
-        if ctx:
+            clean = serve_sinksource(conn)
+        if ctx and clean:
             close_tls(conn)
+        elif ctx:
+            cut_tls(conn)
     except (OSError, ValueError) as e:
         print(f'tcpserv: {mode}: {e}', file=sys.stderr, flush=True)
     finally:
@@ -155,10 +169,28 @@ def close_tls(conn):
         pass
 
 
+def cut_tls(conn):
+    """End TCP (FIN) with no close_notify, as a crashed server would.
+
+    What the client still sends is read and dropped before the close: data
+    left unread would turn the close into a reset, which loses the stream
+    on the client's side instead of ending it.
+    """
+    conn.shutdown(socket.SHUT_WR)     # unwraps without close_notify
+    conn.settimeout(2)
+    try:
+        while conn.recv(BLOCK):
+            pass
+    except OSError:
+        pass
+
+
 def tls_context(cert, key):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
+    # a TCP end without close_notify must not read as a clean end of data
+    ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
     return ctx
 
 

@@ -192,6 +192,9 @@ class SessionTest(harness.IchipTestCase):
         self.assertEqual(self.client.wait_closed(path), 'closed')
         self.assertEqual(recv_exactly(sock, 1, timeout=10), b'',
                          'the app fd stays open after Close()')
+        # closed, but kept until the app closes its fd
+        self.assertEqual(self.session_props(path)['CloseReason'], 'closed')
+        sock.close()
         self.assertSessionGone(path)
 
     def test_app_closes_fd(self):
@@ -209,6 +212,7 @@ class SessionTest(harness.IchipTestCase):
         sock.sendall(b'CLOSE\n')
         self.assertEqual(self.client.wait_closed(path), 'peer-closed')
         self.assertEqual(recv_exactly(sock, 1, timeout=10), b'')
+        sock.close()
         self.assertSessionGone(path)
 
     def test_plain_peer_closes(self):
@@ -216,6 +220,7 @@ class SessionTest(harness.IchipTestCase):
         path, sock = self.open(srv.port, host='127.0.0.1', security='plain')
         sock.sendall(b'CLOSE\n')
         self.assertEqual(self.client.wait_closed(path), 'peer-closed')
+        sock.close()
         self.assertSessionGone(path)
 
     def test_counters_count_sessions(self):

@@ -20,14 +20,17 @@ Metrics (names for --only/--skip):
              write-read with a trivial peer (<= 1.5), in the QEMU VM
              (tests/vm/run.sh); the same on the host with the tty
              transport is reported alongside
-  cpu        ichipd CPU seconds per MB moved / a bare GnuTLS client's
-             (bench-tls-client) over loopback (<= 1.3)
-  rss        ichipd idle VmRSS (<= 4 MiB); VmRSS per open session beyond
+  cpu        ichipd + TLS worker CPU seconds per MB moved / a bare
+             GnuTLS client's (bench-tls-client) over loopback (<= 1.3)
+  rss        ichipd idle VmRSS (<= 4 MiB); VmRSS of ichipd + TLS worker
+             per open session beyond
              GnuTLS's own (<= 64 KiB)
   handshake  OpenSession (host-tls) time at 115200 baud / the time the
              handshake's TLS bytes take on that line (<= 1.1)
   fairness   8 simulated devices x 10 sessions downloading at once:
              max/min per-session goodput (<= 1.2)
+  signals    D-Bus signals ichipd sends per MB moved through a host-tls
+             session (<= 1), and per second with that session idle (0)
 
 The stacks (private dbus-daemon, ichip-sim, TLS servers, ichipd) are the
 integration harness's own (tests/integration/fixtures.py).
@@ -51,7 +54,8 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 MB = 1 << 20
 TICK = os.sysconf('SC_CLK_TCK')
 
-ALL = ['framer', 'goodput', 'rtt', 'cpu', 'rss', 'handshake', 'fairness']
+ALL = ['framer', 'goodput', 'rtt', 'cpu', 'rss', 'handshake', 'fairness',
+       'signals']
 
 
 def log(msg):
@@ -104,6 +108,35 @@ def proc_status(pid):
 
 # ---------------------------------------------------------------------------
 # Stacks built from the integration harness's fixtures
+
+def worker_pids(pid):
+    """ichipd's TLS worker (ichip-tls-worker), if it runs."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index('(') + 1:stat.rindex(')')]
+        if comm == 'ichip-tls-worke' and \
+                int(stat[stat.rindex(')') + 2:].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def daemon_rss_kb(pid):
+    """VmRSS of ichipd and its TLS worker together: the worker holds the
+    GnuTLS state that ichipd held before privilege separation."""
+    return proc_status(pid)['VmRSS'] + sum(
+        proc_status(w)['VmRSS'] for w in worker_pids(pid))
+
+
+def daemon_cpu_s(pid):
+    return proc_cpu_s(pid) + sum(proc_cpu_s(w) for w in worker_pids(pid))
+
 
 class Stack:
     """A temp dir, a private bus, N simulators, servers, ichipd."""
@@ -272,6 +305,63 @@ class Bench:
             traceback.print_exc(file=sys.stderr)
         log(f'{name} took {time.monotonic() - t0:.1f} s')
 
+    # ---- signals ----
+
+    def m_signals(self):
+        import threading
+        from client import pump
+        mb = int(self.args.signals_mib)
+        idle_s = 10
+        st = Stack('signals', self.args.keep_tmp)
+        try:
+            st.start()
+            certs = self.certs()
+            st.client.set_ca(st.devs[0], certs.ca.pem)
+            srv = st.server(certs, mode='echo')
+            path, sock = st.client.open_session(st.devs[0], '127.0.0.1',
+                                                srv.port)
+            seen = []
+            st.client.bus.add_signal_receiver(
+                lambda *a, **kw: seen.append(kw['member']),
+                bus_name='org.ichip', member_keyword='member')
+            pump(1)
+            seen.clear()
+            pump(idle_s)
+            idle = len(seen)
+            seen.clear()
+            n = mb * MB
+            got = []
+
+            def reader():
+                left = n
+                while left:
+                    chunk = sock.recv(min(left, 1 << 16))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                got.append(n - left)
+            sock.settimeout(300)
+            t = threading.Thread(target=reader)
+            t.start()
+            block = os.urandom(1 << 16)
+            for _ in range(n >> 16):
+                sock.sendall(block)
+            t.join(600)
+            if got != [n]:
+                raise RuntimeError(f'echo returned {got} of {n} bytes')
+            pump(1)
+            moved = 2 * mb
+            sock.close()
+        finally:
+            st.stop()
+        self.record('signals per MB moved', len(seen) / moved, 1, 'le',
+                    {'signals': len(seen), 'mb_moved': moved}, unit='/MB',
+                    note='every signal from org.ichip during a host-tls '
+                         'echo, both directions counted')
+        self.record('signals per s, idle session', idle / idle_s, 0, 'le',
+                    {'signals': idle, 'seconds': idle_s}, unit='/s',
+                    note='one open host-tls session, no traffic')
+
     # ---- framer ----
 
     def m_framer(self):
@@ -337,12 +427,14 @@ class Bench:
             st.client.wait_closed(path)
             time.sleep(0.3)
             before = proc_status(st.pid)
+            before['VmRSS'] = daemon_rss_kb(st.pid)
             socks = []
             for _ in range(10):
                 socks.append(st.client.open_session(st.devs[0], 'localhost',
                                                     srv.port)[1])
             time.sleep(0.5)
             after = proc_status(st.pid)
+            after['VmRSS'] = daemon_rss_kb(st.pid)
             for s in socks:
                 s.close()
         finally:
@@ -372,8 +464,9 @@ class Bench:
                      'gnutls_per_session_kb': bare_per,
                      'gnutls_client': bare},
                     unit='KiB',
-                    note='(VmRSS with 10 idle host-tls sessions - VmRSS '
-                         'after one session opened and closed)/10, minus a '
+                    note='(VmRSS of ichipd + its TLS worker with 10 idle '
+                         'host-tls sessions - the same after one session '
+                         'opened and closed)/10, minus a '
                          'bare GnuTLS client\'s VmRSS per extra session '
                          '(11 sessions vs 1, same server and priority)')
 
@@ -389,7 +482,7 @@ class Bench:
             split = {}
             wall = {}
             for direction in ('sink', 'source'):
-                c0 = proc_cpu_s(st.pid)
+                c0 = daemon_cpu_s(st.pid)
                 u0, s0 = proc_cpu_split(st.pid)
                 t0 = time.monotonic()
                 _, sock = st.client.open_session(st.devs[0], 'localhost',
@@ -398,7 +491,7 @@ class Bench:
                 (sink if direction == 'sink' else source)(sock, n)
                 sock.close()
                 wall[direction] = time.monotonic() - t0
-                ichipd_s[direction] = proc_cpu_s(st.pid) - c0
+                ichipd_s[direction] = daemon_cpu_s(st.pid) - c0
                 u1, s1 = proc_cpu_split(st.pid)
                 split[direction] = {'user': round(u1 - u0, 3),
                                     'sys': round(s1 - s0, 3)}
@@ -700,6 +793,7 @@ def main():
     ap.add_argument('--cpu-mib', default=64)
     ap.add_argument('--rtt-n', default=2000)
     ap.add_argument('--fair-window', default=30)
+    ap.add_argument('--signals-mib', default=8)
     args = ap.parse_args()
 
     os.environ['ICHIP_BUILD'] = os.path.abspath(args.build)
