@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
 done
 build=$(cd "$build" && pwd)
 w=$build/system
+certs=$w/certs
 mkdir -p "$w"
 passed=0 failed=0
 
@@ -40,11 +41,16 @@ t0=$SECONDS
 start=$SECONDS
 base=$(tests/system/image.sh) || die "no base image"
 stamp "base image (cached: $(basename "$(dirname "$base")"))"
+
+# ICHIP_SYSTEM_REUSE=1 (debugging only): boot the disk prepared last time.
+if [ -n "${ICHIP_SYSTEM_REUSE:-}" ] && [ -s "$w/vm/disk.img" ]; then
+	echo "# ICHIP_SYSTEM_REUSE: the .debs and disk of the last run"
+else
 DEB_BUILD_OPTIONS=nocheck tools/deb.sh --out "$w/deb" > "$w/deb.log" 2>&1 ||
 	{ tail -n 30 "$w/deb.log"; die "make deb failed"; }
 stamp ".debs built, lintian clean"
 
-certs=$w/certs
+
 rm -rf "$certs" && mkdir -p "$certs"
 "$build/daemon/ichipctl" pki init-ca "$certs/ca" --cn "ichip system CA" > /dev/null &&
 	"$build/daemon/ichipctl" pki issue "$certs/ca" localhost --out "$certs/server" > /dev/null ||
@@ -58,6 +64,7 @@ cp "$certs/ca.pem" "$certs/ca.sha256" "$certs/guest/"
 tests/system/prepare.sh "$base" "$w/deb" "$certs/guest" "$w/vm" > "$w/prepare.log" 2>&1 ||
 	{ tail -n 30 "$w/prepare.log"; die "preparing the disk failed"; }
 stamp "disk prepared (apt, DKMS, mke2fs)"
+fi
 
 for k in $kernels; do
 	vmlinuz=$(ls "$w/vm/boot"/vmlinuz-"$k".[0-9]*cloud-amd64 2>/dev/null | tail -n 1)
