@@ -401,7 +401,7 @@ const sd_bus_vtable device_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetCA", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ay", certificate),
-				method_get_ca, 0),
+				method_get_ca, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ClearCA", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
 				method_clear_ca, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("RestoreCA", SD_BUS_NO_ARGS,

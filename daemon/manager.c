@@ -266,7 +266,7 @@ static const sd_bus_vtable manager_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD_WITH_ARGS("GetDevices", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ao", devices),
-				method_get_devices, 0),
+				method_get_devices, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("AddDevice",
 				SD_BUS_ARGS("s", port, "a{sv}", options),
 				SD_BUS_RESULT("o", device),

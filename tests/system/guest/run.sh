@@ -190,7 +190,7 @@ phase1() {
 	wait_for 60 sh -c "busctl call org.ichip /org/ichip org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q session"
 	sess=$(busctl call org.ichip /org/ichip org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -o '/org/ichip/dev[0-9]*/session[0-9]*' | head -n 1)
 	check_as bob "bob may not Close alice's session ($sess)" \
-		"busctl call org.ichip '$sess' org.ichip.Session1 Close > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -ne 0 && grep -q "only the session's owner" /tmp/o"
+		"busctl call org.ichip '$sess' org.ichip.Session1 Close > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -ne 0 && grep -q \"only the session's owner\" /tmp/o"
 	check_as bob "bob cannot read alice's session: no fd from ichipd, none in /proc" \
 		"p=\$(pgrep -u alice -x ichipctl); test -n \"\$p\"; ! ls /proc/\$p/fd/ 2>/dev/null"
 	check "alice's session is still open after bob's attempts" \
