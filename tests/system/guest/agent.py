@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 """agent.py PASSWORD CMD...: run CMD with a polkit agent that answers.
 
-Starts pkttyagent (the text agent polkit ships) for this login session on
-a pseudo-terminal, waits until it has registered (--notify-fd), runs CMD,
-and types PASSWORD when the agent asks for it: an administrator
-authenticating at the prompt, as a person would.  Exit status is CMD's.
+pkttyagent (the text agent polkit ships) is registered for CMD's process
+(--process: polkit asks the agent of the process that made the call), on
+a pseudo-terminal; CMD is exec'd in that process once the agent is
+registered (--notify-fd), and PASSWORD is typed when the agent prompts:
+an administrator authenticating at the prompt, as a person would.
+Exit status is CMD's.
 """
 import os
 import pty
 import select
-import subprocess
 import sys
 import time
 
@@ -17,37 +18,58 @@ import time
 def main():
     password = sys.argv[1].encode()
     cmd = sys.argv[2:]
+    go_r, go_w = os.pipe()
+    child = os.fork()
+    if child == 0:              # becomes CMD (same pid, same start time)
+        os.close(go_w)
+        if os.read(go_r, 1) != b'x':
+            os._exit(125)
+        os.execvp(cmd[0], cmd)
+    os.close(go_r)
     rfd, wfd = os.pipe()
-    pid, master = pty.fork()
-    if pid == 0:
+    agent, master = pty.fork()
+    if agent == 0:
         os.close(rfd)
-        os.execvp('pkttyagent', ['pkttyagent', '--notify-fd', str(wfd),
-                                 '--fallback'])
+        os.execvp('pkttyagent', ['pkttyagent', '--process', str(child),
+                                 '--notify-fd', str(wfd), '--fallback'])
     os.close(wfd)
-    os.read(rfd, 1)         # EOF: the agent is registered
+    os.read(rfd, 1)             # EOF: the agent is registered (or died)
     os.close(rfd)
-    proc = subprocess.Popen(cmd)
+    if os.waitpid(agent, os.WNOHANG)[0]:
+        print('agent: pkttyagent exited before the command ran', file=sys.stderr)
+        os.close(go_w)
+        os.waitpid(child, 0)
+        return 1
+    os.write(go_w, b'x')
+    os.close(go_w)
     seen = b''
     answered = False
-    deadline = time.monotonic() + 60
-    while proc.poll() is None and time.monotonic() < deadline:
+    status = None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        done, st = os.waitpid(child, os.WNOHANG)
+        if done:
+            status = st
+            break
         r, _, _ = select.select([master], [], [], 0.2)
         if master in r:
             try:
                 data = os.read(master, 1024)
             except OSError:
-                break
+                data = b''
             sys.stderr.write('agent: ' + data.decode(errors='replace'))
             seen += data
             if not answered and b'assword' in seen:
                 os.write(master, password + b'\n')
                 answered = True
-    rc = proc.wait(timeout=max(1, deadline - time.monotonic()))
-    os.kill(pid, 15)
-    os.waitpid(pid, 0)
+    if status is None:
+        os.kill(child, 9)
+        status = os.waitpid(child, 0)[1]
+    os.kill(agent, 15)
+    os.waitpid(agent, 0)
     print('agent: password asked and typed' if answered
           else 'agent: no password asked', file=sys.stderr)
-    return rc
+    return os.waitstatus_to_exitcode(status)
 
 
 if __name__ == '__main__':

@@ -40,6 +40,7 @@ result() {
 		[ -s "$3" ] && sed 's/^/#   /' "$3" | tail -n 25 | tee -a $TAP
 	fi
 	save
+	[ "$1" = 0 ]
 }
 
 # check DESC CMD...: as root (the administrator's view)
@@ -55,6 +56,8 @@ check() {
 as() {
 	local u=$1 cmd=$2 t=$((${3:-60} * 5)) d=$R/$1
 	req=$((req + 1))
+	echo "# [$(date +%T)] $u: ${cmd:0:100}" | tr '\n\t' '  ' > /dev/ttyS0
+	echo > /dev/ttyS0
 	echo "$cmd" > $d/.req && mv $d/.req $d/req.$req
 	while [ ! -e $d/rc.$req ] && [ $t -gt 0 ]; do sleep 0.2; t=$((t - 1)); done
 	cat $d/out.$req 2>/dev/null
@@ -78,8 +81,9 @@ wait_for() {	# wait_for SECONDS CMD...
 
 # A test user's session: the VT getty logs them in, user-server answers.
 start_user() {	# start_user USER TTY
+	echo "# [$(date +%T)] starting $1's session on $2"
 	install -d -o "$1" -m 0700 $R/$1
-	systemctl start "getty@$2.service"
+	systemctl start --no-block "getty@$2.service"
 	wait_for 60 test -e $R/$1/ready
 }
 
@@ -165,32 +169,33 @@ phase1() {
 	# A refusal counts only as polkit's (org.ichip.Error.PermissionDenied
 	# from ichipd, ichipctl's exit 4), never as the bus policy's AccessDenied.
 	check_as alice "alice may not SetCA without authentication (PermissionDenied)" \
-		"ichipctl -d uart0 ca set $E/ca.pem > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -eq 4 && grep -q PermissionDenied /tmp/o"
+		"ichipctl -d uart0 ca set $E/ca.pem > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -eq 4 && grep -q PermissionDenied ~/o"
 	start_user carol tty3
 	check_as carol "carol (sudo) authenticating through a polkit agent may SetCA" \
-		"$L/agent.py carol-secret ichipctl -d uart0 ca set $E/ca.pem" 120
+		"$L/agent.py carol-secret ichipctl -d uart0 ca set $E/ca.pem" 120 ||
+		{ loginctl list-sessions; journalctl -b -u polkit.service -o cat | tail -n 20; } | sed 's/^/#   /'
 	check_as alice "ca show: the CA carol set, fingerprint and location module" \
 		"ichipctl -d uart0 ca show; ichipctl -d uart0 ca show | grep -qi \$(cat $E/ca.sha256) && ichipctl -d uart0 ca show | grep -q module"
-	check_as alice "GetCA returns the certificate" \
-		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 GetCA | grep -q '^ay [1-9]'"
+	check_as alice "GetCA returns the certificate carol set" \
+		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 GetCA > ~/o; rc=\$?; head -c 300 ~/o; test \$rc -eq 0 && grep -q \"^ay \$(wc -c < $E/ca.pem) \" ~/o"
 	check_as alice "GetManagedObjects lists Device1 uart0" \
-		"busctl call org.ichip /org/ichip org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q uart0"
+		"busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q uart0"
 	check_as alice "OpenSession + HTTPS GET over TLS 1.3 from the host, verified against the device's CA" \
 		"printf 'GET / HTTP/1.0\r\n\r\n' | timeout 60 ichipctl -d uart0 connect localhost:$HTTP > /tmp/page; cat /tmp/page | head -c 2000; grep -q 'HTTP/1.0 200' /tmp/page && grep -q 'TLS1.3' /tmp/page" 90
 	check_as alice "alice may not ClearCA without authentication (PermissionDenied)" \
-		"ichipctl -d uart0 ca clear > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -eq 4 && grep -q PermissionDenied /tmp/o"
+		"ichipctl -d uart0 ca clear > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -eq 4 && grep -q PermissionDenied ~/o"
 	check_as alice "alice may not send a raw Command (PermissionDenied, polkit raw-command)" \
-		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 Command s 'AT+iRP0' > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -ne 0 && grep -qi 'PermissionDenied\|not authorized' /tmp/o"
+		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 Command s 'AT+iRP0' > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -ne 0 && grep -qi 'PermissionDenied\|not authorized' ~/o"
 	check_as alice "alice may not run ichipctl monitor (needs CAP_NET_ADMIN, exit 4)" \
 		"timeout 10 ichipctl monitor uart0; test \$? -eq 4"
 
 	# A second user and alice's session.
 	start_user bob tty2
 	as alice "rm -f /tmp/s.in; mkfifo /tmp/s.in; (sleep 600 > /tmp/s.in &) ; nohup sh -c 'timeout 300 ichipctl -d uart0 connect localhost:$ECHO < /tmp/s.in > /tmp/s.out 2>&1' > /dev/null 2>&1 &" > /dev/null
-	wait_for 60 sh -c "busctl call org.ichip /org/ichip org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q session"
-	sess=$(busctl call org.ichip /org/ichip org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -o '/org/ichip/dev[0-9]*/session[0-9]*' | head -n 1)
+	wait_for 60 sh -c "busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q session"
+	sess=$(busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -o '/org/ichip/dev[0-9]*/session[0-9]*' | head -n 1)
 	check_as bob "bob may not Close alice's session ($sess)" \
-		"busctl call org.ichip '$sess' org.ichip.Session1 Close > /tmp/o 2>&1; rc=\$?; cat /tmp/o; test \$rc -ne 0 && grep -q \"only the session's owner\" /tmp/o"
+		"busctl call org.ichip '$sess' org.ichip.Session1 Close > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -ne 0 && grep -q \"only the session's owner\" ~/o"
 	check_as bob "bob cannot read alice's session: no fd from ichipd, none in /proc" \
 		"p=\$(pgrep -u alice -x ichipctl); test -n \"\$p\"; ! ls /proc/\$p/fd/ 2>/dev/null"
 	check "alice's session is still open after bob's attempts" \
@@ -207,7 +212,7 @@ phase1() {
 		"for i in \$(seq 150); do grep -q 'added.*org.ichip.Device1' /tmp/events && ichipctl device show hotplug0 >/dev/null 2>&1 && break; sleep 0.2; done; cat /tmp/events; grep -q 'added.*org.ichip.Device1' /tmp/events"
 	check_as alice "hotplug0 is on the kernel transport" \
 		"for i in \$(seq 60); do ichipctl device show hotplug0 | grep -q ICHIP-SIM && break; sleep 0.5; done; ichipctl device show hotplug0 | grep -Eq 'Transport[^a-z]*kernel'"
-	as alice "rm -f /tmp/h.in; mkfifo /tmp/h.in; (sleep 600 > /tmp/h.in &); nohup sh -c 'timeout 300 ichipctl -d hotplug0 connect localhost:$ECHO < /tmp/h.in > /tmp/h.out 2>&1; echo rc=\$? >> /tmp/h.out' > /dev/null 2>&1 &" > /dev/null
+	as alice "rm -f /tmp/h.in; mkfifo /tmp/h.in; (sleep 600 > /tmp/h.in &); nohup sh -c 'timeout 300 ichipctl -d hotplug0 connect localhost:$ECHO --plain < /tmp/h.in > /tmp/h.out 2>&1; echo rc=\$? >> /tmp/h.out' > /dev/null 2>&1 &" > /dev/null
 	hp=$(dev_path hotplug0)
 	wait_for 60 sh -c "busctl get-property org.ichip $hp org.ichip.Device1 Sessions | grep -q session"
 	host unplug
