@@ -110,6 +110,7 @@ def run(procs):
         ap.add_argument('--' + a, required=True)
     ap.add_argument('--timeout', type=int, default=900)
     ap.add_argument('--memory', default='1024')
+    ap.add_argument('--smp', default='2')
     args = ap.parse_args()
     w = args.work
     os.makedirs(w, exist_ok=True)
@@ -150,7 +151,7 @@ def run(procs):
     # the guest kernel ("KVM internal error ... emulation failure").
     accel = os.environ.get('ICHIP_SYSTEM_ACCEL', 'tcg')
     qemu = ['qemu-system-x86_64', '-accel', accel, '-machine', 'pc',
-            '-m', args.memory, '-smp', '2', '-nodefaults', '-display', 'none',
+            '-m', args.memory, '-smp', args.smp, '-nodefaults', '-display', 'none',
             '-nic', 'none',
             '-kernel', args.kernel, '-initrd', args.initrd, '-append', append,
             '-drive', f'file={args.disk},format=raw,if=virtio',

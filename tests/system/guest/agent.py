@@ -30,6 +30,7 @@ def main():
     agent, master = pty.fork()
     if agent == 0:
         os.close(rfd)
+        os.set_inheritable(wfd, True)   # pipes are close-on-exec
         os.execvp('pkttyagent', ['pkttyagent', '--process', str(child),
                                  '--notify-fd', str(wfd), '--fallback'])
     os.close(wfd)

@@ -21,7 +21,6 @@ TAP=$S/tap
 phase=$(cat $S/phase 2>/dev/null || echo 1)
 n=$(cat $S/n 2>/dev/null || echo 0)
 failed=$(cat $S/failed 2>/dev/null || echo 0)
-req=0
 kernel=$(uname -r)
 arg() { sed -n "s/.*ichip\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 HTTP=$(arg http) ECHO=$(arg echo)
@@ -38,6 +37,9 @@ result() {
 		say "not ok $n - $2"
 		failed=$((failed + 1))
 		[ -s "$3" ] && sed 's/^/#   /' "$3" | tail -n 25 | tee -a $TAP
+		# context on the console only: ichipd's last words
+		journalctl -b -u ichipd.service -n 8 -o short-monotonic --no-pager |
+			sed 's/^/# ichipd: /'
 	fi
 	save
 	[ "$1" = 0 ]
@@ -54,15 +56,19 @@ check() {
 # as USER 'shell command' [TIMEOUT]: run in USER's login session; prints
 # the output, returns the command's status (124 on timeout).
 as() {
-	local u=$1 cmd=$2 t=$((${3:-60} * 5)) d=$R/$1
-	req=$((req + 1))
+	local u=$1 cmd=$2 t=$((${3:-60} * 5)) d=$R/$1 req rc
+	# a unique name: "as" also runs inside $(...), where a counter
+	# would not advance and a later request would read a stale answer
+	req=$(date +%s%N)
 	echo "# [$(date +%T)] $u: ${cmd:0:100}" | tr '\n\t' '  ' > /dev/ttyS0
 	echo > /dev/ttyS0
 	echo "$cmd" > $d/.req && mv $d/.req $d/req.$req
 	while [ ! -e $d/rc.$req ] && [ $t -gt 0 ]; do sleep 0.2; t=$((t - 1)); done
 	cat $d/out.$req 2>/dev/null
 	[ -e $d/rc.$req ] || { echo "(timed out)"; return 124; }
-	return "$(cat $d/rc.$req)"
+	rc=$(cat $d/rc.$req)
+	rm -f $d/out.$req $d/rc.$req
+	return "$rc"
 }
 
 # check_as USER DESC 'shell command' [TIMEOUT]
@@ -72,10 +78,17 @@ check_as() {
 	result $? "$2 [$1]" $out
 }
 
-wait_for() {	# wait_for SECONDS CMD...
-	local t=$(($1 * 5))
+wait_for() {	# wait_for SECONDS CMD...: CMD is bounded by the deadline too
+	local end=$((SECONDS + $1))
 	shift
-	while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.2; t=$((t - 1)); done
+	while [ $SECONDS -lt $end ]; do
+		if [ "$(type -t "$1")" = function ]; then
+			"$@" > /dev/null 2>&1 && return 0
+		else
+			timeout $((end - SECONDS + 1)) "$@" > /dev/null 2>&1 && return 0
+		fi
+		sleep 0.2
+	done
 	return 1
 }
 
@@ -110,9 +123,16 @@ capeff_is_net_admin_only() {
 # no_unexpected_warnings: ichipd's warnings this boot, less the ones the
 # checks cause on purpose (the unplugged module); prints what is left.
 no_unexpected_warnings() {
-	journalctl -b -u ichipd.service -p warning -o cat --no-pager |
-		grep -v -E 'hotplug0|ttyS2' | grep . && return 1
-	return 0
+	journalctl -b -u ichipd.service -p warning -o json --no-pager | python3 -c '
+import json, sys
+left = []
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get("DEVICE") in ("hotplug0", "/dev/" + sys.argv[1]):
+        continue        # unplugged on purpose
+    left.append("%s: %s" % (e.get("DEVICE", "-"), e.get("MESSAGE")))
+print("\n".join(left))
+sys.exit(1 if left else 0)' "$(cat $S/hotplug_tty 2>/dev/null)"
 }
 
 hotplug_tty() {	# hotplug_tty: the tty udev named hotplug0, if any
@@ -177,7 +197,7 @@ phase1() {
 	check_as alice "ca show: the CA carol set, fingerprint and location module" \
 		"ichipctl -d uart0 ca show; ichipctl -d uart0 ca show | grep -qi \$(cat $E/ca.sha256) && ichipctl -d uart0 ca show | grep -q module"
 	check_as alice "GetCA returns the certificate carol set" \
-		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 GetCA > ~/o; rc=\$?; head -c 300 ~/o; test \$rc -eq 0 && grep -q \"^ay \$(wc -c < $E/ca.pem) \" ~/o"
+		"busctl call org.ichip $(dev_path uart0) org.ichip.Device1 GetCA > ~/o; rc=\$?; head -c 300 ~/o; echo; echo \"expect: ay \$(wc -c < $E/ca.pem)\"; test \$rc -eq 0 && grep -q \"^ay \$(wc -c < $E/ca.pem) \" ~/o"
 	check_as alice "GetManagedObjects lists Device1 uart0" \
 		"busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q uart0"
 	check_as alice "OpenSession + HTTPS GET over TLS 1.3 from the host, verified against the device's CA" \
@@ -206,6 +226,7 @@ phase1() {
 	as alice "nohup python3 $L/watch.py > /tmp/events 2>&1 &
 		for i in \$(seq 50); do grep -q watching /tmp/events && exit 0; sleep 0.2; done; exit 1" > /dev/null
 	host plug
+	wait_for 60 hotplug_tty && hotplug_tty > $S/hotplug_tty
 	check "the hot-plugged pci-serial appears as a marked tty" \
 		wait_for 60 hotplug_tty
 	check_as alice "InterfacesAdded for the new Device1 hotplug0" \
@@ -214,7 +235,8 @@ phase1() {
 		"for i in \$(seq 60); do ichipctl device show hotplug0 | grep -q ICHIP-SIM && break; sleep 0.5; done; ichipctl device show hotplug0 | grep -Eq 'Transport[^a-z]*kernel'"
 	as alice "rm -f /tmp/h.in; mkfifo /tmp/h.in; (sleep 600 > /tmp/h.in &); nohup sh -c 'timeout 300 ichipctl -d hotplug0 connect localhost:$ECHO --plain < /tmp/h.in > /tmp/h.out 2>&1; echo rc=\$? >> /tmp/h.out' > /dev/null 2>&1 &" > /dev/null
 	hp=$(dev_path hotplug0)
-	wait_for 60 sh -c "busctl get-property org.ichip $hp org.ichip.Device1 Sessions | grep -q session"
+	wait_for 60 sh -c "busctl get-property org.ichip $hp org.ichip.Device1 Sessions | grep -q session" ||
+		echo "# no session on hotplug0 (ichipd: $(systemctl show -p SubState --value ichipd))"
 	host unplug
 	check_as alice "unplugged mid-session: Closed with reason device-lost, then InterfacesRemoved" \
 		"for i in \$(seq 150); do grep -q '^removed $hp ' /tmp/events && break; sleep 0.2; done; cat /tmp/events /tmp/h.out; grep -q '^closed $hp/session[0-9]* device-lost' /tmp/events && grep -q '^removed $hp .*org.ichip.Device1' /tmp/events"
@@ -256,8 +278,11 @@ phase2() {
 	check "after the purge: no ichipd process" sh -c "! pgrep -a ichipd"
 	check "after the purge: none of the packages' files, no state, no module" sh -c "
 		left=0
-		while read -r f; do [ -f \"\$f\" ] || [ -L \"\$f\" ] && { echo \"left: \$f\"; left=1; }; done < $S/files
-		for p in /etc/ichip /var/lib/ichip /usr/src/n_ichip-* /var/lib/dkms/n_ichip; do
+		while read -r f; do
+			[ -d \"\$f\" ] && continue	# directories are shared (/lib, /usr/share/doc)
+			[ -e \"\$f\" ] || [ -L \"\$f\" ] && { echo \"left: \$f\"; left=1; }
+		done < $S/files
+		for p in /etc/ichip /var/lib/ichip /usr/src/n_ichip-* /var/lib/dkms/n_ichip /usr/share/doc/ichip /usr/share/doc/ichip-dkms; do
 			[ -e \"\$p\" ] && { echo \"left: \$p\"; left=1; }
 		done
 		find /lib/modules -name 'n_ichip.ko*' | grep . && left=1
