@@ -85,18 +85,15 @@ boot_one() {
 		--smp "$smp" > "$w/run-$k.out" 2>&1
 }
 
-# The kernels boot side by side (one vCPU each): TCG is CPU-bound and
-# the checks wait on each other often, so two VMs share 2 cores well.
-set -- $kernels
-smp=$(( $# > 1 ? 1 : 2 ))
-pids=()
+# One kernel after the other, 2 vCPUs each: side by side with one vCPU
+# each, TCG made carol's password check take longer than ichipctl's
+# D-Bus timeout, and the whole was no faster.
+smp=2
 for k in $kernels; do
 	rm -f "$w/run-$k.out" "$w/run-$k.kver" "$w/disk-$k.img"
-	boot_one "$k" &
-	pids+=($!)
+	echo "# booting $k"
+	boot_one "$k"
 done
-echo "# booting: $kernels (side by side, $smp vCPU each)"
-for p in "${pids[@]}"; do wait "$p"; done
 stamp "VMs ran (${kernels// /, })"
 
 for k in $kernels; do

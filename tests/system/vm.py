@@ -114,6 +114,9 @@ def run(procs):
     args = ap.parse_args()
     w = args.work
     os.makedirs(w, exist_ok=True)
+    for f in os.listdir(w):     # a fresh module (no CA) for every run
+        if f.endswith(('.state', '.pty', '.trace', '.log')):
+            os.unlink(os.path.join(w, f))
 
     def spawn(cmd, log):
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

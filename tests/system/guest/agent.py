@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""agent.py PASSWORD CMD...: run CMD with a polkit agent that answers.
+"""agent.py [--think S] PASSWORD CMD...: run CMD with a polkit agent that answers.
 
 pkttyagent (the text agent polkit ships) is registered for CMD's process
 (--process: polkit asks the agent of the process that made the call), on
 a pseudo-terminal; CMD is exec'd in that process once the agent is
 registered (--notify-fd), and PASSWORD is typed when the agent prompts:
-an administrator authenticating at the prompt, as a person would.
-Exit status is CMD's.
+an administrator authenticating at the prompt, as a person would, who
+may take S seconds to type it (--think; a person often needs more than
+D-Bus's default 25 s).  Exit status is CMD's.
 """
 import os
 import pty
@@ -16,8 +17,13 @@ import time
 
 
 def main():
-    password = sys.argv[1].encode()
-    cmd = sys.argv[2:]
+    args = sys.argv[1:]
+    think = 0.0
+    if args[0] == '--think':
+        think = float(args[1])
+        args = args[2:]
+    password = args[0].encode()
+    cmd = args[1:]
     go_r, go_w = os.pipe()
     child = os.fork()
     if child == 0:              # becomes CMD (same pid, same start time)
@@ -46,7 +52,7 @@ def main():
     seen = b''
     answered = False
     status = None
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         done, st = os.waitpid(child, os.WNOHANG)
         if done:
@@ -61,6 +67,7 @@ def main():
             sys.stderr.write('agent: ' + data.decode(errors='replace'))
             seen += data
             if not answered and b'assword' in seen:
+                time.sleep(think)
                 os.write(master, password + b'\n')
                 answered = True
     if status is None:

@@ -191,8 +191,8 @@ phase1() {
 	check_as alice "alice may not SetCA without authentication (PermissionDenied)" \
 		"ichipctl -d uart0 ca set $E/ca.pem > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -eq 4 && grep -q PermissionDenied ~/o"
 	start_user carol tty3
-	check_as carol "carol (sudo) authenticating through a polkit agent may SetCA" \
-		"$L/agent.py carol-secret ichipctl -d uart0 ca set $E/ca.pem" 120 ||
+	check_as carol "carol (sudo), 30 s at the polkit agent's password prompt, may SetCA" \
+		"$L/agent.py --think 30 carol-secret ichipctl -d uart0 ca set $E/ca.pem" 180 ||
 		{ loginctl list-sessions; journalctl -b -u polkit.service -o cat | tail -n 20; } | sed 's/^/#   /'
 	check_as alice "ca show: the CA carol set, fingerprint and location module" \
 		"ichipctl -d uart0 ca show; ichipctl -d uart0 ca show | grep -qi \$(cat $E/ca.sha256) && ichipctl -d uart0 ca show | grep -q module"
