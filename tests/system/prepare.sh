@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 cleanup
-rm -rf "$root" "$out/disk.img" "$out/boot"
+rm -rf "${root:?}" "${out:?}/disk.img" "${out:?}/boot"
 mkdir -p "$root" "$out/boot"
 tar -xpf "$base" -C "$root" --numeric-owner
 

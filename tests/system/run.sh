@@ -69,7 +69,7 @@ fi
 # boot_one K: one kernel's VM run, in the background with the others
 boot_one() {
 	local k=$1 vmlinuz kver initrd disk
-	vmlinuz=$(ls "$w/vm/boot"/vmlinuz-"$k".[0-9]*cloud-amd64 2>/dev/null | tail -n 1)
+	vmlinuz=$(ls "$w/vm/boot/vmlinuz-$k".[0-9]*cloud-amd64 2>/dev/null | tail -n 1)
 	kver=${vmlinuz##*/vmlinuz-}
 	initrd=$w/vm/boot/initrd.img-$kver
 	if [ -z "$vmlinuz" ] || [ ! -s "$initrd" ]; then

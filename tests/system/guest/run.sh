@@ -310,7 +310,7 @@ case $phase in
 2) phase2
    say "1..$n"
    say "# $kernel: $n checks, $failed failed"
-   echo done > $S/phase
+   echo finished > $S/phase
    sync
    systemctl poweroff ;;
 *) say "# nothing to do in phase $phase"; systemctl poweroff ;;
