@@ -9,6 +9,8 @@
 #   make debug-kernel         build (once, cached) the KASAN/lockdep kernel
 #   make check-kernel-debug   the VM suite on that kernel (builds it first)
 #   make install DESTDIR=...   install (standard paths, DKMS source)
+#   make deb     Debian packages ichip + ichip-dkms in build/deb (lintian clean)
+#   make check-system   only the system VM stage (systemd, polkit, udev, .debs)
 
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
@@ -79,6 +81,15 @@ soak: deps
 install: $(BUILD)/build.ninja
 	BUILD=$(BUILD) DESTDIR=$(DESTDIR) tools/install.sh
 
+deb: deps
+	tools/deb.sh --out $(BUILD)/deb
+
+# The system VM stage alone: the .debs installed in a cached Debian image,
+# booted with systemd, checked as ordinary users (tests/system/).
+check-system: deps
+	$(MAKE) userspace
+	tools/check.sh --build $(BUILD) --suites system
+
 check-install: userspace
 	tools/check-install.sh $(BUILD)
 
@@ -87,4 +98,5 @@ clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
 
 .PHONY: all deps module userspace fuzz-build selftests check fuzz run clean \
-	install check-install bench soak debug-kernel check-kernel-debug
+	install check-install bench soak debug-kernel check-kernel-debug deb \
+	check-system

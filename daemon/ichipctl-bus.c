@@ -141,13 +141,26 @@ int ctl_new_call(struct ctl *c, sd_bus_message **m, const char *path,
 	return EXIT_OK;
 }
 
+/*
+ * A call polkit may hold at a password prompt waits as long as ichipd
+ * waits for polkit (120 s), not sd-bus's 25 s: a person typing a
+ * password often needs more.  --timeout still wins.
+ */
+static uint64_t call_timeout_usec(const struct ctl *c, sd_bus_message *m)
+{
+	if (!ctl_has(c, OPT_TIMEOUT) &&
+	    sd_bus_message_get_allow_interactive_authorization(m) > 0)
+		return 120ULL * 1000000;
+	return c->timeout_usec;
+}
+
 int ctl_call(struct ctl *c, sd_bus_message *m, sd_bus_message **reply,
 	     const char *what)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r, code = EXIT_OK;
 
-	r = sd_bus_call(c->bus, m, c->timeout_usec, &e, reply);
+	r = sd_bus_call(c->bus, m, call_timeout_usec(c, m), &e, reply);
 	if (r < 0)
 		code = ctl_bus_fail(what, &e, r);
 	sd_bus_error_free(&e);

@@ -12,7 +12,7 @@
 set -uo pipefail
 
 build=build fuzz_build=build-fuzz fuzz_runs=1000000
-suites="meson uapi docs checkpatch install fuzz vm"
+suites="meson uapi docs checkpatch install fuzz vm system"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
@@ -274,6 +274,24 @@ run_vm() {
 	done
 }
 
+# The system VM stage (tests/system/run.sh): the .debs installed in a
+# cached Debian 12 image, booted with systemd on the 6.1 and 6.12 cloud
+# kernels, checked as ordinary users against the real bus policy, polkitd
+# and udev, with ichip-sim behind an emulated UART.
+run_system() {
+	local out line t0=$SECONDS
+	section "system VM: Debian 12, systemd, polkit, udev, .debs"
+	out=$(tests/system/run.sh --build "$build" 2>&1)
+	echo "$out" | tail -n 150
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then
+		record system 0 1 0 "no summary from tests/system/run.sh"
+		return
+	fi
+	record system "$(echo "$line" | awk '{print $1}')" \
+		"$(echo "$line" | awk '{print $3}')" 0 "$((SECONDS - t0)) s"
+}
+
 for suite in $suites; do
 	case $suite in
 	meson) run_meson ;;
@@ -283,6 +301,7 @@ for suite in $suites; do
 	install) run_install ;;
 	fuzz) run_fuzz_smoke ;;
 	vm) run_vm ;;
+	system) run_system ;;
 	*) echo "unknown suite $suite"; exit 2 ;;
 	esac
 done

@@ -65,6 +65,14 @@ PACKAGES=(
 	python3-docutils          # renders the rst documentation in checks
 	man-db                    # man -l renders the man pages in checks
 	groff-base                # the formatter man-db uses
+	# Debian packages (make deb) and the system VM stage (tests/system)
+	dpkg-dev                  # dpkg-buildpackage
+	debhelper                 # debian/rules (dh, compat 13)
+	dh-dkms                   # dh_dkms: the ichip-dkms maintainer scripts
+	fakeroot                  # dpkg-buildpackage when not run as root
+	lintian                   # make deb fails on lintian errors
+	mmdebstrap                # builds the system VM's Debian 12 root fs
+	e2fsprogs                 # mke2fs -d: the VM disk image from that tree
 )
 
 # The flavours of the kernel matrix (tools/check.sh); for each, the
