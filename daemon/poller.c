@@ -67,6 +67,13 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
 	for (s = d->sessions; s; s = next) {
 		next = s->next;
+		/* its command timed out: gone by a reset, or no answer */
+		if (s->timed_out) {
+			session_close(s, s->handle >= 0 && s->handle < n &&
+				      vals[s->handle] == -200 ?
+				      "module-reset" : "timeout");
+			continue;
+		}
 		if (s->handle < 0 || s->handle >= n || s->srcv_busy)
 			continue;
 		if (vals[s->handle] < 0) {

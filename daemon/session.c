@@ -211,6 +211,23 @@ static const char *reason_from_reply(const struct xport_reply *r)
 	return "module-error";
 }
 
+/*
+ * A failed SSND/SRCV ends the session.  A timeout is not named at once: a
+ * module reset also loses the reply on the wire, so the next RP4 (after
+ * this command in the queue) tells a reset (-200: "module-reset") from a
+ * module that stopped answering ("timeout"); see poller.c.
+ */
+static void session_cmd_failed(struct session *s, const struct xport_reply *r)
+{
+	if (r->status == ICHIP_STATUS_FAILED && r->err == ETIMEDOUT &&
+	    s->state == SESSION_OPEN) {
+		s->timed_out = true;
+		poller_kick(s->d);
+		return;
+	}
+	session_close(s, reason_from_reply(r));
+}
+
 static void send_to_module(struct session *s)
 {
 	size_t max = s->security == SECURITY_DEVICE_TLS ?
@@ -219,7 +236,7 @@ static void send_to_module(struct session *s)
 	char cmd[48];
 	int r;
 
-	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof)
+	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->timed_out)
 		return;
 	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
 	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
@@ -237,7 +254,7 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 
 	s->ssnd_busy = false;
 	if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, reason_from_reply(r));
+		session_cmd_failed(s, r);
 		return;
 	}
 	buf_consume(&s->net_out, s->ssnd_len);
@@ -378,7 +395,7 @@ void session_pump(struct session *s)
 
 bool session_wants_data(const struct session *s)
 {
-	return s->handle >= 0 && !s->srcv_busy &&
+	return s->handle >= 0 && !s->srcv_busy && !s->timed_out &&
 	       s->state != SESSION_CLOSED &&
 	       buf_room(&s->net_in, SESSION_NET_IN_MAX) >= 4096 &&
 	       buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 65536;
@@ -394,7 +411,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
 		s->peer_eof = true;
 	} else if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, reason_from_reply(r));
+		session_cmd_failed(s, r);
 		return;
 	} else if (buf_append(&s->net_in, r->data, r->data_len) < 0) {
 		session_close(s, "module-error");

@@ -75,6 +75,7 @@ struct session {
 	bool app_gone;			/* the app closed its end entirely */
 	bool peer_eof;			/* the module socket is down */
 	bool bye_sent;
+	bool timed_out;			/* an SSND/SRCV timed out: RP4 decides */
 	uint64_t bytes_in, bytes_out;
 };
 
