@@ -67,6 +67,16 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
 	for (s = d->sessions; s; s = next) {
 		next = s->next;
+		/*
+		 * EIO: the transport's pings went unanswered too: the module
+		 * stopped answering, and a session waiting on it would wait
+		 * forever (a single lost RP4 is only asked again).
+		 */
+		if (r->status == ICHIP_STATUS_FAILED && r->err == EIO &&
+		    s->handle >= 0 && s->state == SESSION_OPEN) {
+			session_close(s, "timeout");
+			continue;
+		}
 		/* its command timed out: gone by a reset, or no answer */
 		if (s->timed_out) {
 			session_close(s, s->handle >= 0 && s->handle < n &&
