@@ -155,8 +155,10 @@ static void open_failed(struct session *s, const char *name,
 void session_close(struct session *s, const char *reason)
 {
 	if (s->state != SESSION_OPEN) {
-		open_failed(s, strcmp(reason, "device-lost") ? ERR_DEVICE_ERROR :
-			    ERR_DEVICE_LOST, reason);
+		/* errors.rst: an unanswered command is Timeout */
+		open_failed(s, !strcmp(reason, "device-lost") ? ERR_DEVICE_LOST :
+			    !strcmp(reason, "timeout") ? ERR_TIMEOUT :
+			    ERR_DEVICE_ERROR, reason);
 		return;
 	}
 	s->state = SESSION_CLOSED;

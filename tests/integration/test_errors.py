@@ -11,7 +11,8 @@ happen and checks that exactly that name comes back:
                         module, fakemodule.py); the old CA is put back
   HandshakeFailed       the server speaks only TLS 1.0/1.1
   Timeout               connect + handshake slower than timeout-ms; the
-                        same open succeeds with the default timeout
+                        same open succeeds with the default timeout;
+                        and a handshake command the module never answers
   DeviceLost            the line hangs up while OpenSession waits
   Closed(timeout)       the module stops answering mid-transfer, or
                         while the session is idle
@@ -160,6 +161,18 @@ class ErrorTest(harness.IchipTestCase):
         sock.settimeout(30)
         sock.sendall(b'slow but fine\n')
         self.assertEqual(sock.recv(64), b'slow but fine\n')
+
+    def test_handshake_unanswered(self):
+        """The module never answers the ClientHello's SSND: Timeout ("the
+        module did not answer in time"), not a module error."""
+        self.start_fake()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.fake.replies['SSND'] = lambda text: b''
+        e = self.assertDBusError(ERR + 'Timeout', self.open, 443,
+                                 timeout_ms=dbus.UInt32(60000))
+        harness.note(f'unanswered handshake: {e}')
+        self.assertTrue([c for c in self.fake.commands if 'SSND' in c])
+        self.assertIchipdAlive()
 
     def test_device_lost_during_open(self):
         """The line hangs up while OpenSession waits: DeviceLost."""
