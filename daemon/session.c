@@ -155,10 +155,14 @@ static void open_failed(struct session *s, const char *name,
 void session_close(struct session *s, const char *reason)
 {
 	if (s->state != SESSION_OPEN) {
-		/* errors.rst: an unanswered command is Timeout */
+		/*
+		 * errors.rst: an unanswered command is Timeout; Device1.rst:
+		 * a connection reset during the handshake is HandshakeFailed
+		 */
 		open_failed(s, !strcmp(reason, "device-lost") ? ERR_DEVICE_LOST :
 			    !strcmp(reason, "timeout") ? ERR_TIMEOUT :
-			    ERR_DEVICE_ERROR, reason);
+			    !strcmp(reason, "peer-closed") ?
+			    ERR_HANDSHAKE_FAILED : ERR_DEVICE_ERROR, reason);
 		return;
 	}
 	s->state = SESSION_CLOSED;

@@ -9,7 +9,8 @@ happen and checks that exactly that name comes back:
   NotSupported          Command without --debug-commands
   CertificateMismatch   the module's CA reads back differently (scripted
                         module, fakemodule.py); the old CA is put back
-  HandshakeFailed       the server speaks only TLS 1.0/1.1
+  HandshakeFailed       the server speaks only TLS 1.0/1.1, or resets
+                        the connection mid-handshake
   Timeout               connect + handshake slower than timeout-ms; the
                         same open succeeds with the default timeout;
                         and a handshake command the module never answers
@@ -172,6 +173,16 @@ class ErrorTest(harness.IchipTestCase):
                                  timeout_ms=dbus.UInt32(60000))
         harness.note(f'unanswered handshake: {e}')
         self.assertTrue([c for c in self.fake.commands if 'SSND' in c])
+        self.assertIchipdAlive()
+
+    def test_handshake_peer_reset(self):
+        """The server resets the connection mid-handshake (SSND answered
+        I/ERROR (203)): HandshakeFailed, as Device1.rst lists it."""
+        self.start_fake()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.fake.replies['SSND'] = lambda text: b'I/ERROR (203)\r\n'
+        e = self.assertDBusError(ERR + 'HandshakeFailed', self.open, 443)
+        harness.note(f'reset mid-handshake: {e}')
         self.assertIchipdAlive()
 
     def test_device_lost_during_open(self):
