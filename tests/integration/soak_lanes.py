@@ -183,6 +183,7 @@ class Lane:
         self.run = None
         self.wake = 0.0
         self.backoff = 0.2
+        self.prev = None            # the lane's last run
 
     def next_kind(self):
         kind = self.kinds[(self.index + self.n) % len(self.kinds)]
@@ -219,6 +220,7 @@ class Engine:
         self.vanished = 0
         self.closed = {}            # (gen, path) -> reason
         self.hooks = []             # called on every tick
+        self.active_faults = []     # faults on now: tag runs opened now
         self.last_complete = time.monotonic()
         self.bus.add_signal_receiver(
             self._on_closed, signal_name='Closed', dbus_interface=SESSION,
@@ -302,6 +304,11 @@ class Engine:
             lane.state = 'idle'
         if lane.state != 'idle':
             return
+        # N lanes on N module sockets: the next STCP must not race the
+        # SCLS of the lane's last session (TooManySessions is no outcome
+        # of a fault-free run)
+        if lane.prev is not None and lane.prev in self.awaiting_close:
+            return
         if lane.transfer is None:
             lane.transfer = self._new_transfer(lane)
             if lane.transfer is None:
@@ -313,6 +320,8 @@ class Engine:
 
     def _open(self, lane, dev, host, port):
         run = Run(lane, lane.transfer, dev)
+        run.faults = list(self.active_faults)
+        lane.prev = run
         lane.transfer.attempts += 1
         lane.run = run
         lane.state = 'opening'
