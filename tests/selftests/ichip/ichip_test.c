@@ -801,4 +801,25 @@ TEST_F_TIMEOUT(cycles, attach_detach_10000, 300)
 	close(master);
 }
 
+/*
+ * n_ichip.rst: TIMEOUT_MS outside 10..600000 is refused with ERANGE (the
+ * attribute policy), not just some error; both bounds are accepted.
+ */
+TEST_F(dev, timeout_out_of_range_is_erange)
+{
+	static const uint32_t bad[] = { 0, 9, 600001, 0xffffffff };
+	uint32_t idx = self->d.index;
+	uint64_t cookie;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		TH_LOG("TIMEOUT_MS %u", bad[i]);
+		EXPECT_EQ(-ERANGE, inl_exec_raw(&self->nl, &idx, "AT+i", 5,
+						&bad[i], &cookie));
+	}
+	EXPECT_EQ(0, inl_exec(&self->nl, idx, "AT+i", NULL, 0, 10, &cookie));
+	EXPECT_EQ(0, inl_exec(&self->nl, idx, "AT+i", NULL, 0, 600000,
+			      &cookie));
+}
+
 TEST_HARNESS_MAIN
