@@ -673,6 +673,25 @@ static void on_ssl(void *userdata, const struct xport_reply *r)
 	}
 }
 
+/*
+ * The module handed out a socket number another session still holds: it
+ * lost that socket in a reset (whose reply loss may have left the holder
+ * waiting for an RP4 that now shows the number in use).  The holder must
+ * not close it: it is the new session's now.
+ */
+static void reset_holder_of(struct session *s, int handle)
+{
+	struct session *o;
+
+	for (o = s->d->sessions; o; o = o->next) {
+		if (o != s && o->handle == handle) {
+			o->handle = -1;
+			session_close(o, "module-reset");
+			return;
+		}
+	}
+}
+
 static void on_connected(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
@@ -697,6 +716,7 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 		open_failed(s, ERR_DEVICE_ERROR, "module gave no socket handle");
 		return;
 	}
+	reset_holder_of(s, handle);
 	s->handle = handle;
 	if (s->security == SECURITY_DEVICE_TLS) {
 		char cmd[32];

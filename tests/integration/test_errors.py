@@ -272,6 +272,43 @@ class ErrorTest(harness.IchipTestCase):
         self.assertEqual(reason, 'tls-error')
         self.assertIchipdAlive()
 
+    def test_reset_reply_lost_socket_reused(self):
+        """A reset swallows an SSND's reply, and a new session's STCP,
+        queued meanwhile, gets the same socket number from the fresh
+        module: the old session was reset (module-reset), whatever RP4
+        says about that number now."""
+        self.start_fake()
+        fake = self.fake
+        path, sock = self.open(7, host='127.0.0.1', security='plain')
+
+        def reset_and_drop(text):
+            fake.sockets.clear()        # the module restarts ...
+            return b''                  # ... and the reply is lost
+        fake.replies['SSND'] = reset_and_drop
+        opened = []
+        obj = self.client.bus.get_object('org.ichip', self.dev,
+                                         introspect=False)
+        sock.sendall(b'lost in the reset\n')
+        harness.wait_until(lambda: any('SSND' in c for c in fake.commands),
+                           10, 'the SSND', pump=pump)
+        obj.get_dbus_method('OpenSession', DEVICE)(
+            '127.0.0.1', dbus.UInt16(8), options(security='plain'),
+            signature='sqa{sv}', timeout=60,
+            reply_handler=lambda p, fd: opened.append((str(p), fd.take())),
+            error_handler=lambda e: opened.append(e))
+        reason = self.client.wait_closed(path, timeout=40)
+        harness.wait_until(lambda: opened, 30, 'the new session',
+                           pump=pump)
+        self.assertIsInstance(opened[0], tuple, opened)
+        os.close(opened[0][1])
+        stcp = [c for c in fake.commands if 'STCP' in c]
+        harness.note(f'commands: {fake.commands[-8:]}')
+        self.assertEqual(len(stcp), 2)
+        self.assertEqual(reason, 'module-reset')
+        # and closing the old session did not close the new one's socket
+        self.assertEqual(list(fake.sockets), [0], fake.commands)
+        self.assertIchipdAlive()
+
     def test_closed_module_error(self):
         """SRCV answered with I/ERROR (215): Closed("module-error")."""
         self.start_fake()
