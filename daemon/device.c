@@ -187,6 +187,35 @@ static void on_ca_query(void *userdata, const struct xport_reply *r)
 		device_ca_from_module(d, r->text);
 }
 
+static void on_scls(void *userdata, const struct xport_reply *r)
+{
+	struct scls_ctx *c = userdata;
+
+	/* answered or not: if it is still open, the poller sees an orphan */
+	c->d->closing &= ~(1u << c->handle);
+}
+
+/*
+ * Release a module socket; nobody waits for the answer.  "!": stay
+ * online, other sockets may be in use.  While the SCLS is on its way the
+ * handle is marked closing: the poller does not take it for an orphan,
+ * and an STCP refused for want of sockets is asked again behind it.
+ */
+void device_close_socket(struct device *d, int handle)
+{
+	char cmd[32];
+
+	if (handle < 0 || handle >= ICHIPD_MAX_SOCKETS || d->lost ||
+	    (d->closing & (1u << handle)))
+		return;
+	d->scls_ctx[handle].d = d;
+	d->scls_ctx[handle].handle = handle;
+	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", handle);
+	if (xport_exec(d->x, cmd, NULL, 0, 0, on_scls, &d->scls_ctx[handle],
+		       NULL) == 0)
+		d->closing |= 1u << handle;
+}
+
 /*
  * Sockets open at start belong to nobody: a previous ichipd died holding
  * them.  Close them, or the module stays short of sockets for good.
@@ -195,7 +224,7 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 	const char *p = strchr(r->text, '(');
-	char cmd[32], *end;
+	char *end;
 	long v;
 	int h;
 
@@ -208,14 +237,14 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 		/*
 		 * Commands run in order: this RP4 answered before any STCP
 		 * of ours, so every socket in use now is stale, and a new
-		 * STCP never gets one of these handles.
+		 * STCP never gets one of these handles (one queued before
+		 * these SCLSs and refused is asked again: session.c).
 		 */
 		if (v >= 0) {
 			log_dev(LOG_NOTICE, d->name,
 				"closing module socket %d left by a previous run",
 				h);
-			snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", h);
-			xport_exec(d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+			device_close_socket(d, h);
 		}
 		if (*end != ',')
 			break;

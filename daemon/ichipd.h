@@ -72,6 +72,12 @@ struct device {
 	bool poll_busy;
 	uint64_t poll_interval_us;
 	uint64_t poll_active_until;	/* CLOCK_MONOTONIC usec: poll fast */
+	/* module sockets with an SCLS on its way (bit per handle) */
+	uint32_t closing;
+	struct scls_ctx {
+		struct device *d;
+		int handle;
+	} scls_ctx[ICHIPD_MAX_SOCKETS];
 };
 
 /* manager.c */
@@ -96,6 +102,7 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 	       sd_bus_error *error);
 void device_free(struct device *d, const char *reason);
 void device_emit_changed(struct device *d, const char *prop);
+void device_close_socket(struct device *d, int handle);
 extern const sd_bus_vtable device_vtable[];
 
 /* device-ca.c */

@@ -53,6 +53,30 @@ static int parse_rp4(const char *text, long *vals, int max)
 
 static void schedule(struct device *d, uint64_t delay_us);
 
+/*
+ * A socket in use that no session holds and nobody is closing: an SCLS
+ * or an STCP whose reply was lost (noise, drops).  Commands run in order,
+ * so every STCP before this RP4 has given its handle to its session
+ * already.  Left open, the module would run out of sockets for good.
+ */
+static void close_orphans(struct device *d, const long *vals, int n)
+{
+	const struct session *s;
+	int h;
+
+	for (h = 0; h < n && h < ICHIPD_MAX_SOCKETS; h++) {
+		if (vals[h] < 0 || (d->closing & (1u << h)))
+			continue;
+		for (s = d->sessions; s && s->handle != h; s = s->next)
+			;
+		if (!s) {
+			log_dev(LOG_NOTICE, d->name,
+				"closing module socket %d held by no session", h);
+			device_close_socket(d, h);
+		}
+	}
+}
+
 static void on_rp4(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
@@ -100,6 +124,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 		    s->state == SESSION_HANDSHAKE)
 			waiting = true;
 	}
+	close_orphans(d, vals, n);
 	if (!has_sockets(d))
 		return;
 	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);

@@ -131,13 +131,7 @@ static void session_free(struct session *s)
 /* Release the module socket; nobody waits for the answer. */
 static void close_module_socket(struct session *s)
 {
-	char cmd[32];
-
-	if (s->handle < 0 || s->d->lost)
-		return;
-	/* "!": stay online, other sockets may be in use */
-	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", s->handle);
-	xport_exec(s->d->x, cmd, NULL, 0, 0, NULL, NULL, NULL);
+	device_close_socket(s->d, s->handle);
 	s->handle = -1;
 }
 
@@ -703,6 +697,21 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 		open_failed(s, failed_error(r), failed_why(s, r, why,
 							   sizeof(why)));
 		return;
+	}
+	/*
+	 * No free socket while SCLSs queued behind this STCP are on their
+	 * way (stale sockets at start, sessions just closed): ask again
+	 * behind them, once.
+	 */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 204 &&
+	    s->d->closing && !s->stcp_retried) {
+		snprintf(why, sizeof(why), "AT+iSTCP:%s,%u", s->host, s->port);
+		if (xport_exec(s->d->x, why, NULL, 0, 0, on_connected, s,
+			       &s->pending_cmd) == 0) {
+			s->stcp_retried = true;
+			s->cmd_busy = true;
+			return;
+		}
 	}
 	if (r->status != ICHIP_STATUS_OK) {
 		snprintf(why, sizeof(why), "%s:%u: module error %03u", s->host,

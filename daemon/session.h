@@ -76,6 +76,7 @@ struct session {
 	bool peer_eof;			/* the module socket is down */
 	bool bye_sent;
 	bool timed_out;			/* an SSND/SRCV timed out: RP4 decides */
+	bool stcp_retried;		/* refused (204) while SCLSs were due */
 	uint64_t bytes_in, bytes_out;
 };
 

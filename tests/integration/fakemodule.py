@@ -65,7 +65,7 @@ class FakeModule:
         m = re.search(r':(\d+)', text)
         if m and int(m.group(1)) in self.sockets:
             del self.sockets[int(m.group(1))]
-            return b'I/OK\r\n'
+            return b'I/OK\r\nI/ONLINE\r\n'     # "!": stays online
         return b'I/ERROR (200)\r\n'
 
     def answer(self, text):

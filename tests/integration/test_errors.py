@@ -309,6 +309,51 @@ class ErrorTest(harness.IchipTestCase):
         self.assertEqual(list(fake.sockets), [0], fake.commands)
         self.assertIchipdAlive()
 
+    def test_lost_scls_socket_closed_later(self):
+        """An SCLS whose reply is lost (a noisy line) leaves the module
+        socket open: the next RP4 shows it in use and held by nobody,
+        and ichipd closes it (else the module runs out of sockets)."""
+        self.start_fake()
+        fake = self.fake
+        path, sock = self.open(7, host='127.0.0.1', security='plain')
+        lost = []
+
+        def scls(text):
+            if not lost:
+                lost.append(text)
+                return b''              # reply lost; the socket stays
+            return fake._scls(text)
+        fake.replies['SCLS'] = scls
+        sock.close()
+        self.client.wait_closed(path, timeout=20)
+        harness.wait_until(lambda: lost, 10, 'the SCLS', pump=pump)
+        # another session keeps the poller going
+        _, sock2 = self.open(8, host='127.0.0.1', security='plain')
+        harness.wait_until(lambda: 0 not in fake.sockets, 40,
+                           'the orphan socket 0 to be closed', pump=pump)
+        self.assertEqual(list(fake.sockets), [1], fake.commands[-10:])
+        sock2.close()
+
+    def test_stale_sockets_closed_before_new_connects(self):
+        """A previous ichipd left every module socket open; a session
+        asked for while ichipd still starts is not refused for it."""
+        fake_rp4 = []
+
+        def first_rp4(text):
+            if not fake_rp4:            # the start-up RP4: all stale
+                fake_rp4.append(text)
+                time.sleep(1.5)         # ... and slow, so the STCP
+                self.fake.sockets = {h: 0 for h in range(10)}  # waits
+            return self.fake._rp4()
+        self.start_fake(replies={'RP4': first_rp4})
+        try:
+            path, sock = self.open(7, host='127.0.0.1', security='plain')
+        finally:
+            harness.note(f'commands: {self.fake.commands}')
+        self.assertIn('AT+i!SCLS:9', self.fake.commands)
+        self.assertEqual(len([c for c in self.fake.commands
+                              if 'STCP' in c]), 2, self.fake.commands)
+
     def test_closed_module_error(self):
         """SRCV answered with I/ERROR (215): Closed("module-error")."""
         self.start_fake()
