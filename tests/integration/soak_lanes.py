@@ -293,8 +293,11 @@ class Engine:
         left = self.quota - self.committed
         if left <= 0:
             return None
-        if self.limit is not None and self.committed >= self.limit:
-            return None
+        if self.limit is not None:
+            # the gate is exact: a fault must find work left to hit
+            left = min(left, self.limit - self.committed)
+            if left <= 0:
+                return None
         t = Transfer(lane.next_kind(), min(self.session_bytes, left))
         self.committed += t.size
         return t
@@ -342,6 +345,7 @@ class Engine:
                                    self.results)).start()
 
         def err(e):
+            run.detail = str(e)
             self._open_failed(lane, run, error_name(e) or
                               f'{type(e).__name__}: {e}')
         try:
