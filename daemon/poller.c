@@ -101,11 +101,11 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 			session_close(s, "timeout");
 			continue;
 		}
-		/* its command timed out: gone by a reset, or no answer */
-		if (s->timed_out) {
+		/* its command failed: gone by a reset, or what the reply said */
+		if (s->failed) {
 			session_close(s, s->handle >= 0 && s->handle < n &&
 				      vals[s->handle] == -200 ?
-				      "module-reset" : "timeout");
+				      "module-reset" : s->failed);
 			continue;
 		}
 		if (s->handle < 0 || s->handle >= n || s->srcv_busy)

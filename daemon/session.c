@@ -212,20 +212,23 @@ static const char *reason_from_reply(const struct xport_reply *r)
 }
 
 /*
- * A failed SSND/SRCV ends the session.  A timeout is not named at once: a
- * module reset also loses the reply on the wire, so the next RP4 (after
- * this command in the queue) tells a reset (-200: "module-reset") from a
- * module that stopped answering ("timeout"); see poller.c.
+ * A failed SSND/SRCV ends the session.  A timeout or an unexpected error
+ * is not named at once: a module reset also loses the reply on the wire,
+ * or answers the rest of an SSND payload as a bad command.  The next RP4
+ * (after this command in the queue) tells a reset (-200: "module-reset")
+ * from the reason the reply gave; see poller.c.
  */
 static void session_cmd_failed(struct session *s, const struct xport_reply *r)
 {
-	if (r->status == ICHIP_STATUS_FAILED && r->err == ETIMEDOUT &&
-	    s->state == SESSION_OPEN) {
-		s->timed_out = true;
+	const char *reason = reason_from_reply(r);
+
+	if (s->state == SESSION_OPEN && (!strcmp(reason, "timeout") ||
+					 !strcmp(reason, "module-error"))) {
+		s->failed = reason;
 		poller_kick(s->d);
 		return;
 	}
-	session_close(s, reason_from_reply(r));
+	session_close(s, reason);
 }
 
 static void send_to_module(struct session *s)
@@ -236,7 +239,7 @@ static void send_to_module(struct session *s)
 	char cmd[48];
 	int r;
 
-	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->timed_out)
+	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
 	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
 	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
@@ -395,7 +398,7 @@ void session_pump(struct session *s)
 
 bool session_wants_data(const struct session *s)
 {
-	return s->handle >= 0 && !s->srcv_busy && !s->timed_out &&
+	return s->handle >= 0 && !s->srcv_busy && !s->failed &&
 	       s->state != SESSION_CLOSED &&
 	       buf_room(&s->net_in, SESSION_NET_IN_MAX) >= 4096 &&
 	       buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 65536;

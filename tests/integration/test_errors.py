@@ -103,10 +103,10 @@ class ErrorTest(harness.IchipTestCase):
         self.start_stack()
         trace0 = len(self.sim.trace())
         self.assertDBusError(ERR + 'NotSupported', self.client.call,
-                             self.dev, DEVICE, 'Command', 'AT+iRP1',
+                             self.dev, DEVICE, 'Command', 'AT+iRP8',
                              signature='s')
         self.assertFalse([ln for ln in self.sim.trace()[trace0:]
-                          if 'RP1' in ln], 'the command reached the module')
+                          if 'RP8' in ln], 'the command reached the module')
         self.assertIchipdAlive()
 
     def test_certificate_read_back_differs(self):
@@ -307,6 +307,24 @@ class ErrorTest(harness.IchipTestCase):
         self.assertEqual(reason, 'module-reset')
         # and closing the old session did not close the new one's socket
         self.assertEqual(list(fake.sockets), [0], fake.commands)
+        self.assertIchipdAlive()
+
+    def test_reset_mid_ssnd_error_reply(self):
+        """A reset in the middle of an SSND payload: the fresh module
+        answers the rest of the payload as a bad command (I/ERROR (053)),
+        which ichipd reads as the SSND's result.  Its socket is gone
+        (RP4: -200): module-reset, not module-error."""
+        self.start_fake()
+        fake = self.fake
+        path, sock = self.open(7, host='127.0.0.1', security='plain')
+
+        def reset_mid_payload(text):
+            fake.sockets.clear()
+            return b'I/ERROR (053)\r\n'
+        fake.replies['SSND'] = reset_mid_payload
+        sock.sendall(b'cut by the reset\n')
+        reason = self.client.wait_closed(path, timeout=30)
+        self.assertEqual(reason, 'module-reset')
         self.assertIchipdAlive()
 
     def test_lost_scls_socket_closed_later(self):
