@@ -300,13 +300,19 @@ class ErrorTest(harness.IchipTestCase):
         harness.wait_until(lambda: opened, 30, 'the new session',
                            pump=pump)
         self.assertIsInstance(opened[0], tuple, opened)
-        os.close(opened[0][1])
+        # commands run in order: once a later RP4 is answered, an SCLS
+        # the old session's close may have queued has run
+        n0 = len(fake.commands)
+        harness.wait_until(lambda: any('RP4' in c
+                                       for c in fake.commands[n0:]),
+                           10, 'the next poll', pump=pump)
         stcp = [c for c in fake.commands if 'STCP' in c]
         harness.note(f'commands: {fake.commands[-8:]}')
         self.assertEqual(len(stcp), 2)
         self.assertEqual(reason, 'module-reset')
         # and closing the old session did not close the new one's socket
         self.assertEqual(list(fake.sockets), [0], fake.commands)
+        os.close(opened[0][1])
         self.assertIchipdAlive()
 
     def test_reset_mid_ssnd_error_reply(self):
