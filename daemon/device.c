@@ -237,6 +237,38 @@ static void on_ca_query(void *userdata, const struct xport_reply *r)
 		device_ca_from_module(d, r->text);
 }
 
+static void on_scls(void *userdata, const struct xport_reply *r)
+{
+	struct close_slot *c = userdata;
+
+	/* answered or not: if it is still open, the poller sees it unowned */
+	c->d->closing &= (uint16_t)~(1u << c->handle);
+}
+
+/*
+ * Release a module socket; nobody waits for the answer.  "!": stay
+ * online, other sockets may be in use.  At most one SCLS per handle at a
+ * time: a second one queued behind an STCP that reuses the handle would
+ * close someone else's socket.  While it is on its way the handle is
+ * marked closing: the poller's sweep leaves it alone, and an STCP refused
+ * for want of sockets is asked again behind it (session.c).
+ */
+void device_close_socket(struct device *d, int handle)
+{
+	struct close_slot *c;
+	char cmd[32];
+
+	if (handle < 0 || handle >= ICHIPD_MAX_SOCKETS || d->lost ||
+	    (d->closing & (1u << handle)))
+		return;
+	c = &d->close_slots[handle];
+	c->d = d;
+	c->handle = handle;
+	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", handle);
+	if (xport_exec(d->x, cmd, NULL, 0, 0, on_scls, c, NULL) == 0)
+		d->closing |= (uint16_t)(1u << handle);
+}
+
 /*
  * Sockets open at start belong to nobody: a previous ichipd died holding
  * them.  Close them, or the module stays short of sockets for good.
@@ -258,7 +290,8 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 		/*
 		 * Commands run in order: this RP4 answered before any STCP
 		 * of ours, so every socket in use now is stale, and a new
-		 * STCP never gets one of these handles.
+		 * STCP never gets one of these handles (one queued before
+		 * these SCLSs and refused is asked again: session.c).
 		 */
 		if (v != -200) {
 			log_dev(LOG_NOTICE, d->name,

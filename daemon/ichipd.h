@@ -135,6 +135,7 @@ void device_free(struct device *d, const char *reason);
 void device_emit_changed(struct device *d, const char *prop);
 void device_wait(struct device *d, struct dev_waiter *w);
 void device_unwait(struct device *d, struct dev_waiter *w);
+void device_close_socket(struct device *d, int handle);
 extern const sd_bus_vtable device_vtable[];
 
 /* device-ca.c */
@@ -163,7 +164,6 @@ int device_session_paths(struct device *d, sd_bus_message *reply);
 
 /* poller.c */
 void poller_kick(struct device *d);
-void device_close_socket(struct device *d, int handle);
 void poller_stop(struct device *d);
 
 /* polkit.c */

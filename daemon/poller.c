@@ -54,34 +54,6 @@ static int parse_rp4(const char *text, long *vals, int max)
 
 static void schedule(struct device *d, uint64_t delay_us);
 
-static void on_socket_closed(void *userdata, const struct xport_reply *r)
-{
-	struct close_slot *c = userdata;
-
-	c->d->closing &= (uint16_t)~(1u << c->handle);
-}
-
-/*
- * AT+i!SCLS ("!": stay online, other sockets may be in use), at most one
- * per handle at a time: a second one queued behind an STCP that reuses
- * the handle would close someone else's socket.
- */
-void device_close_socket(struct device *d, int handle)
-{
-	struct close_slot *c;
-	char cmd[32];
-
-	if (handle < 0 || handle >= ICHIPD_MAX_SOCKETS || d->lost ||
-	    (d->closing & (1u << handle)))
-		return;
-	c = &d->close_slots[handle];
-	c->d = d;
-	c->handle = handle;
-	snprintf(cmd, sizeof(cmd), "AT+i!SCLS:%d", handle);
-	if (xport_exec(d->x, cmd, NULL, 0, 0, on_socket_closed, c, NULL) == 0)
-		d->closing |= (uint16_t)(1u << handle);
-}
-
 static bool handle_owned(const struct device *d, int handle)
 {
 	const struct session *s;
@@ -93,10 +65,13 @@ static bool handle_owned(const struct device *d, int handle)
 }
 
 /*
- * Sockets no session owns are closed.  Answers come in command order, so
- * every STCP sent before this RP4 has given its handle to its session (or
- * closed it, as an orphan) already; one sent after cannot have a handle
- * this RP4 reports as in use.  -200 is an unused handle.
+ * Sockets no session owns are closed: an SCLS or an STCP whose reply was
+ * lost (noise, drops), a socket left when its session went.  Left open,
+ * the module would run out of sockets for good.  Answers come in command
+ * order, so every STCP sent before this RP4 has given its handle to its
+ * session (or closed it, as an orphan) already; one sent after cannot
+ * have a handle this RP4 reports as in use.  -200 is an unused handle;
+ * any other value (data waiting, -203 down) holds a module socket.
  */
 static void sweep_unowned(struct device *d, const long *vals, int n)
 {
@@ -127,6 +102,23 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	sweep_unowned(d, vals, n);
 	for (s = d->sessions; s; s = next) {
 		next = s->next;
+		/*
+		 * EIO: the transport's pings went unanswered too: the module
+		 * stopped answering, and a session waiting on it would wait
+		 * forever (a single lost RP4 is only asked again).
+		 */
+		if (r->status == ICHIP_STATUS_FAILED && r->err == EIO &&
+		    s->handle >= 0 && s->state == SESSION_OPEN) {
+			session_close(s, "timeout");
+			continue;
+		}
+		/* its command failed: gone by a reset, or what the reply said */
+		if (s->failed) {
+			session_close(s, s->handle >= 0 && s->handle < n &&
+				      vals[s->handle] == -200 ?
+				      "module-reset" : s->failed);
+			continue;
+		}
 		if (s->handle < 0 || s->handle >= n || s->srcv_busy)
 			continue;
 		if (vals[s->handle] < 0) {

@@ -184,8 +184,6 @@ static void session_free(struct session *s)
 /* Release the module socket; nobody waits for the answer. */
 static void close_module_socket(struct session *s)
 {
-	if (s->handle < 0 || s->d->lost)
-		return;
 	device_close_socket(s->d, s->handle);
 	s->handle = -1;
 }
@@ -267,8 +265,14 @@ static void session_end(struct session *s, const char *reason, bool linger)
 			session_free(s);
 			return;
 		}
-		open_failed(s, strcmp(reason, "device-lost") ? ERR_DEVICE_ERROR :
-			    ERR_DEVICE_LOST, reason);
+		/*
+		 * errors.rst: an unanswered command is Timeout; Device1.rst:
+		 * a connection reset during the handshake is HandshakeFailed
+		 */
+		open_failed(s, !strcmp(reason, "device-lost") ? ERR_DEVICE_LOST :
+			    !strcmp(reason, "timeout") ? ERR_TIMEOUT :
+			    !strcmp(reason, "peer-closed") ?
+			    ERR_HANDSHAKE_FAILED : ERR_DEVICE_ERROR, reason);
 		return;
 	}
 	s->state = SESSION_CLOSED;
@@ -341,6 +345,26 @@ static const char *reason_from_reply(const struct xport_reply *r)
 	return "module-error";
 }
 
+/*
+ * A failed SSND/SRCV ends the session.  A timeout or an unexpected error
+ * is not named at once: a module reset also loses the reply on the wire,
+ * or answers the rest of an SSND payload as a bad command.  The next RP4
+ * (after this command in the queue) tells a reset (-200: "module-reset")
+ * from the reason the reply gave; see poller.c.
+ */
+static void session_cmd_failed(struct session *s, const struct xport_reply *r)
+{
+	const char *reason = reason_from_reply(r);
+
+	if (s->state == SESSION_OPEN && (!strcmp(reason, "timeout") ||
+					 !strcmp(reason, "module-error"))) {
+		s->failed = reason;
+		poller_kick(s->d);
+		return;
+	}
+	session_close(s, reason);
+}
+
 static void send_to_module(struct session *s)
 {
 	size_t max = s->security == SECURITY_DEVICE_TLS ?
@@ -354,7 +378,7 @@ static void send_to_module(struct session *s)
 		max = SESSION_SSND_NOFLOW_MAX;
 	n = s->net_out.len < max ? s->net_out.len : max;
 
-	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof)
+	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
 	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
 	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
@@ -372,7 +396,7 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 
 	s->ssnd_busy = false;
 	if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, reason_from_reply(r));
+		session_cmd_failed(s, r);
 		return;
 	}
 	buf_consume(&s->net_out, s->ssnd_len);
@@ -514,7 +538,7 @@ void session_pump(struct session *s)
 
 bool session_wants_data(const struct session *s)
 {
-	return s->handle >= 0 && !s->srcv_busy &&
+	return s->handle >= 0 && !s->srcv_busy && !s->failed &&
 	       s->state != SESSION_CLOSED &&
 	       buf_room(&s->net_in, SESSION_NET_IN_MAX) >= 4096 &&
 	       buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 65536;
@@ -530,7 +554,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
 		s->peer_eof = true;
 	} else if (r->status != ICHIP_STATUS_OK) {
-		session_close(s, reason_from_reply(r));
+		session_cmd_failed(s, r);
 		return;
 	} else if (buf_append(&s->net_in, r->data, r->data_len) < 0) {
 		session_close(s, "module-error");
@@ -835,6 +859,25 @@ static void on_ssl(void *userdata, const struct xport_reply *r)
 	}
 }
 
+/*
+ * The module handed out a socket number another session still holds: it
+ * lost that socket in a reset (whose reply loss may have left the holder
+ * waiting for an RP4 that now shows the number in use).  The holder must
+ * not close it: it is the new session's now.
+ */
+static void reset_holder_of(struct session *s, int handle)
+{
+	struct session *o;
+
+	for (o = s->d->sessions; o; o = o->next) {
+		if (o != s && o->handle == handle) {
+			o->handle = -1;
+			session_close(o, "module-reset");
+			return;
+		}
+	}
+}
+
 static void on_connected(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
@@ -859,6 +902,21 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 							   sizeof(why)));
 		return;
 	}
+	/*
+	 * No free socket while SCLSs queued behind this STCP are on their
+	 * way (stale sockets at start, sessions just closed): ask again
+	 * behind them, once.
+	 */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 204 &&
+	    s->d->closing && !s->stcp_retried) {
+		snprintf(why, sizeof(why), "AT+iSTCP:%s,%u", s->host, s->port);
+		if (xport_exec(s->d->x, why, NULL, 0, 0, on_connected, s,
+			       &s->pending_cmd) == 0) {
+			s->stcp_retried = true;
+			s->cmd_busy = true;
+			return;
+		}
+	}
 	if (r->status != ICHIP_STATUS_OK) {
 		snprintf(why, sizeof(why), "%s:%u: module error %03u", s->host,
 			 s->port, r->module_error);
@@ -871,6 +929,7 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 		open_failed(s, ERR_DEVICE_ERROR, "module gave no socket handle");
 		return;
 	}
+	reset_holder_of(s, handle);
 	s->handle = handle;
 	if (s->security == SECURITY_DEVICE_TLS) {
 		char cmd[32];

@@ -86,6 +86,8 @@ struct session {
 	bool app_gone;			/* the app closed its end entirely */
 	bool peer_eof;			/* the module socket is down */
 	bool bye_sent;
+	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
+	bool stcp_retried;		/* refused (204) while SCLSs were due */
 	uint64_t bytes_in, bytes_out;
 };
 

@@ -386,9 +386,17 @@ static void nl_really_free(struct xport_nl *t)
 		nl_socket_free(t->sk);
 	if (t->sync)
 		nl_socket_free(t->sync);
-	/* closing the last fd of the tty detaches the line discipline */
-	if (t->tty_fd >= 0)
+	/*
+	 * Closing our fd detaches the line discipline only if it is the
+	 * tty's last: give the tty back to N_TTY first (ichipd.8).
+	 */
+	if (t->tty_fd >= 0) {
+		int n_tty = 0;
+
+		if (t->attached)
+			ioctl(t->tty_fd, TIOCSETD, &n_tty);
 		close(t->tty_fd);
+	}
 	free(t);
 }
 

@@ -42,6 +42,10 @@ ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 dbus-daemon --config-file=$E/test-bus.conf --address=$BUS --fork --nopidfile
 wait_for 5 test -S /run/ichip-test-bus
 
+# n_ichip's module count: one per tty the line discipline is attached to
+refs() { cat /sys/module/n_ichip/refcnt 2>/dev/null || echo 0; }
+REFS0=$(refs)
+
 ichip-sim --pty-link $W/tty0 --state $W/sim.state --control $W/sim.ctl \
 	--trace $W/sim.trace > $W/sim.out 2> $W/sim.log &
 SIMPID=$!
@@ -54,6 +58,7 @@ check "ichipd owns org.ichip and lists the device" \
 	wait_for 10 busctl call org.ichip /org/ichip org.ichip.Manager1 GetDevices
 D=/org/ichip/dev0
 check "device uses the kernel transport" has Transport '"kernel"'
+check "n_ichip is attached to the pty" test "$(refs)" -eq $((REFS0 + 1))
 check "firmware version read through the kernel" \
 	wait_for 5 has FirmwareVersion ICHIP-SIM
 
@@ -75,18 +80,32 @@ if command -v ichipctl > /dev/null; then
 		--x509keyfile $E/server.key > $W/serv.log 2>&1 &
 	SERVPID=$!
 	wait_for 5 sh -c "netstat -ltn 2>/dev/null | grep -q :4433"
+	# the admin guide's trace: n_ichip's monitor group, as root
+	ichipctl monitor > $W/monitor.out 2>&1 &
+	MONPID=$!
+	sleep 1
 	check "host-tls session echoes through n_ichip" \
 		sh -c "echo hello-through-the-kernel | timeout 20 ichipctl connect 127.0.0.1:4433 | grep -q hello-through-the-kernel"
+	sleep 1
+	kill $MONPID 2>/dev/null
+	check "ichipctl monitor traces the session's commands and answers" \
+		sh -c "grep -q ' > AT+iSTCP:127.0.0.1,4433' $W/monitor.out &&
+		       grep -q ' < I/' $W/monitor.out &&
+		       grep -q ' > AT+iSSND%:' $W/monitor.out"
+	sed 's/^/#   /' $W/monitor.out | head -n 5
 fi
 
 # in kernel mode the counters are n_ichip's own (DEV_GET)
 check "Counters show traffic through the kernel" has Counters '"commands" [1-9]'
 kill $IPID
-check "ichipd exits on SIGTERM and the ldisc detaches" \
-	wait_for 5 sh -c "! kill -0 $IPID"
+check "ichipd exits on SIGTERM" wait_for 5 sh -c "! kill -0 $IPID"
+# the simulator still holds the pty open: ichipd must give it back to
+# N_TTY itself, not leave n_ichip to the tty's last close
+check "the ldisc is detached while the pty stays open" \
+	sh -c "test \"\$(cat /sys/module/n_ichip/refcnt)\" -eq $REFS0 &&
+	       kill -0 $SIMPID"
 echo "# ichipd log:"; sed 's/^/#   /' $W/ichipd.log | tail -n 15
-# the pty's ldisc goes only when both ends close: stop the simulator too,
-# so the module can be unloaded by the next test
+# stop the simulator and the bus too, so the next test starts clean
 kill $SIMPID $SERVPID 2>/dev/null
 killall dbus-daemon 2>/dev/null
 wait_for 5 sh -c "! kill -0 $SIMPID"

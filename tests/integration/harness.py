@@ -199,29 +199,25 @@ class TapResult(unittest.TestResult):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.n = 0
-        self._lined = set()
-        self._sub_failed = set()
-
-    def addSubTest(self, test, subtest, err):
-        # a failed subtest fails its test, but unittest then reports the
-        # test neither as a success nor a failure: say it here
-        super().addSubTest(test, subtest, err)
-        if err is not None:
-            note(f'{subtest.id()}')
-            note(''.join(traceback.format_exception(*err)))
-            self._sub_failed.add(test.id())
-
-    def stopTest(self, test):
-        super().stopTest(test)
-        if test.id() in self._sub_failed and test.id() not in self._lined:
-            self._line(False, test)
+        self._reported = set()      # test ids with their TAP line out
 
     def _line(self, ok, test, directive=''):
-        self._lined.add(test.id())
-        self.n += 1
         name = test.id().split('.', 1)[-1]
         status = 'ok' if ok else 'not ok'
+        if test.id() in self._reported:     # a subTest already failed it
+            note(f'also {status} - {name}{directive}')
+            return
+        self._reported.add(test.id())
+        self.n += 1
         print(f'{status} {self.n} - {name}{directive}', flush=True)
+
+    def addSubTest(self, test, subtest, err):
+        """A failed subTest fails its test: unittest calls no addFailure
+        for it, so the test's `not ok` is printed here (once)."""
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            note(''.join(traceback.format_exception(*err)))
+            self._line(False, test, f' {subtest._subDescription()}')
 
     def addSuccess(self, test):
         super().addSuccess(test)

@@ -183,6 +183,7 @@ class Lane:
         self.run = None
         self.wake = 0.0
         self.backoff = 0.2
+        self.prev = None            # the lane's last run
 
     def next_kind(self):
         kind = self.kinds[(self.index + self.n) % len(self.kinds)]
@@ -219,6 +220,7 @@ class Engine:
         self.vanished = 0
         self.closed = {}            # (gen, path) -> reason
         self.hooks = []             # called on every tick
+        self.active_faults = []     # faults on now: tag runs opened now
         self.last_complete = time.monotonic()
         self.bus.add_signal_receiver(
             self._on_closed, signal_name='Closed', dbus_interface=SESSION,
@@ -291,8 +293,11 @@ class Engine:
         left = self.quota - self.committed
         if left <= 0:
             return None
-        if self.limit is not None and self.committed >= self.limit:
-            return None
+        if self.limit is not None:
+            # the gate is exact: a fault must find work left to hit
+            left = min(left, self.limit - self.committed)
+            if left <= 0:
+                return None
         t = Transfer(lane.next_kind(), min(self.session_bytes, left))
         self.committed += t.size
         return t
@@ -301,6 +306,11 @@ class Engine:
         if lane.state == 'backoff' and now >= lane.wake:
             lane.state = 'idle'
         if lane.state != 'idle':
+            return
+        # N lanes on N module sockets: the next STCP must not race the
+        # SCLS of the lane's last session (TooManySessions is no outcome
+        # of a fault-free run)
+        if lane.prev is not None and lane.prev in self.awaiting_close:
             return
         if lane.transfer is None:
             lane.transfer = self._new_transfer(lane)
@@ -313,6 +323,8 @@ class Engine:
 
     def _open(self, lane, dev, host, port):
         run = Run(lane, lane.transfer, dev)
+        run.faults = list(self.active_faults)
+        lane.prev = run
         lane.transfer.attempts += 1
         lane.run = run
         lane.state = 'opening'
@@ -333,6 +345,7 @@ class Engine:
                                    self.results)).start()
 
         def err(e):
+            run.detail = str(e)
             self._open_failed(lane, run, error_name(e) or
                               f'{type(e).__name__}: {e}')
         try:

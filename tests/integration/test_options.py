@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Documented options no other test exercises, as far as a pty allows.
+
+  system-trust   (Device1.OpenSession) with no device CA the session is
+                 no longer refused with NoCA but verified against the
+                 system store, which does not hold the test CA
+                 (VerifyFailed); with a device CA as well, that CA still
+                 verifies; with another mode it is refused.
+                 Not testable without root: a server accepted through a
+                 CA of the system store (the store cannot be changed).
+  timeout-ms     see test_errors.py (Timeout, and the same open passing
+                 with the default); out of range here.
+  flow           (Manager1.AddDevice) rtscts sets CRTSCTS on the tty,
+                 none clears it, anything else is InvalidArgument.
+                 Not testable on a pty: RTS/CTS themselves (a pty has no
+                 modem lines) and a module honouring them.
+  InterfacesAdded / InterfacesRemoved for AddDevice / RemoveDevice.
+                 udev discovery itself is not testable here: it needs
+                 udevd and a tty in sysfs (ptys are not).
+"""
+
+import os
+import termios
+
+import dbus
+
+import harness
+from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, options, pump
+
+ERR = 'org.ichip.Error.'
+
+
+class OptionTest(harness.IchipTestCase):
+
+    def open(self, port, host='localhost', **opts):
+        path, sock = self.client.open_session(self.dev, host, port, **opts)
+        self.addCleanup(sock.close)
+        return path, sock
+
+    # ---- system-trust ----
+
+    def test_system_trust_without_device_ca(self):
+        self.start_stack()
+        srv = self.start_pyserver('echo', self.certs.server)
+        self.assertDBusError(ERR + 'NoCA', self.open, srv.port)
+        e = self.assertDBusError(ERR + 'VerifyFailed', self.open, srv.port,
+                                 system_trust=True)
+        harness.note(f'system store only: {e}')
+
+    def test_system_trust_keeps_the_device_ca(self):
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        srv = self.start_pyserver('echo', self.certs.server)
+        _, sock = self.open(srv.port, system_trust=True)
+        sock.settimeout(30)
+        sock.sendall(b'both anchors\n')
+        self.assertEqual(sock.recv(64), b'both anchors\n')
+
+    def test_system_trust_only_for_host_tls(self):
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        for sec in ('plain', 'device-tls'):
+            with self.subTest(security=sec):
+                self.assertDBusError(ERR + 'InvalidArgument', self.open,
+                                     4433, security=sec,
+                                     allow_legacy_tls=True,
+                                     system_trust=True)
+
+    def test_timeout_ms_range(self):
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        for ms in (0, 99, 600001):
+            with self.subTest(ms=ms):
+                self.assertDBusError(ERR + 'InvalidArgument', self.open,
+                                     4433, timeout_ms=dbus.UInt32(ms))
+
+    # ---- flow, InterfacesAdded ----
+
+    def add(self, sim, **opts):
+        return str(self.client.call(MANAGER_PATH, MANAGER, 'AddDevice',
+                                    sim.link, options(**opts),
+                                    signature='sa{sv}'))
+
+    def crtscts(self, sim):
+        fd = os.open(sim.link, os.O_RDWR | os.O_NOCTTY)
+        try:
+            return bool(termios.tcgetattr(fd)[2] & termios.CRTSCTS)
+        finally:
+            os.close(fd)
+
+    def test_flow_and_interfaces_added(self):
+        self.start_stack()
+        added = []
+        self.client.bus.add_signal_receiver(
+            lambda path, ifaces: added.append((str(path), list(ifaces))),
+            signal_name='InterfacesAdded', dbus_interface=OBJMGR)
+        one = self.start_sim('ttyICHIP1')
+        two = self.start_sim('ttyICHIP2')
+        self.assertFalse(self.crtscts(one))
+        p1 = self.add(one, flow='rtscts')
+        self.assertTrue(self.crtscts(one), 'flow=rtscts left CRTSCTS off')
+        # a port that had CRTSCTS on is cleared by flow=none
+        fd = os.open(two.link, os.O_RDWR | os.O_NOCTTY)
+        attrs = termios.tcgetattr(fd)
+        attrs[2] |= termios.CRTSCTS
+        termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        os.close(fd)
+        p2 = self.add(two, flow='none')
+        self.assertFalse(self.crtscts(two), 'flow=none left CRTSCTS on')
+        harness.wait_until(lambda: {p for p, _ in added} >= {p1, p2}, 10,
+                           'InterfacesAdded for both devices', pump=pump)
+        for p, ifaces in added:
+            self.assertIn(DEVICE, ifaces)
+        self.assertDBusError(ERR + 'InvalidArgument', self.add,
+                             self.start_sim('ttyICHIP3'), flow='xonxoff')
+        self.client.call(MANAGER_PATH, MANAGER, 'RemoveDevice',
+                         dbus.ObjectPath(p1), signature='o')
+        harness.wait_until(lambda: any(p == p1 and DEVICE in i
+                                       for p, i in self.client.removed),
+                           10, 'InterfacesRemoved', pump=pump)
+
+
+if __name__ == '__main__':
+    harness.main()
