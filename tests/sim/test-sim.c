@@ -1663,11 +1663,11 @@ static void test_resolve(void)
 		"through tests/sim/resolve-ns.sh");
 	server_start(&sv);
 	dut_start(&d, "resolve", NULL);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:localhost,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:localhost,%d", sv.port);
 	EXPECT_OK(&d, "AT+i!SCLS:0");
 	EXPECT_ERR(&d, 207, "AT+iSTCP:ichip-v6only.test,%d", sv.port);
 	EXPECT_ERR(&d, 207, "AT+iSTCP:::1,%d", sv.port);
-	EXPECT_TEXT(&d, "0", "AT+iSTCP:127.0.0.1,%d", sv.port);
+	EXPECT_TEXT(&d, "000", "AT+iSTCP:127.0.0.1,%d", sv.port);
 	dut_stop(&d);
 }
 
