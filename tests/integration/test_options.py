@@ -12,7 +12,8 @@
   timeout-ms     see test_errors.py (Timeout, and the same open passing
                  with the default); out of range here.
   flow           (Manager1.AddDevice) rtscts sets CRTSCTS on the tty,
-                 none clears it, anything else is InvalidArgument.
+                 none and xonxoff (the default) clear it, anything else
+                 is InvalidArgument.
                  Not testable on a pty: RTS/CTS themselves (a pty has no
                  modem lines) and a module honouring them.
   InterfacesAdded / InterfacesRemoved for AddDevice / RemoveDevice.
@@ -89,6 +90,15 @@ class OptionTest(harness.IchipTestCase):
         finally:
             os.close(fd)
 
+    def set_crtscts(self, sim):
+        fd = os.open(sim.link, os.O_RDWR | os.O_NOCTTY)
+        try:
+            attrs = termios.tcgetattr(fd)
+            attrs[2] |= termios.CRTSCTS
+            termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        finally:
+            os.close(fd)
+
     def test_flow_and_interfaces_added(self):
         self.start_stack()
         added = []
@@ -101,19 +111,19 @@ class OptionTest(harness.IchipTestCase):
         p1 = self.add(one, flow='rtscts')
         self.assertTrue(self.crtscts(one), 'flow=rtscts left CRTSCTS off')
         # a port that had CRTSCTS on is cleared by flow=none
-        fd = os.open(two.link, os.O_RDWR | os.O_NOCTTY)
-        attrs = termios.tcgetattr(fd)
-        attrs[2] |= termios.CRTSCTS
-        termios.tcsetattr(fd, termios.TCSANOW, attrs)
-        os.close(fd)
+        self.set_crtscts(two)
         p2 = self.add(two, flow='none')
         self.assertFalse(self.crtscts(two), 'flow=none left CRTSCTS on')
-        harness.wait_until(lambda: {p for p, _ in added} >= {p1, p2}, 10,
-                           'InterfacesAdded for both devices', pump=pump)
+        three = self.start_sim('ttyICHIP3')
+        self.set_crtscts(three)
+        p3 = self.add(three, flow='xonxoff')
+        self.assertFalse(self.crtscts(three), 'flow=xonxoff left CRTSCTS on')
+        harness.wait_until(lambda: {p for p, _ in added} >= {p1, p2, p3},
+                           10, 'InterfacesAdded for the devices', pump=pump)
         for p, ifaces in added:
             self.assertIn(DEVICE, ifaces)
         self.assertDBusError(ERR + 'InvalidArgument', self.add,
-                             self.start_sim('ttyICHIP3'), flow='xonxoff')
+                             self.start_sim('ttyICHIP4'), flow='hardware')
         self.client.call(MANAGER_PATH, MANAGER, 'RemoveDevice',
                          dbus.ObjectPath(p1), signature='o')
         harness.wait_until(lambda: any(p == p1 and DEVICE in i
