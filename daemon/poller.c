@@ -102,6 +102,9 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	sweep_unowned(d, vals, n);
 	for (s = d->sessions; s; s = next) {
 		next = s->next;
+		/* ended already (a failed command's verdict came too late) */
+		if (s->state == SESSION_CLOSED)
+			continue;
 		/*
 		 * EIO: the transport's pings went unanswered too: the module
 		 * stopped answering, and a session waiting on it would wait

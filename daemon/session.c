@@ -285,8 +285,14 @@ static void session_end(struct session *s, const char *reason, bool linger)
 			   "Closed", "s", reason);
 	if (!strcmp(reason, "closed") || !strcmp(reason, "idle-timeout"))
 		flush_for_close(s);
+	/*
+	 * A reset lost the socket and the module may hand its number to
+	 * the next STCP: a closed session, lingering, holds no number.
+	 */
 	if (strcmp(reason, "device-lost") && strcmp(reason, "module-reset"))
 		close_module_socket(s);
+	else
+		s->handle = -1;
 	/* nobody left to ask: the app closed its fd */
 	if (!linger || s->app_gone) {
 		session_free(s);

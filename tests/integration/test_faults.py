@@ -15,7 +15,7 @@ import re
 import time
 
 import harness
-from client import DEVICE, pump
+from client import DEVICE, SESSION, pump
 from procs import wait_until
 
 MB = 1 << 20
@@ -117,6 +117,24 @@ class FaultTest(harness.IchipTestCase):
         self.assertTrue(self.drain(sock), 'the session fd never ended')
         self.assertIchipdAlive()
         self.assertUsableAgain()
+
+    def test_reset_closed_session_stays_until_app_closes(self):
+        """Session1.rst: a closed session stays, readable, until the app
+        closes its fd.  After a reset the module hands the lost socket's
+        number to the next session: the old one must not go with it."""
+        self.start()
+        path, sock = self.transfer_in_progress()
+        self.assertTrue(self.sim.control('reset').startswith('ok'))
+        self.assertEqual(self.client.wait_closed(path, timeout=90),
+                         'module-reset')
+        self.assertTrue(self.drain(sock), 'the session fd never ended')
+        self.assertUsableAgain()    # a new session on the same number
+        self.assertEqual(self.client.prop(path, SESSION, 'State'), 'closed')
+        self.assertEqual(self.client.prop(path, SESSION, 'CloseReason'),
+                         'module-reset')
+        sock.close()
+        wait_until(lambda: any(p == path for p, _ in self.client.removed),
+                   10, f'{path} to be removed', pump=pump)
 
     def assertUsableAgain(self):
         """After a reset the device serves a new, working session."""
