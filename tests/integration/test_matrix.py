@@ -92,10 +92,14 @@ class MatrixTest(harness.IchipTestCase):
                            'xonxoff')
         sock = self.open()
         sock.settimeout(20)
+        # the SSND never completes: the module stops answering, ichipd
+        # ends the session (EOF before the server's count line: sink's
+        # ValueError) or the socket times out (OSError); the subject
+        # here is the lost bytes (close reasons: test_errors.py)
         try:
             sink(sock, SIZE, 'lossy')
-        except OSError:
-            pass        # the session ends: the SSND never completes
+        except (OSError, ValueError):
+            pass
         lost = status(self.sim)['uart_lost']
         harness.note(f'no flow control, 32 KiB SSNDs: {lost} bytes lost')
         self.assertGreater(lost, 0)
