@@ -113,17 +113,24 @@ static void worker_lost(const char *why)
 {
 	int status = 0;
 
-	if (w.pid > 0 && waitpid(w.pid, &status, WNOHANG) == w.pid) {
+	log_error("TLS worker: %s", why);
+	/*
+	 * Its socket closes while it exits, maybe before it can be reaped:
+	 * wait for it (SIGKILL first, for a hung one; one that is exiting
+	 * keeps its own status).
+	 */
+	if (w.pid > 0) {
+		kill(w.pid, SIGKILL);
+		if (waitpid(w.pid, &status, 0) == w.pid) {
+			if (WIFSIGNALED(status))
+				log_error("TLS worker killed by signal %d (%s)",
+					  WTERMSIG(status),
+					  strsignal(WTERMSIG(status)));
+			else
+				log_error("TLS worker exited with status %d",
+					  WEXITSTATUS(status));
+		}
 		w.pid = 0;
-		if (WIFSIGNALED(status))
-			log_error("TLS worker killed by signal %d (%s)",
-				  WTERMSIG(status),
-				  strsignal(WTERMSIG(status)));
-		else
-			log_error("TLS worker exited with status %d",
-				  WEXITSTATUS(status));
-	} else {
-		log_error("TLS worker: %s", why);
 	}
 	worker_stop();
 	w.gen++;

@@ -8,9 +8,10 @@
  * dev->lock, a mutex: all callers run in process context (the tty flip
  * buffer work, netlink doit, our own work items).  Only ->write_wakeup
  * may come from interrupt context and it just schedules tx_work.  The
- * one tty call made without dev->lock is tx_work's flush of the driver's
- * buffer: for a pty it takes the other end's buffer lock, which that
- * end's receive work holds while it may wait for a dev->lock.
+ * one tty call made without dev->lock is the receive path's flush of the
+ * driver's buffer (ichip_rx_flush): for a pty it takes the other end's
+ * buffer lock, which that end's receive work holds while it may wait
+ * for a dev->lock.
  */
 #ifndef ICHIP_H
 #define ICHIP_H
@@ -80,7 +81,8 @@ struct ichip_dev {
 	const u8 *tx_buf;		/* inflight->wire, being written */
 	size_t tx_len;
 	size_t tx_pos;
-	bool tx_flush;			/* tx_work must flush the driver first */
+	bool tx_flush;			/* receive path must flush the driver */
+	struct ichip_cmd *flush_cmd;	/* its RESULT waits for that flush */
 	bool tx_stopped;		/* the module sent WAIT */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
@@ -105,7 +107,6 @@ void ichip_dev_unlist(struct ichip_dev *dev);
 int ichip_ldisc_register(int num);
 void ichip_ldisc_unregister(void);
 void ichip_tx_push(struct ichip_dev *dev);
-void ichip_tx_flush(struct ichip_dev *dev);
 
 /* ichip_cmdq.c */
 void ichip_cmdq_init(struct ichip_dev *dev);
@@ -119,7 +120,7 @@ void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
 			      u32 portid);
 void ichip_cmdq_tx_failed(struct ichip_dev *dev, int err);
 void ichip_cmdq_flushed(struct ichip_dev *dev);
-void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
+size_t ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
 void ichip_cmdq_fail_all(struct ichip_dev *dev, int err);
 void ichip_cmdq_tx_progress(struct ichip_dev *dev);
 void ichip_set_state(struct ichip_dev *dev, enum ichip_dev_state state);

@@ -138,14 +138,6 @@ static void ichip_cmdq_kick(struct ichip_dev *dev)
 	ichip_tx_push(dev);
 }
 
-/* tx_work flushed the tty driver's buffer: the queue goes on. */
-void ichip_cmdq_flushed(struct ichip_dev *dev)
-{
-	lockdep_assert_held(&dev->lock);
-	dev->tx_flush = false;
-	ichip_cmdq_kick(dev);
-}
-
 /* The deadline counts from the last byte the tty accepted. */
 void ichip_cmdq_tx_progress(struct ichip_dev *dev)
 {
@@ -210,6 +202,11 @@ void ichip_cmdq_fail_all(struct ichip_dev *dev, int err)
 	struct ichip_cmd *cmd, *tmp;
 
 	lockdep_assert_held(&dev->lock);
+	if (dev->flush_cmd) {	/* answered, RESULT parked for a flush */
+		cmd = dev->flush_cmd;
+		dev->flush_cmd = NULL;
+		ichip_fail_cmd(dev, cmd, err);
+	}
 	if (dev->inflight) {
 		cmd = dev->inflight;
 		dev->inflight = NULL;
@@ -253,26 +250,10 @@ static void ichip_resync_done(struct ichip_dev *dev,
 			     ICHIP_DEV_EVENT_RESYNC_OK, NULL, 0);
 }
 
-/* The framer completed the command on the wire. */
-static void ichip_cmdq_complete(struct ichip_dev *dev)
+/* RESULT (or resync outcome) of a completed command; the queue goes on. */
+static void ichip_cmdq_finish(struct ichip_dev *dev, struct ichip_cmd *cmd,
+			      const struct ichip_result *res)
 {
-	const struct ichip_result *res = &dev->frame->res;
-	struct ichip_cmd *cmd = dev->inflight;
-
-	dev->inflight = NULL;
-	cancel_delayed_work(&dev->timeout_work);
-	ichip_flow_stop(dev, false);
-	/*
-	 * An SSND answered early (I/ERROR after the header) or before all
-	 * of it left: the payload bytes still in the tty driver's buffer
-	 * would reach the module as AT+i lines.  Drop them and resync.
-	 */
-	if (cmd->payload && (dev->tx_buf || res->status != ICHIP_STATUS_OK)) {
-		ichip_tx_flush(dev);
-		ichip_queue_resync(dev);
-	} else if (dev->tx_buf) {
-		ichip_tx_abort(dev);
-	}
 	if (res->status == ICHIP_STATUS_ERROR ||
 	    res->status == ICHIP_STATUS_BUSY)
 		dev->stats.module_errors++;
@@ -290,18 +271,65 @@ static void ichip_cmdq_complete(struct ichip_dev *dev)
 	ichip_cmdq_kick(dev);
 }
 
-void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
+/* The framer completed the command on the wire. */
+static void ichip_cmdq_complete(struct ichip_dev *dev)
 {
-	struct ichip_event ev;
-	size_t used;
+	const struct ichip_result *res = &dev->frame->res;
+	struct ichip_cmd *cmd = dev->inflight;
+	bool unsent = dev->tx_buf;	/* answered before it was all sent */
+
+	dev->inflight = NULL;
+	cancel_delayed_work(&dev->timeout_work);
+	ichip_flow_stop(dev, false);
+	if (unsent)
+		ichip_tx_abort(dev);
+	/*
+	 * An SSND answered early (I/ERROR after the header) or before all
+	 * of it left: the payload bytes still in the tty driver's buffer
+	 * would reach the module as AT+i lines.  The receive path flushes
+	 * them (without dev->lock, see ichip_ldisc_receive_buf), then
+	 * ichip_cmdq_flushed() sends the RESULT and a resync ping: a client
+	 * that has the RESULT knows the rest of the payload is gone.
+	 */
+	if (cmd->payload && (unsent || res->status != ICHIP_STATUS_OK)) {
+		dev->tx_flush = true;
+		dev->flush_cmd = cmd;
+		return;
+	}
+	ichip_cmdq_finish(dev, cmd, res);
+}
+
+/* The tty driver's buffer was flushed: the parked RESULT, then resync. */
+void ichip_cmdq_flushed(struct ichip_dev *dev)
+{
+	struct ichip_cmd *cmd = dev->flush_cmd;
 
 	lockdep_assert_held(&dev->lock);
-	dev->stats.rx_bytes += len;
+	dev->tx_flush = false;
+	dev->flush_cmd = NULL;
+	if (!cmd) {		/* failed meanwhile (hangup) */
+		ichip_cmdq_kick(dev);
+		return;
+	}
+	ichip_queue_resync(dev);
+	ichip_cmdq_finish(dev, cmd, &dev->frame->res);
+}
 
-	while (len) {
-		used = ichip_frame_feed(dev->frame, buf, len, &ev);
-		buf += used;
-		len -= used;
+/*
+ * Feed received bytes to the framer.  Returns how many were used: all of
+ * them, unless a completion needs the tty driver's buffer flushed first
+ * (dev->tx_flush); the caller flushes and feeds the rest.
+ */
+size_t ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
+{
+	struct ichip_event ev;
+	size_t used, done = 0;
+
+	lockdep_assert_held(&dev->lock);
+	while (done < len && !dev->tx_flush) {
+		used = ichip_frame_feed(dev->frame, buf + done, len - done,
+					&ev);
+		done += used;
 		switch (ev.type) {
 		case ICHIP_EV_RESULT:
 			if (dev->inflight)
@@ -335,6 +363,8 @@ void ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len)
 			break;
 		}
 	}
+	dev->stats.rx_bytes += done;
+	return done;
 }
 
 static void ichip_timeout_work(struct work_struct *work)

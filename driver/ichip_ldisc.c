@@ -46,45 +46,30 @@ void ichip_tx_push(struct ichip_dev *dev)
 	dev->tx_buf = NULL;
 }
 
-/*
- * Stop sending the command on the wire and have tx_work drop what the tty
- * driver still holds of it (UART FIFO, usb-serial or pty buffer).  The
- * queue waits for the flush (ichip_cmdq_flushed).
- */
-void ichip_tx_flush(struct ichip_dev *dev)
-{
-	lockdep_assert_held(&dev->lock);
-	dev->tx_buf = NULL;
-	dev->tx_flush = true;
-	if (dev->tty)
-		clear_bit(TTY_DO_WRITE_WAKEUP, &dev->tty->flags);
-	schedule_work(&dev->tx_work);
-}
-
 static void ichip_tx_work(struct work_struct *work)
 {
 	struct ichip_dev *dev = container_of(work, struct ichip_dev, tx_work);
-	struct tty_struct *tty = NULL;
 
 	mutex_lock(&dev->lock);
-	if (dev->tx_flush && !dev->detached)
-		tty = dev->tty;
-	mutex_unlock(&dev->lock);
-	/*
-	 * Not under dev->lock: a pty's flush takes the other end's buffer
-	 * lock, and a receive work holding a buffer lock takes dev->lock.
-	 * The tty outlives this work: the ldisc close cancels it first.
-	 */
-	if (tty)
-		tty_driver_flush_buffer(tty);
-
-	mutex_lock(&dev->lock);
-	if (!dev->detached) {
-		if (tty)
-			ichip_cmdq_flushed(dev);
+	if (!dev->detached)
 		ichip_tx_push(dev);
-	}
 	mutex_unlock(&dev->lock);
+}
+
+/*
+ * Drop what the tty driver still holds of an SSND the module answered
+ * early (UART FIFO, usb-serial or pty buffer), then let the queue go on.
+ * Not under dev->lock: a pty's flush takes the other end's buffer lock,
+ * and a receive work holding its buffer lock takes a dev->lock (with
+ * n_ichip on both ends of a pty, an ABBA deadlock).  The tty core keeps
+ * the ldisc (and dev) while this receive_buf runs.
+ */
+static void ichip_rx_flush(struct ichip_dev *dev, struct tty_struct *tty)
+{
+	mutex_unlock(&dev->lock);
+	tty_driver_flush_buffer(tty);
+	mutex_lock(&dev->lock);
+	ichip_cmdq_flushed(dev);
 }
 
 static int ichip_ldisc_open(struct tty_struct *tty)
@@ -185,7 +170,9 @@ static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
 		start = i;
 		while (i < n && (!fp || fp[i] == TTY_NORMAL))
 			i++;
-		ichip_cmdq_rx(dev, cp + start, i - start);
+		i = start + ichip_cmdq_rx(dev, cp + start, i - start);
+		if (dev->tx_flush)
+			ichip_rx_flush(dev, tty);
 	}
 	mutex_unlock(&dev->lock);
 }

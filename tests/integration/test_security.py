@@ -137,9 +137,12 @@ class SocketLeakTest(harness.IchipTestCase):
         path, sock = self.client.open_session(self.dev, '127.0.0.1',
                                               srv.port, security='plain')
         self.addCleanup(sock.close)
-        self.client.call(self.dev, DEVICE, 'Command',
-                         f'AT+iSTCP:127.0.0.1,{srv.port}', signature='s')
-        self.assertIn(' sockets=2 ', self.sim.control('status') + ' ')
+        handle = self.client.call(self.dev, DEVICE, 'Command',
+                                  f'AT+iSTCP:127.0.0.1,{srv.port}',
+                                  signature='s')
+        # the module opened a second socket (the poller may already be
+        # closing it: the session keeps it running)
+        self.assertRegex(str(handle), r'^[0-9]$')
         sock.sendall(b'x')      # the poller runs while data moves
         harness.wait_until(
             lambda: ' sockets=1 ' in self.sim.control('status') + ' ', 30,

@@ -71,18 +71,30 @@ static void init_msg(struct raw_msg *m, int family, uint8_t cmd,
 	m->gh.version = ICHIP_FAMILY_VERSION;
 }
 
-int raw_exec(int fd, int family, uint32_t dev, const char *cmd,
-	     uint32_t timeout_ms)
+static int exec_msg(int fd, int family, uint32_t dev, const char *cmd,
+		    uint32_t timeout_ms, uint16_t flags)
 {
 	struct raw_msg m;
 
-	init_msg(&m, family, ICHIP_CMD_EXEC, 0);
+	init_msg(&m, family, ICHIP_CMD_EXEC, flags);
 	put_attr(&m, ICHIP_A_DEV_INDEX, &dev, sizeof(dev));
 	put_attr(&m, ICHIP_A_CMD, cmd, strlen(cmd) + 1);
 	if (timeout_ms)
 		put_attr(&m, ICHIP_A_TIMEOUT_MS, &timeout_ms,
 			 sizeof(timeout_ms));
 	return send_msg(fd, &m);
+}
+
+int raw_exec(int fd, int family, uint32_t dev, const char *cmd,
+	     uint32_t timeout_ms)
+{
+	return exec_msg(fd, family, dev, cmd, timeout_ms, 0);
+}
+
+int raw_exec_ack(int fd, int family, uint32_t dev, const char *cmd,
+		 uint32_t timeout_ms)
+{
+	return exec_msg(fd, family, dev, cmd, timeout_ms, NLM_F_ACK);
 }
 
 int raw_dump_start(int fd, int family)
@@ -142,6 +154,8 @@ int raw_recv(int fd, size_t bufsize, int timeout_ms, struct raw_part *p)
 
 			if (!p->err)
 				p->err = e->error;
+			if (p->norder < sizeof(p->order) - 1)
+				p->order[p->norder++] = e->error ? 'E' : 'A';
 		} else {
 			struct genlmsghdr *gh = NLMSG_DATA(nh);
 
@@ -151,6 +165,11 @@ int raw_recv(int fd, size_t bufsize, int timeout_ms, struct raw_part *p)
 				p->nexec++;
 			else if (gh->cmd == ICHIP_CMD_RESULT)
 				p->nresult++;
+			if (p->norder < sizeof(p->order) - 1 &&
+			    (gh->cmd == ICHIP_CMD_EXEC ||
+			     gh->cmd == ICHIP_CMD_RESULT))
+				p->order[p->norder++] =
+					gh->cmd == ICHIP_CMD_EXEC ? 'X' : 'R';
 		}
 	}
 	free(buf);

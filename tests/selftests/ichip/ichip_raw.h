@@ -15,6 +15,9 @@ int raw_open(int rcvbuf);
 /* EXEC without NLM_F_ACK; 0 or -errno of send(). */
 int raw_exec(int fd, int family, uint32_t dev, const char *cmd,
 	     uint32_t timeout_ms);
+/* EXEC with NLM_F_ACK. */
+int raw_exec_ack(int fd, int family, uint32_t dev, const char *cmd,
+		 uint32_t timeout_ms);
 /* Start a DEV_GET dump; 0 or -errno. */
 int raw_dump_start(int fd, int family);
 
@@ -26,6 +29,8 @@ struct raw_part {
 	int intr;		/* some message had NLM_F_DUMP_INTR */
 	int done;		/* NLMSG_DONE seen */
 	int err;		/* first NLMSG_ERROR's error, or recv's -errno */
+	char order[32];		/* arrival order: X reply, R result, A ack */
+	unsigned int norder;
 };
 
 /* One recv() of at most @bufsize bytes, parsed into @p (added to). */

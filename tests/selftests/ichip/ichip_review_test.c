@@ -321,6 +321,40 @@ TEST(tty_write_error_fails_at_once)
 }
 
 /*
+ * 12: the documented order on the client's socket.  A command that fails
+ * at once (the tty write fails) is the one case where the RESULT comes
+ * before the ACK; the reply with the cookie always comes first.
+ */
+TEST(reply_result_ack_order)
+{
+	struct raw_part p = { 0 };
+	struct inl_dev d;
+	struct inl nl;
+	int fd, tty;
+
+	tty = open("/dev/ttyFAULT0", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (tty < 0)
+		SKIP(return, "/dev/ttyFAULT0: %s (ichip_faulty_tty not loaded)",
+		     strerror(errno));
+	ASSERT_EQ(0, inl_open(&nl));
+	ASSERT_EQ(0, attach(tty));
+	ASSERT_EQ(0, inl_dev_find(&nl, "ttyFAULT0", &d));
+	fd = raw_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_fault(EIO));
+	ASSERT_EQ(0, raw_exec_ack(fd, nl.family, d.index, "AT+iRP7", 600000));
+	while (p.norder < 3 && raw_recv(fd, 65536, 2000, &p) > 0)
+		;
+	ASSERT_EQ(0, set_fault(0));
+	TH_LOG("order %s", p.order);
+	EXPECT_STREQ("XRA", p.order);
+	close(fd);
+	ASSERT_EQ(0, detach(tty));
+	inl_close(&nl);
+	close(tty);
+}
+
+/*
  * 8: attach publishes the device only when it is set up.  ttyFAULT0's
  * flush_buffer (which n_ichip's open calls) sleeps a second; while it
  * does, the open has not finished and a dump must not list the device

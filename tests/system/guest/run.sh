@@ -93,10 +93,15 @@ wait_for() {	# wait_for SECONDS CMD...: CMD is bounded by the deadline too
 }
 
 # A test user's session: the VT getty logs them in, user-server answers.
-start_user() {	# start_user USER TTY
-	echo "# [$(date +%T)] starting $1's session on $2"
+# Logins are started early (login_user) and waited for when needed
+# (start_user): under TCG a login takes ~10 s.
+login_user() {	# login_user USER TTY
+	echo "# [$(date +%T)] logging $1 in on $2"
 	install -d -o "$1" -m 0700 $R/$1
 	systemctl start --no-block "getty@$2.service"
+}
+start_user() {	# start_user USER TTY
+	[ -d $R/$1 ] || login_user "$1" "$2"
 	wait_for 60 test -e $R/$1/ready
 }
 
@@ -146,6 +151,9 @@ hotplug_tty() {	# hotplug_tty: the tty udev named hotplug0, if any
 
 phase1() {
 	say "# phase 1 on $kernel"
+	login_user alice tty1
+	login_user bob tty2
+	login_user carol tty3
 	start_user alice tty1
 	check "n_ichip is loaded at boot (modules-load.d, built by DKMS for $kernel)" \
 		sh -c "grep -q '^n_ichip ' /proc/modules && dkms status -k $kernel n_ichip | grep installed"
@@ -227,7 +235,7 @@ phase1() {
 	# A second user and alice's session.
 	start_user bob tty2
 	as alice "rm -f /tmp/s.in; mkfifo /tmp/s.in; (sleep 600 > /tmp/s.in &) ; nohup sh -c 'timeout 300 ichipctl -d uart0 connect localhost:$ECHO < /tmp/s.in > /tmp/s.out 2>&1' > /dev/null 2>&1 &" > /dev/null
-	wait_for 60 sh -c "busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q session"
+	wait_for 60 sh -c "busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q '/org/ichip/dev[0-9]*/session[0-9]'"
 	sess=$(busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -o '/org/ichip/dev[0-9]*/session[0-9]*' | head -n 1)
 	check_as bob "bob may not Close alice's session ($sess)" \
 		"busctl call org.ichip '$sess' org.ichip.Session1 Close > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -ne 0 && grep -q \"only the session's owner\" ~/o"
