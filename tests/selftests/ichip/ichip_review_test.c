@@ -23,28 +23,7 @@
 #include "ichip_peer.h"
 #include "ichip_raw.h"
 
-FIXTURE(dev) {
-	int master, slave;
-	char name[32];
-	struct inl nl;
-	struct inl_dev d;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, open_pty(&self->master, &self->slave, self->name,
-			      sizeof(self->name)));
-	ASSERT_EQ(0, attach(self->slave));
-	ASSERT_EQ(0, inl_open(&self->nl));
-	ASSERT_EQ(0, inl_dev_find(&self->nl, self->name, &self->d));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	inl_close(&self->nl);
-	close(self->slave);
-	close(self->master);
-}
+#include "ichip_fixture.h"
 
 /*
  * 1: a command outlives the socket that sent it.  Any user may bind() the

@@ -22,30 +22,7 @@
 #include "ichip_nl.h"
 #include "ichip_peer.h"
 
-/* ---- fixture: one attached pty -------------------------------------- */
-
-FIXTURE(dev) {
-	int master, slave;
-	char name[32];
-	struct inl nl;
-	struct inl_dev d;
-};
-
-FIXTURE_SETUP(dev)
-{
-	ASSERT_EQ(0, open_pty(&self->master, &self->slave, self->name,
-			      sizeof(self->name)));
-	ASSERT_EQ(0, attach(self->slave));
-	ASSERT_EQ(0, inl_open(&self->nl));
-	ASSERT_EQ(0, inl_dev_find(&self->nl, self->name, &self->d));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	inl_close(&self->nl);
-	close(self->slave);
-	close(self->master);
-}
+#include "ichip_fixture.h"	/* one attached pty */
 
 /* One RP7 answered by the peer. */
 static int run_exec_answered(struct inl *nl, uint32_t dev, int master,
