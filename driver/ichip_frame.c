@@ -660,6 +660,13 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		f->echo_pos = pos - k;
 		f->rx = ICHIP_RX_LINE;
 		line_append(f, (const u8 *)"I/(", k);
+		/*
+		 * The end of a report line, split by a flow byte that
+		 * jumped the module's output queue (CR, CONTINUE, LF):
+		 * nothing starts here, the echo resumes at the next byte.
+		 */
+		if (c == '\r' || c == '\n')
+			f->echo_armed = true;
 		return false;
 	}
 	/* the payload was not echoed: bytes that matched it start a line */

@@ -344,6 +344,11 @@ static void test_module_variants(struct ichip_frame *f)
 	     "AT+iSSND%:0,6", "abIxyz",
 	     "AT+iSSND%:0,6:abI/(2,-200)\r\nIxyzI/OK\r\n",
 	     "ECHOUNSOL(I/(2,-200))RESULT(1,0,,)");
+	/* CONTINUE jumps the module's output queue: between CR and LF */
+	SSND("ssnd CONTINUE between the report's CR and LF",
+	     "AT+iSSND%:0,6", "abcdef",
+	     "AT+iSSND%:0,6:abc\x13I/(3,-200)\r\x11\ndefI/OK\r\n",
+	     "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1,0,,)");
 	SSND("ssnd echoed XON/XOFF payload bytes are data", "AT+iSSND%:0,5",
 	     "a\x13" "b\x11" "c", "AT+iSSND%:0,5:a\x13" "b\x11" "cI/OK\r\n",
 	     "ECHORESULT(1,0,,)");
