@@ -29,14 +29,18 @@ static int drop_capabilities(void)
 	/* ichipd cleared the ambient set before exec; again, to be sure */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	/*
-	 * Started by a non-root ichipd, exec left nothing; under systemd
-	 * capset() may be refused (ichipd.service filters @privileged), so
-	 * it is only called when there is something to drop.
+	 * Started by a non-root ichipd, exec left no effective or permitted
+	 * capability.  Under ichipd.service the inheritable set still holds
+	 * CAP_NET_ADMIN (systemd puts ambient capabilities there too) and
+	 * capset() is refused (the unit filters @privileged), so capset is
+	 * only called when something usable is left: an inheritable bit
+	 * alone grants nothing without file capabilities, and with
+	 * NO_NEW_PRIVS and no execve (seccomp below) none can come.
 	 */
 	if (syscall(SYS_capget, &h, d) < 0)
 		return -errno;
-	if (d[0].effective || d[0].permitted || d[0].inheritable ||
-	    d[1].effective || d[1].permitted || d[1].inheritable) {
+	if (d[0].effective || d[0].permitted ||
+	    d[1].effective || d[1].permitted) {
 		memset(d, 0, sizeof(d));
 		if (syscall(SYS_capset, &h, d) < 0)
 			return -errno;
