@@ -119,3 +119,22 @@ class Proc:
             self.p.stdout.close()
         self._log.close()
         return self.p.returncode
+
+
+def children(pid, name):
+    """PIDs of pid's children whose command is name (as the kernel keeps
+    it: 15 characters)."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index('(') + 1:stat.rindex(')')]
+        ppid = int(stat[stat.rindex(')') + 2:].split()[1])
+        if ppid == pid and comm == name[:15]:
+            found.append(int(entry))
+    return found

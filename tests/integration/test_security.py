@@ -22,6 +22,7 @@ from client import error_name
 from fixtures import (BUILD, ICHIPD_ASAN_BIN, SRC_ROOT, UserHolding,
                       as_user)
 from tcpserv import stream_sha256
+from procs import children
 
 ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
 
@@ -565,23 +566,6 @@ def proc_status(pid):
     with open(f'/proc/{pid}/status') as f:
         return dict(line.rstrip('\n').split(':\t', 1) for line in f
                     if ':\t' in line)
-
-
-def children(pid, name):
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f'/proc/{entry}/stat') as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index('(') + 1:stat.rindex(')')]
-        ppid = int(stat[stat.rindex(')') + 2:].split()[1])
-        if ppid == pid and comm == name[:15]:
-            found.append(int(entry))
-    return found
 
 
 class PrivilegeSeparationTest(harness.IchipTestCase):

@@ -111,20 +111,8 @@ def proc_status(pid):
 
 def worker_pids(pid):
     """ichipd's TLS worker (ichip-tls-worker), if it runs."""
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f'/proc/{entry}/stat') as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index('(') + 1:stat.rindex(')')]
-        if comm == 'ichip-tls-worke' and \
-                int(stat[stat.rindex(')') + 2:].split()[1]) == pid:
-            found.append(int(entry))
-    return found
+    from procs import children     # tests/integration: on sys.path in main
+    return children(pid, 'ichip-tls-worker')
 
 
 def daemon_rss_kb(pid):
