@@ -8,8 +8,9 @@
 # (no network: the DTDs' URLs are never fetched).  Names: every method,
 # signal and property of dbus/org.ichip.*.xml has its heading, with the
 # BlueZ-style signature, in Documentation/dbus/<interface>.rst; every
-# method is allowed by dbus/org.ichip.conf; every error name in
-# daemon/CONTRACT.md is in Documentation/dbus/errors.rst and every
+# method is allowed by dbus/org.ichip.conf; the names in
+# daemon/lib/ichip-dbus.h are those of errors.rst, the polkit policy and
+# the XML, and no other daemon or CLI source spells one; every
 # org.ichip.Error or polkit action the pages name exists.  The rst pages
 # are rendered when docutils is there, and dbus/test-bus.conf is started
 # once with dbus-daemon.  One line per check; exit 1 if any failed.
@@ -112,15 +113,46 @@ for xml in sorted(glob.glob("dbus/org.ichip.*.xml")):
                 report((name, member) in allowed,
                        "dbus/org.ichip.conf allows %s.%s" % (name, member))
 
-contract = open("daemon/CONTRACT.md").read()
-section = re.search(r"^## Errors\n(.*?)(?=^## |\Z)", contract, re.M | re.S)
-# "`org.ichip.Error.` + NotFound, InvalidArgument, ...": the full list
-names = set(re.findall(r"\b[A-Z][A-Za-z]+\b", section.group(1).split("+", 1)[1]))
-report(len(names) >= 10, "CONTRACT.md names %d errors" % len(names))
+# One source for the names C code spells: daemon/lib/ichip-dbus.h.  Its
+# errors, polkit actions, interfaces and bus name are exactly those of
+# the error page, the policy and the interface files, and no other C
+# file of the daemon or the CLI spells an org.ichip name in a string.
+hdr = open("daemon/lib/ichip-dbus.h").read()
+def hdr_names(pattern):
+    return set(re.findall(pattern, hdr, re.M))
 errors_rst = open("Documentation/dbus/errors.rst").read()
-for n in sorted(names):
-    report(":org.ichip.Error.%s:" % n in errors_rst,
-           "errors.rst lists org.ichip.Error.%s" % n)
+h_err = hdr_names(r'^#define ERR_\w+\s+ICHIP_ERROR\("(\w+)"\)')
+rst_err = set(re.findall(r"^:org\.ichip\.Error\.(\w+):", errors_rst, re.M))
+report(len(h_err) >= 10, "ichip-dbus.h names %d errors" % len(h_err))
+for n in sorted(h_err | rst_err):
+    report(n in h_err and n in rst_err,
+           "org.ichip.Error.%s in both ichip-dbus.h and errors.rst" % n)
+policy_ids = {a.get("id") for a in
+              ET.parse("dbus/org.ichip.policy").getroot().findall("action")}
+h_act = hdr_names(r'^#define ICHIP_ACTION_\w+\s+"([\w.-]+)"')
+for a in sorted(h_act | policy_ids):
+    report(a in h_act and a in policy_ids,
+           "polkit action %s in both ichip-dbus.h and org.ichip.policy" % a)
+xml_ifaces = {i.get("name") for x in glob.glob("dbus/org.ichip.*.xml")
+              for i in ET.parse(x).getroot().findall("interface")}
+h_if = hdr_names(r'^#define ICHIP_\w+_IFACE\s+"([\w.]+)"')
+for n in sorted(h_if | xml_ifaces):
+    report(n in h_if and n in xml_ifaces,
+           "interface %s in both ichip-dbus.h and dbus/*.xml" % n)
+bus = hdr_names(r'^#define ICHIP_BUS_NAME\s+"([\w.]+)"')
+report(bus == {"org.ichip"} and
+       "Name=org.ichip\n" in open("dbus/org.ichip.service").read() and
+       'own="org.ichip"' in open("dbus/org.ichip.conf").read(),
+       "bus name org.ichip in ichip-dbus.h, the service file and the policy")
+spelled = []
+for src in sorted(glob.glob("daemon/*/*.[ch]")):
+    if src.endswith("/ichip-dbus.h"):
+        continue
+    for no, line in enumerate(open(src), 1):
+        if re.search(r'"/?org[./]ichip', line):
+            spelled.append("%s:%d" % (src, no))
+report(not spelled, "no D-Bus name spelled outside ichip-dbus.h%s"
+       % (": " + " ".join(spelled) if spelled else ""))
 
 known = set(re.findall(r"org\.ichip\.Error\.([A-Za-z]+)", errors_rst))
 policy = ET.parse("dbus/org.ichip.policy").getroot()
@@ -132,8 +164,6 @@ for rst in sorted(glob.glob("Documentation/dbus/org.ichip.*.rst")):
     for a in sorted(set(re.findall(r"org\.ichip\.[a-z]+(?:-[a-z]+)+", text))):
         report(a in actions, "%s: polkit action %s is in org.ichip.policy"
                % (rst, a))
-for a in sorted(set(re.findall(r"org\.ichip\.[a-z]+-[a-z-]+", contract))):
-    report(a in actions, "CONTRACT.md polkit action %s is in org.ichip.policy" % a)
 sys.exit(1 if failed else 0)
 EOF
 

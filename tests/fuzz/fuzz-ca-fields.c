@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for ca_deserialize() (daemon/ca.c): the certificate
+ * libFuzzer target for ca_deserialize() (daemon/lib/ca.c): the certificate
  * fields the TLS worker sends ichipd.  A compromised worker controls
  * these bytes, so ichipd checks every length without X.509 parsing.
  * Asserts: what it accepts has consistent accessors and serialises back
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca-wire.h"
 #include "ca.h"
 
 static void check(int cond)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for SetCA's certificate intake (daemon/ca.c).
+ * libFuzzer target for SetCA's certificate intake (daemon/lib/ca.c).
  * Input: byte 0 picks the options, the rest is what a D-Bus caller
  * (ca_parse) or the module (ca_from_module_answer) hands us.  Besides the
  * sanitizers it asserts ca.c's promises: an accepted certificate

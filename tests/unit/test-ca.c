@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for daemon/ca.c: SetCA's certificate intake.  The
+ * Unit tests for daemon/lib/ca.c: SetCA's certificate intake.  The
  * certificates are made fresh by pki.c in a temp directory, so none of
  * them expires in the tree; time-dependent cases pin ca_options.now.
  */
@@ -15,6 +15,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca-store.h"
 #include "ca.h"
 #include "pki.h"
 #include "tap.h"
@@ -521,10 +522,17 @@ static bool temp_left(void)
 	return found;
 }
 
+/* a stored copy judged again, as in 2100: the parser is the caller's */
+static int load_in_2100(const void *buf, size_t len, struct ca_cert **out)
+{
+	struct ca_options later = { .now = Y2100 };
+
+	return ca_parse(buf, len, &later, out, NULL, 0);
+}
+
 static void test_store(void)
 {
 	const char *p = path("dev-sim0.ca", ".pem");
-	struct ca_options later = { .now = Y2100 };
 	struct ca_cert *c = NULL;
 	struct stat st;
 	char *text;
@@ -539,27 +547,27 @@ static void test_store(void)
 	       "store holds the normalised PEM");
 	free(text);
 	tap_ok(ca_store_write(p, fx[LEAF].ref) == 0 &&
-	       ca_store_read(p, NULL, &c) == 0 && ca_same(c, fx[LEAF].ref),
+	       ca_store_read(p, ca_load, &c) == 0 && ca_same(c, fx[LEAF].ref),
 	       "store replace + read back (no policy)");
 	ca_free(c);
-	tap_ok(ca_store_read(p, &later, &c) == CA_ERR_NOT_CA && !c,
-	       "store read with policy: NotCA");
+	tap_ok(ca_store_read(p, load_in_2100, &c) == CA_ERR_NOT_CA && !c,
+	       "store read with a policy parser: NotCA");
 	ca_store_write(p, fx[CA].ref);
-	tap_ok(ca_store_read(p, &later, &c) == CA_ERR_EXPIRED && !c,
+	tap_ok(ca_store_read(p, load_in_2100, &c) == CA_ERR_EXPIRED && !c,
 	       "store read with policy in 2100: CertificateExpired");
 	tap_ok(!temp_left(), "no temp files left");
 	tap_ok(ca_store_remove(p) == 0 && stat(p, &st) && errno == ENOENT,
 	       "store remove");
 	tap_ok(ca_store_remove(p) == 0, "remove again: fine");
-	tap_ok(ca_store_read(p, NULL, &c) == -ENOENT && !c, "read missing: -ENOENT");
+	tap_ok(ca_store_read(p, ca_load, &c) == -ENOENT && !c, "read missing: -ENOENT");
 	tap_ok(ca_store_write("/nonexistent/dir/x.pem", fx[CA].ref) == -ENOENT,
 	       "write into a missing dir: -ENOENT");
-	tap_ok(ca_store_read(dir, NULL, &c) == -EINVAL, "read a directory: -EINVAL");
+	tap_ok(ca_store_read(dir, ca_load, &c) == -EINVAL, "read a directory: -EINVAL");
 	text = calloc(1, CA_INPUT_MAX + 1);
 	ca_file_write(p, text, CA_INPUT_MAX + 1, 0600, true);
-	tap_ok(ca_store_read(p, NULL, &c) == -EFBIG, "read > 64 KiB: -EFBIG");
+	tap_ok(ca_store_read(p, ca_load, &c) == -EFBIG, "read > 64 KiB: -EFBIG");
 	ca_file_write(p, "junk\n", 5, 0600, true);
-	tap_ok(ca_store_read(p, NULL, &c) == CA_ERR_INVALID,
+	tap_ok(ca_store_read(p, ca_load, &c) == CA_ERR_INVALID,
 	       "read junk: InvalidCertificate");
 	tap_ok(ca_file_write(p, "x", 1, 0600, false) == -EEXIST,
 	       "no-replace write refuses an existing file");
@@ -571,11 +579,12 @@ static void test_store(void)
 static void test_error_names(void)
 {
 	static const char *const want[] = {
-		[CA_ERR_INVALID] = "InvalidCertificate",
-		[CA_ERR_EXPIRED] = "CertificateExpired",
-		[CA_ERR_WEAK_KEY] = "WeakKey", [CA_ERR_NOT_CA] = "NotCA",
-		[CA_ERR_TOO_LARGE] = "CertificateTooLarge",
-		[CA_ERR_UNSUPPORTED_KEY] = "UnsupportedKeyType",
+		[CA_ERR_INVALID] = "org.ichip.Error.InvalidCertificate",
+		[CA_ERR_EXPIRED] = "org.ichip.Error.CertificateExpired",
+		[CA_ERR_WEAK_KEY] = "org.ichip.Error.WeakKey",
+		[CA_ERR_NOT_CA] = "org.ichip.Error.NotCA",
+		[CA_ERR_TOO_LARGE] = "org.ichip.Error.CertificateTooLarge",
+		[CA_ERR_UNSUPPORTED_KEY] = "org.ichip.Error.UnsupportedKeyType",
 	};
 	int e;
 

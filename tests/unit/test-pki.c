@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for daemon/pki.c: what it writes must verify with GnuTLS
+ * Unit tests for daemon/lib/pki.c: what it writes must verify with GnuTLS
  * and with openssl (a second, independent implementation, run as a
  * subprocess), carry the extensions the module and TLS clients need,
  * keep keys 0600 and never overwrite them without force.
@@ -17,6 +17,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca-store.h"
 #include "ca.h"
 #include "pki.h"
 #include "tap.h"

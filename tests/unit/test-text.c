@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* daemon/text.c: module text escaped into valid UTF-8 for D-Bus. */
+/* daemon/ichipd/text.c: module text escaped into valid UTF-8 for D-Bus. */
 #include <stdlib.h>
 #include <string.h>
 

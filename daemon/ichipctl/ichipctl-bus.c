@@ -41,7 +41,7 @@ struct err_class {
 	int code;
 };
 
-#define IE(n) "org.ichip.Error." n
+#define IE(n) ICHIP_ERROR(n)
 #define FDE(n) "org.freedesktop.DBus.Error." n
 
 static const struct err_class err_classes[] = {
@@ -100,7 +100,7 @@ int ctl_bus_fail(const char *what, const sd_bus_error *e, int r)
 	suffix = suffix ? suffix + 1 : e->name;
 	if (code == EXIT_NO_DAEMON)
 		ctl_err("%s: ichipd is not running (%s is not on the bus) (%s)",
-			what, ICHIP_SERVICE, suffix);
+			what, ICHIP_BUS_NAME, suffix);
 	else
 		ctl_err("%s: %s (%s)", what,
 			e->message && *e->message ? e->message : e->name,
@@ -132,7 +132,7 @@ int ctl_new_call(struct ctl *c, sd_bus_message **m, const char *path,
 
 	if (r)
 		return r;
-	r = sd_bus_message_new_method_call(c->bus, m, ICHIP_SERVICE, path,
+	r = sd_bus_message_new_method_call(c->bus, m, ICHIP_BUS_NAME, path,
 					   iface, member);
 	if (r < 0) {
 		ctl_err("%s: cannot build the call: %s", member, strerror(-r));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ca-remote.h"
+#include "ca-wire.h"
 #include "text.h"
 #include "tls-client.h"
 
@@ -85,19 +86,4 @@ struct ca_cert *ca_remote_from_module_answer(const char *text, size_t len)
 		return NULL;
 	ask(WK_CA_MODULE, text, len, NULL, &c, NULL, 0);
 	return c;
-}
-
-int ca_remote_store_read(const char *path, struct ca_cert **out)
-{
-	size_t len;
-	char *buf;
-	int r;
-
-	*out = NULL;
-	r = ca_file_read(path, CA_INPUT_MAX, &buf, &len);
-	if (r)
-		return r;
-	r = ca_remote_load(buf, len, out);
-	free(buf);
-	return r;
 }

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 
 #include "errors.h"
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
+#include "polkit.h"
 #include "util.h"
 
 struct polkit_call {

@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "ichipd.h"
+#include "device.h"
 
 #define SESSION_NET_IN_MAX	(64 * 1024)	/* from the module */
 #define SESSION_NET_OUT_MAX	(64 * 1024)	/* to the module */
@@ -92,6 +92,13 @@ struct session {
 };
 
 /* session.c */
+int method_open_session(sd_bus_message *m, void *userdata,
+			sd_bus_error *error);
+void session_close(struct session *s, const char *reason);
+void sessions_close_all(struct device *d, const char *reason);
+void sessions_free_orphans(struct device *d);
+unsigned int device_session_count(struct device *d);
+int device_session_paths(struct device *d, sd_bus_message *reply);
 void session_pump(struct session *s);
 void session_srcv(struct session *s, size_t max);
 size_t session_srcv_size(const struct session *s);

@@ -10,8 +10,9 @@
 #include <string.h>
 #include <systemd/sd-device.h>
 
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
+#include "udev.h"
 #include "util.h"
 
 static bool is_ichip(sd_device *dev)

@@ -19,6 +19,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca-store.h"
 #include "ca.h"
 #include "pki.h"
 
@@ -222,24 +223,45 @@ static int set_cn_crt(gnutls_x509_crt_t crt, const char *cn)
 					     0, cn, (unsigned int)len);
 }
 
-/* Fields every certificate we make shares: v3, serial, validity, key. */
-static int new_crt(struct job *j, gnutls_x509_privkey_t key, const char *cn,
-		   gnutls_x509_crt_t *crt)
+/* Fields every certificate we make shares: v3, serial, validity, SKI. */
+static int crt_common(struct job *j, gnutls_x509_crt_t crt,
+		      gnutls_x509_privkey_t key)
 {
 	time_t nb = j->p.not_before;
+	int ret;
+
+	if ((ret = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (ret = set_serial(crt)) < 0 ||
+	    (ret = gnutls_x509_crt_set_activation_time(crt, nb)) < 0 ||
+	    (ret = gnutls_x509_crt_set_expiration_time(crt,
+			nb + (time_t)j->p.days * 86400)) < 0 ||
+	    (ret = set_ski(crt, key)) < 0)
+		return ret;
+	return 0;
+}
+
+/*
+ * A certificate for @key: named @cn (the CA), or carrying the subject
+ * and extensions of the signed request @crq (a server), so a server
+ * certificate says exactly what its CSR said.
+ */
+static int new_crt(struct job *j, gnutls_x509_privkey_t key, const char *cn,
+		   gnutls_x509_crq_t crq, gnutls_x509_crt_t *crt)
+{
 	int ret;
 
 	ret = gnutls_x509_crt_init(crt);
 	if (ret < 0)
 		return tls_fail(j, "certificate", ret);
-	if ((ret = gnutls_x509_crt_set_version(*crt, 3)) < 0 ||
-	    (ret = set_serial(*crt)) < 0 ||
-	    (ret = set_cn_crt(*crt, cn)) < 0 ||
-	    (ret = gnutls_x509_crt_set_activation_time(*crt, nb)) < 0 ||
-	    (ret = gnutls_x509_crt_set_expiration_time(*crt,
-			nb + (time_t)j->p.days * 86400)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key(*crt, key)) < 0 ||
-	    (ret = set_ski(*crt, key)) < 0) {
+	if (crq)
+		ret = gnutls_x509_crt_set_crq(*crt, crq);
+	else if ((ret = set_cn_crt(*crt, cn)) >= 0)
+		ret = gnutls_x509_crt_set_key(*crt, key);
+	if (ret >= 0 && crq)
+		ret = gnutls_x509_crt_set_crq_extensions(*crt, crq);
+	if (ret >= 0)
+		ret = crt_common(j, *crt, key);
+	if (ret < 0) {
 		gnutls_x509_crt_deinit(*crt);
 		*crt = NULL;
 		return tls_fail(j, "certificate fields", ret);
@@ -253,32 +275,6 @@ static unsigned int server_usage(gnutls_x509_privkey_t key)
 	if (gnutls_x509_privkey_get_pk_algorithm(key) == GNUTLS_PK_RSA)
 		return GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
 	return GNUTLS_KEY_DIGITAL_SIGNATURE;
-}
-
-static int server_exts_crt(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key,
-			   const char *const *hosts, size_t n)
-{
-	unsigned char ip[16];
-	size_t i, len;
-	int ret;
-
-	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_usage(crt, server_usage(key))) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_purpose_oid(crt,
-			GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0)
-		return ret;
-	for (i = 0; i < n && ret >= 0; i++) {
-		parse_host(hosts[i], ip, &len);
-		ret = len ?
-			gnutls_x509_crt_set_subject_alt_name(crt,
-				GNUTLS_SAN_IPADDRESS, ip, (unsigned int)len,
-				GNUTLS_FSAN_APPEND) :
-			gnutls_x509_crt_set_subject_alt_name(crt,
-				GNUTLS_SAN_DNSNAME, hosts[i],
-				(unsigned int)strlen(hosts[i]),
-				GNUTLS_FSAN_APPEND);
-	}
-	return ret;
 }
 
 static int sign_crt(struct job *j, gnutls_x509_crt_t crt,
@@ -375,7 +371,7 @@ int pki_init_ca(const char *dir_or_prefix, const char *cn,
 	if (!ret)
 		ret = gen_key(&j, &key);
 	if (!ret)
-		ret = new_crt(&j, key, cn, &crt);
+		ret = new_crt(&j, key, cn, NULL, &crt);
 	if (ret)
 		goto out;
 	ret = ca_exts(crt);
@@ -484,24 +480,96 @@ static int set_aki(gnutls_x509_crt_t crt, const struct issuer *is)
 	return gnutls_x509_crt_set_authority_key_id(crt, id, len);
 }
 
-/* A server certificate for @hosts, signed by @is or by itself. */
+static int crq_fields(gnutls_x509_crq_t crq, gnutls_x509_privkey_t key,
+		      const char *const *hosts, size_t n)
+{
+	unsigned char ip[16];
+	size_t i, len;
+	int ret;
+
+	if ((ret = gnutls_x509_crq_set_version(crq, 1)) < 0 ||
+	    (strlen(hosts[0]) <= CN_MAX &&
+	     (ret = gnutls_x509_crq_set_dn_by_oid(crq,
+			GNUTLS_OID_X520_COMMON_NAME, 0, hosts[0],
+			(unsigned int)strlen(hosts[0]))) < 0) ||
+	    (ret = gnutls_x509_crq_set_key(crq, key)) < 0 ||
+	    (ret = gnutls_x509_crq_set_basic_constraints(crq, 0, -1)) < 0 ||
+	    (ret = gnutls_x509_crq_set_key_usage(crq, server_usage(key))) < 0 ||
+	    (ret = gnutls_x509_crq_set_key_purpose_oid(crq,
+			GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0)
+		return ret;
+	for (i = 0; i < n && ret >= 0; i++) {
+		parse_host(hosts[i], ip, &len);
+		ret = len ?
+			gnutls_x509_crq_set_subject_alt_name(crq,
+				GNUTLS_SAN_IPADDRESS, ip, (unsigned int)len,
+				GNUTLS_FSAN_APPEND) :
+			gnutls_x509_crq_set_subject_alt_name(crq,
+				GNUTLS_SAN_DNSNAME, hosts[i],
+				(unsigned int)strlen(hosts[i]),
+				GNUTLS_FSAN_APPEND);
+	}
+	return ret;
+}
+
+static int sign_crq(gnutls_x509_crq_t crq, gnutls_x509_privkey_t key)
+{
+	gnutls_privkey_t pk;
+	int ret = gnutls_privkey_init(&pk);
+
+	if (ret < 0)
+		return ret;
+	ret = gnutls_privkey_import_x509(pk, key, 0);
+	if (ret >= 0)
+		ret = gnutls_x509_crq_privkey_sign(crq, pk, GNUTLS_DIG_SHA256, 0);
+	gnutls_privkey_deinit(pk);
+	return ret;
+}
+
+/* The signed server request for @key and @hosts (GnuTLS error codes). */
+static int server_request(gnutls_x509_privkey_t key, const char *const *hosts,
+			  size_t n, gnutls_x509_crq_t *crq)
+{
+	int ret = gnutls_x509_crq_init(crq);
+
+	if (ret < 0)
+		return ret;
+	ret = crq_fields(*crq, key, hosts, n);
+	if (ret >= 0)
+		ret = sign_crq(*crq, key);
+	if (ret < 0) {
+		gnutls_x509_crq_deinit(*crq);
+		*crq = NULL;
+	}
+	return ret;
+}
+
+/*
+ * A server certificate for @hosts, signed by @is or by itself: the
+ * request is built first (server_request(), as `pki csr` writes it) and
+ * the certificate issued from it, so the server extensions exist once.
+ */
 static int make_server(struct job *j, const struct issuer *is,
 		       const char *const *hosts, size_t n)
 {
 	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crq_t crq = NULL;
 	gnutls_x509_crt_t crt = NULL;
 	int ret;
 
 	ret = gen_key(j, &key);
-	if (!ret)
-		ret = new_crt(j, key, hosts[0], &crt);
+	if (ret)
+		return ret;
+	ret = server_request(key, hosts, n, &crq);
+	if (ret < 0) {
+		ret = tls_fail(j, "certificate request", ret);
+		goto out;
+	}
+	ret = new_crt(j, key, NULL, crq, &crt);
 	if (ret)
 		goto out;
-	ret = server_exts_crt(crt, key, hosts, n);
-	if (ret >= 0 && is)
-		ret = set_aki(crt, is);
-	if (ret < 0) {
-		ret = tls_fail(j, "server extensions", ret);
+	if (is && (ret = set_aki(crt, is)) < 0) {
+		ret = tls_fail(j, "authority key id", ret);
 		goto out;
 	}
 	ret = is ? sign_crt(j, crt, is->crt, is->key) : sign_crt(j, crt, crt, key);
@@ -510,8 +578,9 @@ static int make_server(struct job *j, const struct issuer *is,
 out:
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
-	if (key)
-		gnutls_x509_privkey_deinit(key);
+	if (crq)
+		gnutls_x509_crq_deinit(crq);
+	gnutls_x509_privkey_deinit(key);
 	return ret;
 }
 
@@ -556,55 +625,6 @@ int pki_self_signed(const char *out_prefix, const char *const *hosts,
 	return ret;
 }
 
-static int crq_fields(gnutls_x509_crq_t crq, gnutls_x509_privkey_t key,
-		      const char *const *hosts, size_t n)
-{
-	unsigned char ip[16];
-	size_t i, len;
-	int ret;
-
-	if ((ret = gnutls_x509_crq_set_version(crq, 1)) < 0 ||
-	    (strlen(hosts[0]) <= CN_MAX &&
-	     (ret = gnutls_x509_crq_set_dn_by_oid(crq,
-			GNUTLS_OID_X520_COMMON_NAME, 0, hosts[0],
-			(unsigned int)strlen(hosts[0]))) < 0) ||
-	    (ret = gnutls_x509_crq_set_key(crq, key)) < 0 ||
-	    (ret = gnutls_x509_crq_set_basic_constraints(crq, 0, -1)) < 0 ||
-	    (ret = gnutls_x509_crq_set_key_usage(crq, server_usage(key))) < 0 ||
-	    (ret = gnutls_x509_crq_set_key_purpose_oid(crq,
-			GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0)
-		return ret;
-	for (i = 0; i < n && ret >= 0; i++) {
-		parse_host(hosts[i], ip, &len);
-		ret = len ?
-			gnutls_x509_crq_set_subject_alt_name(crq,
-				GNUTLS_SAN_IPADDRESS, ip, (unsigned int)len,
-				GNUTLS_FSAN_APPEND) :
-			gnutls_x509_crq_set_subject_alt_name(crq,
-				GNUTLS_SAN_DNSNAME, hosts[i],
-				(unsigned int)strlen(hosts[i]),
-				GNUTLS_FSAN_APPEND);
-	}
-	return ret;
-}
-
-static int sign_crq(gnutls_x509_crq_t crq, gnutls_x509_privkey_t key,
-		    gnutls_datum_t *pem)
-{
-	gnutls_privkey_t pk;
-	int ret = gnutls_privkey_init(&pk);
-
-	if (ret < 0)
-		return ret;
-	ret = gnutls_privkey_import_x509(pk, key, 0);
-	if (ret >= 0)
-		ret = gnutls_x509_crq_privkey_sign(crq, pk, GNUTLS_DIG_SHA256, 0);
-	gnutls_privkey_deinit(pk);
-	if (ret >= 0)
-		ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_PEM, pem);
-	return ret;
-}
-
 int pki_csr(const char *out_prefix, const char *const *hosts, size_t nhosts,
 	    const struct pki_params *p, char *why, size_t why_len)
 {
@@ -623,11 +643,9 @@ int pki_csr(const char *out_prefix, const char *const *hosts, size_t nhosts,
 		ret = gen_key(&j, &key);
 	if (ret)
 		return ret;
-	ret = gnutls_x509_crq_init(&crq);
+	ret = server_request(key, hosts, nhosts, &crq);
 	if (ret >= 0)
-		ret = crq_fields(crq, key, hosts, nhosts);
-	if (ret >= 0)
-		ret = sign_crq(crq, key, &pem);
+		ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_PEM, &pem);
 	if (ret < 0)
 		ret = tls_fail(&j, "certificate request", ret);
 	else

@@ -14,8 +14,12 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "device-ca.h"
 #include "errors.h"
 #include "log.h"
+#include "manager.h"
+#include "polkit.h"
+#include "poller.h"
 #include "session.h"
 #include "tls-client.h"
 #include "util.h"
@@ -281,7 +285,7 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		    "closed (%s): %llu bytes in, %llu out", reason,
 		    (unsigned long long)s->bytes_in,
 		    (unsigned long long)s->bytes_out);
-	sd_bus_emit_signal(s->d->m->bus, s->path, "org.ichip.Session1",
+	sd_bus_emit_signal(s->d->m->bus, s->path, ICHIP_SESSION_IFACE,
 			   "Closed", "s", reason);
 	if (!strcmp(reason, "closed") || !strcmp(reason, "idle-timeout"))
 		flush_for_close(s);
@@ -299,7 +303,7 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		return;
 	}
 	sd_bus_emit_properties_changed(s->d->m->bus, s->path,
-				       "org.ichip.Session1", "State",
+				       ICHIP_SESSION_IFACE, "State",
 				       "CloseReason", NULL);
 	device_emit_changed(s->d, "Sessions");
 	session_linger(s);
@@ -641,7 +645,7 @@ static int on_app_io(sd_event_source *src, int fd, uint32_t events,
 	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
 		s->app_gone = true;
 		sd_bus_emit_properties_changed(s->d->m->bus, s->path,
-					       "org.ichip.Session1", "State",
+					       ICHIP_SESSION_IFACE, "State",
 					       NULL);
 	}
 	session_pump(s);
@@ -757,7 +761,7 @@ static void session_opened(struct session *s)
 	s->deadline = NULL;
 	sd_event_now(m->event, CLOCK_MONOTONIC, &s->last_active);
 	r = sd_bus_add_object_vtable(m->bus, &s->slot, s->path,
-				     "org.ichip.Session1", session_vtable, s);
+				     ICHIP_SESSION_IFACE, session_vtable, s);
 	if (r >= 0)
 		r = sd_event_add_io(m->event, &s->io, s->fd, EPOLLIN,
 				    on_app_io, s);
@@ -1172,7 +1176,7 @@ static void open_authorized(void *userdata, sd_bus_message *m, int allowed,
 	/* device-tls needs its own, stronger authorization too */
 	if (req->a.security == SECURITY_DEVICE_TLS && !req->legacy_checked) {
 		req->legacy_checked = true;
-		if (polkit_check(d->m, m, "org.ichip.legacy-tls",
+		if (polkit_check(d->m, m, ICHIP_ACTION_LEGACY_TLS,
 				 open_authorized, req) < 0) {
 			sd_bus_reply_method_errorf(m, ERR_PERMISSION_DENIED,
 						   "authorization failed");
@@ -1295,7 +1299,7 @@ int method_open_session(sd_bus_message *m, void *userdata,
 	req->a.system_trust = system_trust;
 	req->a.legacy_suites = legacy_suites;
 	req->a.timeout_ms = timeout_ms;
-	r = polkit_check(d->m, m, "org.ichip.open-session", open_authorized,
+	r = polkit_check(d->m, m, ICHIP_ACTION_OPEN_SESSION, open_authorized,
 			 req);
 	if (r < 0) {
 		open_request_free(req);

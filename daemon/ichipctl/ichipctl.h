@@ -12,15 +12,11 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "ichip-dbus.h"
 #include "ichipctl-json.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ICHIP_SERVICE		"org.ichip"
-#define ICHIP_MANAGER_PATH	"/org/ichip"
-#define ICHIP_MANAGER_IFACE	"org.ichip.Manager1"
-#define ICHIP_DEVICE_IFACE	"org.ichip.Device1"
-#define ICHIP_SESSION_IFACE	"org.ichip.Session1"
 
 enum ctl_exit {
 	EXIT_OK = 0,

@@ -14,10 +14,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "device-ca.h"
+#include "device.h"
 #include "errors.h"
 #include "ichip_frame.h"
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
+#include "polkit.h"
+#include "poller.h"
+#include "session.h"
 #include "text.h"
 #include "util.h"
 
@@ -113,7 +118,7 @@ void kernel_tty_name(const char *port, char *out, size_t len)
 
 void device_emit_changed(struct device *d, const char *prop)
 {
-	sd_bus_emit_properties_changed(d->m->bus, d->path, "org.ichip.Device1",
+	sd_bus_emit_properties_changed(d->m->bus, d->path, ICHIP_DEVICE_IFACE,
 				       prop, NULL);
 }
 
@@ -492,7 +497,7 @@ static int method_command(sd_bus_message *m, void *userdata,
 		return -ENOMEM;
 	req->m = d->m;
 	snprintf(req->path, sizeof(req->path), "%s", d->path);
-	r = polkit_check(d->m, m, "org.ichip.raw-command", command_authorized,
+	r = polkit_check(d->m, m, ICHIP_ACTION_RAW_COMMAND, command_authorized,
 			 req);
 	if (r < 0)
 		free(req);
@@ -589,7 +594,7 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 		return -ENOMEM;
 	d->m = m;
 	d->num = m->next_device++;
-	snprintf(d->path, sizeof(d->path), "/org/ichip/dev%u", d->num);
+	snprintf(d->path, sizeof(d->path), ICHIP_DEVICE_PATH_PREFIX "%u", d->num);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->port = strdup(port);
 	d->baud = baud;
@@ -607,7 +612,7 @@ int device_new(struct manager *m, const char *port, unsigned int baud,
 		goto fail;
 	}
 	r = sd_bus_add_object_vtable(m->bus, &d->slot, d->path,
-				     "org.ichip.Device1", device_vtable, d);
+				     ICHIP_DEVICE_IFACE, device_vtable, d);
 	if (r < 0)
 		goto fail;
 	device_ca_load(d);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "manager.h"
+#include "poller.h"
 #include "session.h"
 
 #define POLL_MIN_US	1000

@@ -372,7 +372,7 @@ static void read_close_reason(struct ctl *c, struct session_watch *w)
 	char *reason = NULL;
 	int r;
 
-	r = sd_bus_get_property_string(c->bus, ICHIP_SERVICE, w->path,
+	r = sd_bus_get_property_string(c->bus, ICHIP_BUS_NAME, w->path,
 				       ICHIP_SESSION_IFACE, "CloseReason", &e,
 				       &reason);
 	sd_bus_error_free(&e);
@@ -403,7 +403,7 @@ int cmd_connect(struct ctl *c)
 	if (r)
 		return r;
 	/* before OpenSession: a session that ends at once must not be missed */
-	if (sd_bus_match_signal(c->bus, &slot, ICHIP_SERVICE, NULL,
+	if (sd_bus_match_signal(c->bus, &slot, ICHIP_BUS_NAME, NULL,
 				ICHIP_SESSION_IFACE, "Closed", on_closed,
 				&w) < 0)
 		slot = NULL;	/* only the exit code gets less precise */

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-#include "ichipd.h"
+#include "manager.h"
+
 
 #define CONFIG_DEVICES_MAX 32
 

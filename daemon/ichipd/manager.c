@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "errors.h"
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
+#include "polkit.h"
 #include "util.h"
 
-#define MANAGER_PATH "/org/ichip"
 
 struct device *manager_find_device(struct manager *m, const char *path)
 {
@@ -200,7 +200,7 @@ static int method_add_device(sd_bus_message *msg, void *userdata,
 	req->name = name ? strdup(name) : NULL;
 	req->baud = baud;
 	req->flow = (enum dev_flow)dev_flow_parse(flow);
-	r = polkit_check(m, msg, "org.ichip.manage-devices", add_authorized,
+	r = polkit_check(m, msg, ICHIP_ACTION_MANAGE_DEVICES, add_authorized,
 			 req);
 	if (r < 0) {
 		free(req->port);
@@ -249,7 +249,7 @@ static int method_remove_device(sd_bus_message *msg, void *userdata,
 	if (!manager_find_device(m, path))
 		return sd_bus_error_setf(error, ERR_NOT_FOUND, "no device %s",
 					 path);
-	r = polkit_check(m, msg, "org.ichip.manage-devices",
+	r = polkit_check(m, msg, ICHIP_ACTION_MANAGE_DEVICES,
 			 remove_authorized, m);
 	return r < 0 ? r : 1;
 }
@@ -291,8 +291,8 @@ int manager_new(sd_event *e, sd_bus *bus, struct manager **out)
 	m->bus = sd_bus_ref(bus);
 	r = sd_bus_add_object_manager(bus, &m->om_slot, "/");
 	if (r >= 0)
-		r = sd_bus_add_object_vtable(bus, &m->slot, MANAGER_PATH,
-					     "org.ichip.Manager1",
+		r = sd_bus_add_object_vtable(bus, &m->slot, ICHIP_MANAGER_PATH,
+					     ICHIP_MANAGER_IFACE,
 					     manager_vtable, m);
 	if (r < 0) {
 		manager_free(m);

@@ -18,9 +18,10 @@
 
 #include "config.h"
 #include "errors.h"
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
 #include "tls-client.h"
+#include "udev.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG		"/etc/ichip/ichipd.conf"
@@ -42,7 +43,7 @@ struct args {
 static void usage(FILE *out)
 {
 	fputs("Usage: ichipd [OPTIONS]\n"
-	      "The D-Bus service (org.ichip) for iChip / W24 modules.\n\n"
+	      "The D-Bus service (" ICHIP_BUS_NAME ") for iChip / W24 modules.\n\n"
 	      "  --config FILE           config file (" DEFAULT_CONFIG ")\n"
 	      "  --state-dir DIR         persisted CA copies (" DEFAULT_STATE_DIR ")\n"
 	      "  --device PORT[:BAUD]    manage this tty (repeatable)\n"
@@ -274,9 +275,9 @@ static int run(struct args *a, struct config *conf)
 	if (!a->no_udev && udev_start(m) < 0)
 		log_warning("udev enumeration failed: no hotplug discovery");
 
-	r = sd_bus_request_name(bus, "org.ichip", 0);
+	r = sd_bus_request_name(bus, ICHIP_BUS_NAME, 0);
 	if (r < 0) {
-		log_error("cannot own org.ichip: %s", strerror(-r));
+		log_error("cannot own " ICHIP_BUS_NAME ": %s", strerror(-r));
 		manager_free(m);
 		return r;
 	}

@@ -12,11 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca.h"
 #include "ca-remote.h"
+#include "ca-store.h"
+#include "ca-wire.h"
+#include "ca.h"
+#include "device-ca.h"
+#include "device.h"
 #include "errors.h"
-#include "ichipd.h"
 #include "log.h"
+#include "manager.h"
+#include "polkit.h"
 #include "text.h"
 #include "util.h"
 
@@ -29,7 +34,7 @@ const struct ca_cert *device_anchor(const struct device *d)
 
 static void emit_ca_changed(struct device *d)
 {
-	sd_bus_emit_properties_changed(d->m->bus, d->path, "org.ichip.Device1",
+	sd_bus_emit_properties_changed(d->m->bus, d->path, ICHIP_DEVICE_IFACE,
 				       "CAFingerprint", "CASubject",
 				       "CANotAfter", "CALocation", NULL);
 }
@@ -66,11 +71,11 @@ void device_ca_load(struct device *d)
 	char path[512];
 
 	store_path(d, true, path, sizeof(path));
-	if (ca_remote_store_read(path, &c) == 0)
+	if (ca_store_read(path, ca_remote_load, &c) == 0)
 		d->host_ca = c;
 	c = NULL;
 	store_path(d, false, path, sizeof(path));
-	if (ca_remote_store_read(path, &c) == 0)
+	if (ca_store_read(path, ca_remote_load, &c) == 0)
 		d->module_ca = c;
 }
 
@@ -293,7 +298,7 @@ void device_ca_from_module(struct device *d, const char *answer)
 	if (d->module_ca)
 		return;
 	store_path(d, false, path, sizeof(path));
-	if (ca_remote_store_read(path, &saved) == 0) {
+	if (ca_store_read(path, ca_remote_load, &saved) == 0) {
 		log_dev(LOG_NOTICE, d->name,
 			"CA parameter empty (factory reset?): restoring %s",
 			ca_fingerprint(saved));
@@ -397,7 +402,7 @@ static void do_restore(struct device *d, sd_bus_message *m)
 	int r;
 
 	store_path(d, false, path, sizeof(path));
-	r = ca_remote_store_read(path, &saved);
+	r = ca_store_read(path, ca_remote_load, &saved);
 	if (r) {
 		sd_bus_reply_method_errorf(m, ERR_NO_CA,
 					   "no persisted CA for %s", d->name);
@@ -462,7 +467,7 @@ static int authorize(struct device *d, sd_bus_message *m,
 
 	req->mgr = d->m;
 	snprintf(req->path, sizeof(req->path), "%s", d->path);
-	r = polkit_check(d->m, m, "org.ichip.set-ca", ca_authorized, req);
+	r = polkit_check(d->m, m, ICHIP_ACTION_SET_CA, ca_authorized, req);
 	if (r < 0) {
 		request_free(req);
 		return r;
@@ -483,7 +488,7 @@ int method_set_ca(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		{ "host-only", 'b', &opt.host_only, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
-	char why[256], name[96];
+	char why[256];
 	const void *buf;
 	size_t len;
 	int r;
@@ -501,9 +506,7 @@ int method_set_ca(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (r < 0)
 		return sd_bus_error_setf(error, ERR_DEVICE_ERROR, "%s", why);
 	if (r != CA_OK) {
-		snprintf(name, sizeof(name), "org.ichip.Error.%s",
-			 ca_error_name(r));
-		return sd_bus_error_setf(error, name, "%s", why);
+		return sd_bus_error_setf(error, ca_error_name(r), "%s", why);
 	}
 	req = calloc(1, sizeof(*req));
 	if (!req) {

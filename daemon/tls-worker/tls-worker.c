@@ -31,6 +31,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca-wire.h"
 #include "ca.h"
 #include "tls-worker-proto.h"
 

@@ -10,6 +10,5 @@ int ca_remote_parse(const void *buf, size_t len,
 		    char *why, size_t why_len);
 int ca_remote_load(const void *buf, size_t len, struct ca_cert **out);
 struct ca_cert *ca_remote_from_module_answer(const char *text, size_t len);
-int ca_remote_store_read(const char *path, struct ca_cert **out);
 
 #endif /* ICHIPD_CA_REMOTE_H */

@@ -137,61 +137,12 @@ size_t ca_module_text(const struct ca_cert *c, char *out, size_t cap);
 struct ca_cert *ca_from_module_answer(const char *text, size_t len);
 
 /*
- * ca_error_name() - the org.ichip.Error suffix for an enum ca_error
- * ("InvalidCertificate", "CertificateExpired", "WeakKey", "NotCA",
- * "CertificateTooLarge", "UnsupportedKeyType"); NULL for CA_OK and
+ * ca_error_name() - the D-Bus error name for an enum ca_error
+ * (org.ichip.Error.InvalidCertificate, .CertificateExpired, .WeakKey,
+ * .NotCA, .CertificateTooLarge, .UnsupportedKeyType); NULL for CA_OK and
  * CA_ERR_NOMEM (map that one to org.freedesktop.DBus.Error.NoMemory)
  * and for unknown values.
  */
 const char *ca_error_name(int err);
-
-/*
- * ca_store_write() - persist ca_pem() at @path, atomically: a 0600 temp
- * file in the same directory, fsync, rename over @path, fsync the
- * directory.  Return: 0 or -errno.
- */
-int ca_store_write(const char *path, const struct ca_cert *c);
-
-/*
- * ca_store_read() - read a persisted certificate (at most CA_INPUT_MAX
- * bytes).  @opt NULL: ca_load() (no policy: the copy was validated when
- * it was set); else ca_parse() with @opt.
- * Return: 0 with *out set; -errno when the file cannot be read (-ENOENT:
- * nothing persisted); a positive enum ca_error when its content fails.
- */
-int ca_store_read(const char *path, const struct ca_options *opt,
-		  struct ca_cert **out);
-
-/*
- * ca_store_remove() - delete the persisted copy and fsync the directory.
- * Return: 0, also when there was nothing to delete, or -errno.
- */
-int ca_store_remove(const char *path);
-
-/*
- * ca_file_write() - write @len bytes to @path atomically (temp file in
- * the same directory created with @mode, fsync, rename or link, fsync
- * the directory).  @replace false: fail with -EEXIST rather than
- * replace an existing file (link(2) decides, so no race).  Shared by
- * the store and pki.c.  Return: 0 or -errno.
- */
-int ca_file_write(const char *path, const void *data, size_t len,
-		  mode_t mode, bool replace);
-
-/*
- * ca_file_read() - read all of @path into a malloc'ed, NUL-terminated
- * buffer of at most @max bytes (-EFBIG when larger).
- * Return: 0 with *data and *len set, or -errno.
- */
-int ca_file_read(const char *path, size_t max, char **data, size_t *len);
-
-/*
- * A certificate's parsed fields as bytes and back, without X.509 parsing
- * on the way back: the TLS worker parses, ichipd keeps what it found.
- * ca_serialize allocates *out; ca_deserialize checks every length.
- */
-int ca_serialize(const struct ca_cert *c, uint8_t **out, size_t *len);
-int ca_deserialize(const void *buf, size_t len, struct ca_cert **out);
-struct ca_cert *ca_dup(const struct ca_cert *c);	/* the same way */
 
 #endif /* ICHIPD_CA_H */

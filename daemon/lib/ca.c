@@ -2,7 +2,8 @@
 /*
  * Certificate intake for the module's CA parameter: extract exactly one
  * certificate from what the caller gave, judge it as a trust anchor for
- * the module (or for ichipd alone), normalise it, and persist it.
+ * the module (or for ichipd alone), and normalise it.  Persisting is
+ * ca-store.c, the fields as bytes for the TLS worker ca-wire.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,29 +19,14 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "ca-cert.h"
 #include "ca.h"
+#include "ichip-dbus.h"
 
 #define PEM_BEGIN	"-----BEGIN CERTIFICATE-----"
 #define PEM_END		"-----END CERTIFICATE-----"
 /* GnuTLS' value for "no well-defined expiration" (RFC 5280 4.1.2.5). */
 #define CA_NO_EXPIRY	((time_t)253402300799)	/* 9999-12-31T23:59:59Z */
-
-struct ca_cert {
-	uint8_t *der;
-	size_t der_len;
-	char *pem;
-	size_t pem_len;
-	char *subject;
-	char fingerprint[65];
-	char key_desc[32];
-	time_t not_before;
-	time_t not_after;
-	int pk;			/* gnutls_pk_algorithm_t */
-	unsigned int bits;
-	bool is_ca;
-	bool self_signed;
-	bool fits;
-};
 
 __attribute__((format(printf, 3, 4)))
 static void say(char *why, size_t why_len, const char *fmt, ...)
@@ -631,333 +617,18 @@ const char *ca_error_name(int err)
 {
 	switch (err) {
 	case CA_ERR_INVALID:
-		return "InvalidCertificate";
+		return ERR_INVALID_CERT;
 	case CA_ERR_EXPIRED:
-		return "CertificateExpired";
+		return ERR_CERT_EXPIRED;
 	case CA_ERR_WEAK_KEY:
-		return "WeakKey";
+		return ERR_WEAK_KEY;
 	case CA_ERR_NOT_CA:
-		return "NotCA";
+		return ERR_NOT_CA;
 	case CA_ERR_TOO_LARGE:
-		return "CertificateTooLarge";
+		return ERR_CERT_TOO_LARGE;
 	case CA_ERR_UNSUPPORTED_KEY:
-		return "UnsupportedKeyType";
+		return ERR_UNSUPPORTED_KEY;
 	default:
 		return NULL;
 	}
-}
-
-/* The directory part of @path, for fsync after rename/unlink. */
-static int fsync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, ret = 0;
-
-	if (!slash)
-		dir = strdup(".");
-	else
-		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (!dir)
-		return -ENOMEM;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Fill a fresh temp file; mkostemp() creates it 0600 (key-safe). */
-static int write_temp(char *tmp, const void *data, size_t len, mode_t mode)
-{
-	int fd = mkostemp(tmp, O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = mode == 0600 ? 0 : (fchmod(fd, mode) < 0 ? -errno : 0);
-	if (!ret)
-		ret = write_all(fd, data, len);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
-int ca_file_write(const char *path, const void *data, size_t len,
-		  mode_t mode, bool replace)
-{
-	char *tmp;
-	int ret;
-
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	ret = write_temp(tmp, data, len, mode);
-	if (ret)
-		goto out;
-	/* link(2) refuses an existing target atomically; rename replaces. */
-	if (replace)
-		ret = rename(tmp, path) < 0 ? -errno : 0;
-	else
-		ret = link(tmp, path) < 0 ? -errno : 0;
-	if (ret || !replace)
-		unlink(tmp);
-	if (!ret)
-		ret = fsync_parent(path);
-out:
-	free(tmp);
-	return ret;
-}
-
-static int read_fd(int fd, size_t max, char **data, size_t *len)
-{
-	struct stat st;
-	size_t cap, used = 0;
-	ssize_t n = 0;
-	char *buf;
-	int ret;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uintmax_t)st.st_size > max)
-		return -EFBIG;
-	cap = (size_t)st.st_size + 1;	/* + 1: notice a growing file */
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (used < cap) {
-		n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
-	if (n < 0 || used == cap) {
-		ret = n < 0 ? -errno : -EAGAIN;	/* growing under us */
-		free(buf);
-		return ret;
-	}
-	buf[used] = '\0';
-	*data = buf;
-	*len = used;
-	return 0;
-}
-
-int ca_file_read(const char *path, size_t max, char **data, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = read_fd(fd, max, data, len);
-	close(fd);
-	return ret;
-}
-
-int ca_store_write(const char *path, const struct ca_cert *c)
-{
-	return ca_file_write(path, c->pem, c->pem_len, 0600, true);
-}
-
-int ca_store_read(const char *path, const struct ca_options *opt,
-		  struct ca_cert **out)
-{
-	size_t len;
-	char *buf;
-	int ret;
-
-	*out = NULL;
-	ret = ca_file_read(path, CA_INPUT_MAX, &buf, &len);
-	if (ret)
-		return ret;
-	if (opt)
-		ret = ca_parse(buf, len, opt, out, NULL, 0);
-	else
-		ret = ca_load(buf, len, out);
-	free(buf);
-	return ret;
-}
-
-int ca_store_remove(const char *path)
-{
-	if (unlink(path) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	return fsync_parent(path);
-}
-
-/* ---- a certificate's fields as bytes ------------------------------------ */
-
-/*
- * ichipd does not parse certificates: the TLS worker does (ca_parse,
- * ca_load, ca_from_module_answer) and sends the result as these bytes,
- * which ca_deserialize() checks and copies without any X.509 parsing.
- * Layout: "ICA1", then der, pem, subject, key_desc as u32 length + bytes,
- * the 64-character fingerprint, not_before and not_after (i64), pk (i32),
- * bits (u32) and the flags is_ca, self_signed, fits (one byte each).
- */
-#define CA_FIELDS_MAGIC "ICA1"
-
-static int put_blob(uint8_t **p, const void *data, size_t n)
-{
-	uint32_t len = (uint32_t)n;
-
-	memcpy(*p, &len, 4);
-	memcpy(*p + 4, data, n);
-	*p += 4 + n;
-	return 0;
-}
-
-int ca_serialize(const struct ca_cert *c, uint8_t **out, size_t *len)
-{
-	size_t sub = strlen(c->subject), key = strlen(c->key_desc);
-	size_t n = 4 + 16 + c->der_len + c->pem_len + sub + key + 64 + 8 + 8 +
-		   4 + 4 + 3;
-	int64_t t;
-	int32_t pk = c->pk;
-	uint8_t *buf = malloc(n), *p = buf;
-
-	if (!buf)
-		return CA_ERR_NOMEM;
-	memcpy(p, CA_FIELDS_MAGIC, 4);
-	p += 4;
-	put_blob(&p, c->der, c->der_len);
-	put_blob(&p, c->pem, c->pem_len);
-	put_blob(&p, c->subject, sub);
-	put_blob(&p, c->key_desc, key);
-	memcpy(p, c->fingerprint, 64);
-	p += 64;
-	t = c->not_before;
-	memcpy(p, &t, 8);
-	t = c->not_after;
-	memcpy(p + 8, &t, 8);
-	memcpy(p + 16, &pk, 4);
-	memcpy(p + 20, &c->bits, 4);
-	p[24] = c->is_ca;
-	p[25] = c->self_signed;
-	p[26] = c->fits;
-	*out = buf;
-	*len = n;
-	return CA_OK;
-}
-
-static int get_blob(const uint8_t **p, const uint8_t *end, size_t max,
-		    const uint8_t **data, size_t *n)
-{
-	uint32_t len;
-
-	if (end - *p < 4)
-		return -1;
-	memcpy(&len, *p, 4);
-	if (len > max || (size_t)(end - *p - 4) < len)
-		return -1;
-	*data = *p + 4;
-	*n = len;
-	*p += 4 + len;
-	return 0;
-}
-
-static char *text_dup(const uint8_t *p, size_t n)
-{
-	char *s;
-
-	if (memchr(p, '\0', n))
-		return NULL;
-	s = malloc(n + 1);
-	if (s) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
-int ca_deserialize(const void *buf, size_t len, struct ca_cert **out)
-{
-	const uint8_t *p = buf, *end = p + len, *der, *pem, *sub, *key;
-	size_t der_n, pem_n, sub_n, key_n, i;
-	struct ca_cert *c;
-	int64_t t;
-	int32_t pk;
-
-	*out = NULL;
-	if (len < 4 || memcmp(p, CA_FIELDS_MAGIC, 4))
-		return CA_ERR_INVALID;
-	p += 4;
-	if (get_blob(&p, end, CA_INPUT_MAX, &der, &der_n) ||
-	    get_blob(&p, end, 2 * CA_INPUT_MAX, &pem, &pem_n) ||
-	    get_blob(&p, end, CA_INPUT_MAX, &sub, &sub_n) ||
-	    get_blob(&p, end, 31, &key, &key_n) || end - p != 64 + 27 ||
-	    !der_n || !pem_n)
-		return CA_ERR_INVALID;
-	for (i = 0; i < 64; i++)
-		if (!strchr("0123456789abcdef", p[i]) || !p[i])
-			return CA_ERR_INVALID;
-	for (i = 64 + 24; i < 64 + 27; i++)	/* the flags: 0 or 1 */
-		if (p[i] > 1)
-			return CA_ERR_INVALID;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return CA_ERR_NOMEM;
-	c->der = malloc(der_n);
-	c->pem = text_dup(pem, pem_n);
-	c->subject = text_dup(sub, sub_n);
-	if (!c->der || !c->pem || !c->subject || memchr(key, '\0', key_n)) {
-		ca_free(c);
-		return CA_ERR_INVALID;
-	}
-	memcpy(c->der, der, der_n);
-	c->der_len = der_n;
-	c->pem_len = pem_n;
-	memcpy(c->key_desc, key, key_n);
-	memcpy(c->fingerprint, p, 64);
-	p += 64;
-	memcpy(&t, p, 8);
-	c->not_before = (time_t)t;
-	memcpy(&t, p + 8, 8);
-	c->not_after = (time_t)t;
-	memcpy(&pk, p + 16, 4);
-	c->pk = pk;
-	memcpy(&c->bits, p + 20, 4);
-	c->is_ca = p[24];
-	c->self_signed = p[25];
-	c->fits = p[26];
-	*out = c;
-	return CA_OK;
-}
-
-struct ca_cert *ca_dup(const struct ca_cert *c)
-{
-	struct ca_cert *copy = NULL;
-	uint8_t *buf;
-	size_t len;
-
-	if (!c || ca_serialize(c, &buf, &len) != CA_OK)
-		return NULL;
-	ca_deserialize(buf, len, &copy);
-	free(buf);
-	return copy;
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "ichipd.h"
+#include "manager.h"
 #include "tls-worker-proto.h"
 
 struct session;

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The poller: one AT+iRP4 for all sockets, then SRCV where data waits. */
+#ifndef ICHIPD_POLLER_H
+#define ICHIPD_POLLER_H
+
+struct device;
+
+void poller_kick(struct device *d);
+void poller_stop(struct device *d);
+
+#endif /* ICHIPD_POLLER_H */
