@@ -153,6 +153,20 @@ for src in sorted(glob.glob("daemon/*/*.[ch]")):
             spelled.append("%s:%d" % (src, no))
 report(not spelled, "no D-Bus name spelled outside ichip-dbus.h%s"
        % (": " + " ".join(spelled) if spelled else ""))
+# member names come from the XML through tools/gen-dbus-members.py: a
+# string literal that is a member name is a second spelling of it
+members = {m.get("name") for x in glob.glob("dbus/org.ichip.*.xml")
+           for i in ET.parse(x).getroot().findall("interface")
+           for k in ("method", "property", "signal") for m in i.findall(k)}
+literal = []
+for src in sorted(glob.glob("daemon/*/*.[ch]")):
+    for no, line in enumerate(open(src), 1):
+        if line.lstrip().startswith(("*", "/*", "//")):
+            continue
+        if any(w in members for w in re.findall(r'"(\w+)"', line)):
+            literal.append("%s:%d" % (src, no))
+report(not literal, "no D-Bus member name spelled as a literal%s"
+       % (": " + " ".join(literal) if literal else ""))
 
 known = set(re.findall(r"org\.ichip\.Error\.([A-Za-z]+)", errors_rst))
 policy = ET.parse("dbus/org.ichip.policy").getroot()

@@ -256,7 +256,7 @@ int ctl_device_paths(struct ctl *c, char ***paths, size_t *n)
 	int r;
 
 	r = ctl_new_call(c, &m, ICHIP_MANAGER_PATH, ICHIP_MANAGER_IFACE,
-			 "GetDevices");
+			 ICHIP_MANAGER1_GET_DEVICES);
 	if (r)
 		return r;
 	r = ctl_call(c, m, &reply, "listing devices");
@@ -312,7 +312,8 @@ static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < cnt; i++) {
-		r = ctl_get_string(c, d[i].path, ICHIP_DEVICE_IFACE, "Name",
+		r = ctl_get_string(c, d[i].path, ICHIP_DEVICE_IFACE,
+				   ICHIP_DEVICE1_NAME,
 				   &d[i].name);
 		if (r) {
 			free_entries(d, cnt);

@@ -147,7 +147,8 @@ static int open_session(struct ctl *c, const char *path, const char *name,
 	char what[300];
 	int r, sfd;
 
-	r = ctl_new_call(c, &m, path, ICHIP_DEVICE_IFACE, "OpenSession");
+	r = ctl_new_call(c, &m, path, ICHIP_DEVICE_IFACE,
+			 ICHIP_DEVICE1_OPEN_SESSION);
 	if (r)
 		return r;
 	sd_bus_message_set_allow_interactive_authorization(m, 1);
@@ -373,7 +374,8 @@ static void read_close_reason(struct ctl *c, struct session_watch *w)
 	int r;
 
 	r = sd_bus_get_property_string(c->bus, ICHIP_BUS_NAME, w->path,
-				       ICHIP_SESSION_IFACE, "CloseReason", &e,
+				       ICHIP_SESSION_IFACE,
+				       ICHIP_SESSION1_CLOSE_REASON, &e,
 				       &reason);
 	sd_bus_error_free(&e);
 	if (r < 0 || !reason || !reason[0]) {
@@ -404,7 +406,8 @@ int cmd_connect(struct ctl *c)
 		return r;
 	/* before OpenSession: a session that ends at once must not be missed */
 	if (sd_bus_match_signal(c->bus, &slot, ICHIP_BUS_NAME, NULL,
-				ICHIP_SESSION_IFACE, "Closed", on_closed,
+				ICHIP_SESSION_IFACE,
+				ICHIP_SESSION1_CLOSED, on_closed,
 				&w) < 0)
 		slot = NULL;	/* only the exit code gets less precise */
 	r = open_session(c, path, name, &t, &w, &fd);

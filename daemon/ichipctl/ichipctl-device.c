@@ -77,7 +77,7 @@ int cmd_version(struct ctl *c)
 	if (!ctl_has(c, OPT_JSON))
 		printf("ichipctl %s\n", ctl_client_version());
 	r = ctl_get_string(c, ICHIP_MANAGER_PATH, ICHIP_MANAGER_IFACE,
-			   "Version", &daemon);
+			   ICHIP_MANAGER1_VERSION, &daemon);
 	if (r)
 		return r;
 	if (ctl_has(c, OPT_JSON)) {
@@ -114,7 +114,9 @@ static const char *const col_title[NCOLS] = {
 
 /* The D-Bus property behind each column (JSON uses these names). */
 static const char *const col_prop[NCOLS] = {
-	"Name", "Port", "State", "Transport", "FirmwareVersion", "CALocation",
+	ICHIP_DEVICE1_NAME, ICHIP_DEVICE1_PORT, ICHIP_DEVICE1_STATE,
+	ICHIP_DEVICE1_TRANSPORT, ICHIP_DEVICE1_FIRMWARE_VERSION,
+	ICHIP_DEVICE1_CA_LOCATION,
 };
 
 struct dev_row {
@@ -318,7 +320,7 @@ static int fetch_ca_pem(struct ctl *c, const char *path, const char *name,
 	size_t n;
 	int r;
 
-	r = ctl_new_call(c, &m, path, ICHIP_DEVICE_IFACE, "GetCA");
+	r = ctl_new_call(c, &m, path, ICHIP_DEVICE_IFACE, ICHIP_DEVICE1_GET_CA);
 	if (r)
 		return r;
 	snprintf(what, sizeof(what), "%s: GetCA", name);
@@ -347,13 +349,13 @@ static void print_ca_json(const char *name, const struct ca_info *ca)
 	json_object_begin(&j);
 	json_key(&j, "Device");
 	json_string(&j, name);
-	json_key(&j, "CALocation");
+	json_key(&j, ICHIP_DEVICE1_CA_LOCATION);
 	json_string(&j, ca->location);
-	json_key(&j, "CASubject");
+	json_key(&j, ICHIP_DEVICE1_CA_SUBJECT);
 	json_string(&j, ca->subject);
-	json_key(&j, "CAFingerprint");
+	json_key(&j, ICHIP_DEVICE1_CA_FINGERPRINT);
 	json_string(&j, ca->fingerprint);
-	json_key(&j, "CANotAfter");
+	json_key(&j, ICHIP_DEVICE1_CA_NOT_AFTER);
 	json_uint(&j, ca->not_after);
 	json_key(&j, "PEM");
 	if (ca->pem)
@@ -387,10 +389,10 @@ int cmd_ca_show(struct ctl *c)
 {
 	struct ca_info ca = { 0 };
 	const struct prop_want want[] = {
-		{ "CASubject", 's', &ca.subject },
-		{ "CAFingerprint", 's', &ca.fingerprint },
-		{ "CALocation", 's', &ca.location },
-		{ "CANotAfter", 't', &ca.not_after },
+		{ ICHIP_DEVICE1_CA_SUBJECT, 's', &ca.subject },
+		{ ICHIP_DEVICE1_CA_FINGERPRINT, 's', &ca.fingerprint },
+		{ ICHIP_DEVICE1_CA_LOCATION, 's', &ca.location },
+		{ ICHIP_DEVICE1_CA_NOT_AFTER, 't', &ca.not_after },
 		{}
 	};
 	sd_bus_message *reply = NULL;
@@ -492,10 +494,11 @@ static int report_ca(struct ctl *c, const char *path, const char *name,
 	char *loc = NULL, *fp = NULL;
 	int r;
 
-	r = ctl_get_string(c, path, ICHIP_DEVICE_IFACE, "CALocation", &loc);
+	r = ctl_get_string(c, path, ICHIP_DEVICE_IFACE,
+			   ICHIP_DEVICE1_CA_LOCATION, &loc);
 	if (!r)
 		r = ctl_get_string(c, path, ICHIP_DEVICE_IFACE,
-				   "CAFingerprint", &fp);
+				   ICHIP_DEVICE1_CA_FINGERPRINT, &fp);
 	if (!r)
 		printf("%s: CA %s (location %s%s%s)\n", name, verb, loc,
 		       *fp ? ", sha256 " : "", fp);
@@ -531,7 +534,7 @@ int cmd_ca_set(struct ctl *c)
 	r = read_file(c->args[0], &buf, &len);
 	if (r)
 		return r;
-	r = device_change(c, "SetCA", &m, &path, &name);
+	r = device_change(c, ICHIP_DEVICE1_SET_CA, &m, &path, &name);
 	if (r)
 		goto out;
 	if (build_set_ca(m, c, buf, len) < 0) {
@@ -573,10 +576,10 @@ static int simple_ca_call(struct ctl *c, const char *member, const char *verb)
 
 int cmd_ca_clear(struct ctl *c)
 {
-	return simple_ca_call(c, "ClearCA", "cleared");
+	return simple_ca_call(c, ICHIP_DEVICE1_CLEAR_CA, "cleared");
 }
 
 int cmd_ca_restore(struct ctl *c)
 {
-	return simple_ca_call(c, "RestoreCA", "restored");
+	return simple_ca_call(c, ICHIP_DEVICE1_RESTORE_CA, "restored");
 }

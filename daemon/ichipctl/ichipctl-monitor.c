@@ -124,7 +124,8 @@ static int resolve_filter(struct ctl *c, struct mon *mon, const char *want)
 	/* an ichipd device: its Port names the tty */
 	r = ctl_pick_device(c, want, &path, &name);
 	if (!r)
-		r = ctl_get_string(c, path, ICHIP_DEVICE_IFACE, "Port", &port);
+		r = ctl_get_string(c, path, ICHIP_DEVICE_IFACE,
+				   ICHIP_DEVICE1_PORT, &port);
 	if (!r) {
 		base = strrchr(port, '/');
 		base = base ? base + 1 : port;

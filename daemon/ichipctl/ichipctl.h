@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "ichip-dbus-members.h"
 #include "ichip-dbus.h"
 #include "ichipctl-json.h"
 

@@ -19,6 +19,7 @@
 #include "device-ca.h"
 #include "device.h"
 #include "errors.h"
+#include "ichip-dbus-members.h"
 #include "log.h"
 #include "manager.h"
 #include "polkit.h"
@@ -35,8 +36,10 @@ const struct ca_cert *device_anchor(const struct device *d)
 static void emit_ca_changed(struct device *d)
 {
 	sd_bus_emit_properties_changed(d->m->bus, d->path, ICHIP_DEVICE_IFACE,
-				       "CAFingerprint", "CASubject",
-				       "CANotAfter", "CALocation", NULL);
+				       ICHIP_DEVICE1_CA_FINGERPRINT,
+				       ICHIP_DEVICE1_CA_SUBJECT,
+				       ICHIP_DEVICE1_CA_NOT_AFTER,
+				       ICHIP_DEVICE1_CA_LOCATION, NULL);
 }
 
 static void set_module_ca(struct device *d, struct ca_cert *c)
@@ -562,13 +565,13 @@ int property_get_ca(sd_bus *bus, const char *path, const char *interface,
 	struct device *d = userdata;
 	const struct ca_cert *c = device_anchor(d);
 
-	if (!strcmp(property, "CANotAfter"))
+	if (!strcmp(property, ICHIP_DEVICE1_CA_NOT_AFTER))
 		return sd_bus_message_append(reply, "t",
 					     c ? (uint64_t)ca_not_after(c) : 0);
-	if (!strcmp(property, "CAFingerprint"))
+	if (!strcmp(property, ICHIP_DEVICE1_CA_FINGERPRINT))
 		return sd_bus_message_append(reply, "s",
 					     c ? ca_fingerprint(c) : "");
-	if (!strcmp(property, "CASubject")) {
+	if (!strcmp(property, ICHIP_DEVICE1_CA_SUBJECT)) {
 		/* a DN's strings come from the certificate: any bytes */
 		_cleanup_(freep) char *dn = c ? text_escape(ca_subject(c),
 						strlen(ca_subject(c))) : NULL;

@@ -17,6 +17,7 @@
 #include "device-ca.h"
 #include "device.h"
 #include "errors.h"
+#include "ichip-dbus-members.h"
 #include "ichip_frame.h"
 #include "log.h"
 #include "manager.h"
@@ -198,7 +199,7 @@ static void on_state(void *owner, enum ichip_dev_state state)
 	    ((!strcmp(old, "ready") || !strcmp(old, "busy")) &&
 	     (!strcmp(new, "ready") || !strcmp(new, "busy"))))
 		return;
-	device_emit_changed(d, "State");
+	device_emit_changed(d, ICHIP_DEVICE1_STATE);
 }
 
 static const struct xport_events device_events = {
@@ -224,14 +225,14 @@ static void on_firmware(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 
-	set_answer(d, &d->firmware, "FirmwareVersion", r);
+	set_answer(d, &d->firmware, ICHIP_DEVICE1_FIRMWARE_VERSION, r);
 }
 
 static void on_serial(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 
-	set_answer(d, &d->serial, "Serial", r);
+	set_answer(d, &d->serial, ICHIP_DEVICE1_SERIAL, r);
 }
 
 static void on_ca_query(void *userdata, const struct xport_reply *r)
@@ -338,17 +339,17 @@ static int get_string(sd_bus *bus, const char *path, const char *interface,
 	struct device *d = userdata;
 	const char *v = "";
 
-	if (!strcmp(property, "Name"))
+	if (!strcmp(property, ICHIP_DEVICE1_NAME))
 		v = d->name;
-	else if (!strcmp(property, "Port"))
+	else if (!strcmp(property, ICHIP_DEVICE1_PORT))
 		v = d->port;
-	else if (!strcmp(property, "Transport"))
+	else if (!strcmp(property, ICHIP_DEVICE1_TRANSPORT))
 		v = d->x->ops->name;
-	else if (!strcmp(property, "State"))
+	else if (!strcmp(property, ICHIP_DEVICE1_STATE))
 		v = state_name(d->state);
-	else if (!strcmp(property, "FirmwareVersion"))
+	else if (!strcmp(property, ICHIP_DEVICE1_FIRMWARE_VERSION))
 		v = d->firmware ? d->firmware : "";
-	else if (!strcmp(property, "Serial"))
+	else if (!strcmp(property, ICHIP_DEVICE1_SERIAL))
 		v = d->serial ? d->serial : "";
 	return sd_bus_message_append(reply, "s", v);
 }
@@ -506,51 +507,54 @@ static int method_command(sd_bus_message *m, void *userdata,
 
 const sd_bus_vtable device_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Name", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_NAME, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Port", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_PORT, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Baud", "u", NULL, offsetof(struct device, baud),
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_BAUD, "u", NULL,
+			offsetof(struct device, baud),
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Transport", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_TRANSPORT, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("State", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_STATE, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("FirmwareVersion", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_FIRMWARE_VERSION, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Serial", "s", get_string, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_SERIAL, "s", get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Counters", "a{st}", get_counters, 0, 0),
-	SD_BUS_PROPERTY("CAFingerprint", "s", property_get_ca, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_COUNTERS, "a{st}", get_counters, 0, 0),
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_CA_FINGERPRINT, "s", property_get_ca, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("CASubject", "s", property_get_ca, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_CA_SUBJECT, "s", property_get_ca, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("CANotAfter", "t", property_get_ca, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_CA_NOT_AFTER, "t", property_get_ca, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("CALocation", "s", property_get_ca, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_CA_LOCATION, "s", property_get_ca, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Sessions", "ao", get_sessions, 0,
+	SD_BUS_PROPERTY(ICHIP_DEVICE1_SESSIONS, "ao", get_sessions, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_METHOD_WITH_ARGS("SetCA",
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_SET_CA,
 				SD_BUS_ARGS("ay", certificate,
 					    "a{sv}", options),
 				SD_BUS_NO_RESULT, method_set_ca,
 				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("GetCA", SD_BUS_NO_ARGS,
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_GET_CA, SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ay", certificate),
 				method_get_ca, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("ClearCA", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_CLEAR_CA, SD_BUS_NO_ARGS,
+				SD_BUS_NO_RESULT,
 				method_clear_ca, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("RestoreCA", SD_BUS_NO_ARGS,
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_RESTORE_CA, SD_BUS_NO_ARGS,
 				SD_BUS_NO_RESULT, method_restore_ca,
 				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("OpenSession",
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_OPEN_SESSION,
 				SD_BUS_ARGS("s", host, "q", port,
 					    "a{sv}", options),
 				SD_BUS_RESULT("o", session, "h", fd),
 				method_open_session,
 				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("Command", SD_BUS_ARGS("s", command),
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_DEVICE1_COMMAND,
+				SD_BUS_ARGS("s", command),
 				SD_BUS_RESULT("s", response), method_command,
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "ichip-dbus-members.h"
 #include "log.h"
 #include "manager.h"
 #include "polkit.h"
@@ -264,17 +265,18 @@ static int property_get_version(sd_bus *bus, const char *path,
 
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Version", "s", property_get_version, 0,
+	SD_BUS_PROPERTY(ICHIP_MANAGER1_VERSION, "s", property_get_version, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_METHOD_WITH_ARGS("GetDevices", SD_BUS_NO_ARGS,
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_MANAGER1_GET_DEVICES, SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("ao", devices),
 				method_get_devices, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("AddDevice",
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_MANAGER1_ADD_DEVICE,
 				SD_BUS_ARGS("s", port, "a{sv}", options),
 				SD_BUS_RESULT("o", device),
 				method_add_device,
 				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("RemoveDevice", SD_BUS_ARGS("o", device),
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_MANAGER1_REMOVE_DEVICE,
+				SD_BUS_ARGS("o", device),
 				SD_BUS_NO_RESULT, method_remove_device,
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END

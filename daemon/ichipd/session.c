@@ -16,6 +16,7 @@
 #include "ca.h"
 #include "device-ca.h"
 #include "errors.h"
+#include "ichip-dbus-members.h"
 #include "log.h"
 #include "manager.h"
 #include "polkit.h"
@@ -158,7 +159,7 @@ static void session_free(struct session *s)
 		sd_bus_emit_object_removed(s->d->m->bus, s->path);
 		sd_bus_slot_unref(s->slot);
 		if (s->state != SESSION_CLOSED)
-			device_emit_changed(s->d, "Sessions");
+			device_emit_changed(s->d, ICHIP_DEVICE1_SESSIONS);
 	}
 	if (s->fd >= 0)
 		close(s->fd);
@@ -286,7 +287,7 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		    (unsigned long long)s->bytes_in,
 		    (unsigned long long)s->bytes_out);
 	sd_bus_emit_signal(s->d->m->bus, s->path, ICHIP_SESSION_IFACE,
-			   "Closed", "s", reason);
+			   ICHIP_SESSION1_CLOSED, "s", reason);
 	if (!strcmp(reason, "closed") || !strcmp(reason, "idle-timeout"))
 		flush_for_close(s);
 	/*
@@ -303,9 +304,10 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		return;
 	}
 	sd_bus_emit_properties_changed(s->d->m->bus, s->path,
-				       ICHIP_SESSION_IFACE, "State",
-				       "CloseReason", NULL);
-	device_emit_changed(s->d, "Sessions");
+				       ICHIP_SESSION_IFACE,
+				       ICHIP_SESSION1_STATE,
+				       ICHIP_SESSION1_CLOSE_REASON, NULL);
+	device_emit_changed(s->d, ICHIP_DEVICE1_SESSIONS);
 	session_linger(s);
 }
 
@@ -645,8 +647,8 @@ static int on_app_io(sd_event_source *src, int fd, uint32_t events,
 	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
 		s->app_gone = true;
 		sd_bus_emit_properties_changed(s->d->m->bus, s->path,
-					       ICHIP_SESSION_IFACE, "State",
-					       NULL);
+					       ICHIP_SESSION_IFACE,
+					       ICHIP_SESSION1_STATE, NULL);
 	}
 	session_pump(s);
 	return 0;
@@ -680,55 +682,59 @@ static int get_prop(sd_bus *bus, const char *path, const char *interface,
 	static const char *const sec[] = { "host-tls", "device-tls", "plain" };
 	struct session *s = userdata;
 
-	if (!strcmp(property, "Host"))
+	if (!strcmp(property, ICHIP_SESSION1_HOST))
 		return sd_bus_message_append(reply, "s", s->host);
-	if (!strcmp(property, "Port"))
+	if (!strcmp(property, ICHIP_SESSION1_PORT))
 		return sd_bus_message_append(reply, "q", s->port);
-	if (!strcmp(property, "Security"))
+	if (!strcmp(property, ICHIP_SESSION1_SECURITY))
 		return sd_bus_message_append(reply, "s", sec[s->security]);
-	if (!strcmp(property, "State"))
+	if (!strcmp(property, ICHIP_SESSION1_STATE))
 		return sd_bus_message_append(reply, "s",
 				s->state != SESSION_OPEN ? "closed" :
 				s->app_gone ? "closing" : "open");
-	if (!strcmp(property, "TLSVersion"))
+	if (!strcmp(property, ICHIP_SESSION1_TLS_VERSION))
 		return sd_bus_message_append(reply, "s",
 				s->tls_version ? s->tls_version : "");
-	if (!strcmp(property, "Cipher"))
+	if (!strcmp(property, ICHIP_SESSION1_CIPHER))
 		return sd_bus_message_append(reply, "s",
 				s->cipher ? s->cipher : "");
-	if (!strcmp(property, "PeerCertificate"))
+	if (!strcmp(property, ICHIP_SESSION1_PEER_CERTIFICATE))
 		return sd_bus_message_append_array(reply, 'y',
 				s->peer_der ? s->peer_der : (uint8_t *)"",
 				s->peer_der_len);
-	if (!strcmp(property, "CloseReason"))
+	if (!strcmp(property, ICHIP_SESSION1_CLOSE_REASON))
 		return sd_bus_message_append(reply, "s",
 				s->close_reason ? s->close_reason : "");
-	if (!strcmp(property, "BytesIn"))
+	if (!strcmp(property, ICHIP_SESSION1_BYTES_IN))
 		return sd_bus_message_append(reply, "t", s->bytes_in);
 	return sd_bus_message_append(reply, "t", s->bytes_out);
 }
 
 static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Host", "s", get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Port", "q", get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Security", "s", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_HOST, "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("State", "s", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_PORT, "q", get_prop, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY(ICHIP_SESSION1_SECURITY, "s", get_prop, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY(ICHIP_SESSION1_STATE, "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("TLSVersion", "s", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_TLS_VERSION, "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Cipher", "s", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_CIPHER, "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("PeerCertificate", "ay", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_PEER_CERTIFICATE, "ay", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("CloseReason", "s", get_prop, 0,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_CLOSE_REASON, "s", get_prop, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("BytesIn", "t", get_prop, 0, 0),
-	SD_BUS_PROPERTY("BytesOut", "t", get_prop, 0, 0),
-	SD_BUS_METHOD_WITH_ARGS("Close", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+	SD_BUS_PROPERTY(ICHIP_SESSION1_BYTES_IN, "t", get_prop, 0, 0),
+	SD_BUS_PROPERTY(ICHIP_SESSION1_BYTES_OUT, "t", get_prop, 0, 0),
+	SD_BUS_METHOD_WITH_ARGS(ICHIP_SESSION1_CLOSE, SD_BUS_NO_ARGS,
+				SD_BUS_NO_RESULT,
 				method_close, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_SIGNAL_WITH_ARGS("Closed", SD_BUS_ARGS("s", reason), 0),
+	SD_BUS_SIGNAL_WITH_ARGS(ICHIP_SESSION1_CLOSED,
+				SD_BUS_ARGS("s", reason), 0),
 	SD_BUS_VTABLE_END
 };
 
@@ -785,7 +791,7 @@ static void session_opened(struct session *s)
 	}
 	s->d->counters.sessions_opened++;
 	sd_bus_emit_object_added(m->bus, s->path);
-	device_emit_changed(s->d, "Sessions");
+	device_emit_changed(s->d, ICHIP_DEVICE1_SESSIONS);
 	log_session(LOG_INFO, s->d->name, s->path + strlen(s->d->path) + 1,
 		    "open to %s:%u (%s%s%s)", s->host, s->port,
 		    s->security == SECURITY_PLAIN ? "plain" :

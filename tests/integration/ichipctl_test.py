@@ -630,7 +630,7 @@ def monitor_without_kernel():
 
 @test
 def bash_completion():
-    comp = os.path.join(SRC, 'daemon', 'ichipctl.bash-completion')
+    comp = os.path.join(SRC, 'daemon', 'ichipctl', 'ichipctl.bash-completion')
     script = f'''
 source {comp}
 COMP_WORDS=(ichipctl ca s); COMP_CWORD=2; _ichipctl; echo "${{COMPREPLY[*]}}"
