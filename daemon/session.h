@@ -91,12 +91,23 @@ struct session {
 	uint64_t bytes_in, bytes_out;
 };
 
-/* session.c */
+/* session.c: life and D-Bus object */
+void session_free(struct session *s);
+void open_failed(struct session *s, const char *name, const char *msg);
+void unlink_orphan(struct session *s);
+void session_opened(struct session *s);
+
+/* session-pump.c */
 void session_pump(struct session *s);
 void session_srcv(struct session *s, size_t max);
 size_t session_srcv_size(const struct session *s);
 bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
+void send_to_module(struct session *s);
+int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
+
+/* session-open.c */
+void handshake_step(struct session *s);
 
 /* session-tls.c */
 int session_tls_start(struct session *s, const struct ca_cert *anchor,
