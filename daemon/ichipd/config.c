@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "device.h"
 #include "log.h"
+#include "manager.h"
 
 static char *trim(char *s)
 {

@@ -20,6 +20,7 @@
 #include "device.h"
 #include "errors.h"
 #include "ichip-dbus-members.h"
+#include "ichip-dbus.h"
 #include "log.h"
 #include "manager.h"
 #include "polkit.h"

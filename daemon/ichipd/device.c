@@ -18,6 +18,7 @@
 #include "device.h"
 #include "errors.h"
 #include "ichip-dbus-members.h"
+#include "ichip-dbus.h"
 #include "ichip_frame.h"
 #include "log.h"
 #include "manager.h"

@@ -17,7 +17,9 @@
 #include <gnutls/gnutls.h>
 
 #include "config.h"
+#include "device.h"
 #include "errors.h"
+#include "ichip-dbus.h"
 #include "log.h"
 #include "manager.h"
 #include "tls-client.h"

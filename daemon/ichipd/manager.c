@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "errors.h"
 #include "ichip-dbus-members.h"
+#include "ichip-dbus.h"
 #include "log.h"
 #include "manager.h"
 #include "polkit.h"

@@ -91,7 +91,7 @@ struct session {
 	uint64_t bytes_in, bytes_out;
 };
 
-/* session.c */
+/* session.c: life and D-Bus object */
 int method_open_session(sd_bus_message *m, void *userdata,
 			sd_bus_error *error);
 void session_close(struct session *s, const char *reason);
@@ -99,11 +99,22 @@ void sessions_close_all(struct device *d, const char *reason);
 void sessions_free_orphans(struct device *d);
 unsigned int device_session_count(struct device *d);
 int device_session_paths(struct device *d, sd_bus_message *reply);
+void session_free(struct session *s);
+void open_failed(struct session *s, const char *name, const char *msg);
+void unlink_orphan(struct session *s);
+void session_opened(struct session *s);
+
+/* session-pump.c */
 void session_pump(struct session *s);
 void session_srcv(struct session *s, size_t max);
 size_t session_srcv_size(const struct session *s);
 bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
+void send_to_module(struct session *s);
+int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
+
+/* session-open.c */
+void handshake_step(struct session *s);
 
 /* session-tls.c */
 int session_tls_start(struct session *s, const struct ca_cert *anchor,

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "manager.h"
 #include "session.h"
 #include "tls-client.h"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <systemd/sd-device.h>
 
+#include "device.h"
 #include "log.h"
 #include "manager.h"
 #include "udev.h"

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The session pump: bytes between the app's socketpair end and the module
+ * socket (SSND out, SRCV in), through the TLS worker for host-tls.  Each
+ * buffer is bounded; a full one stops the side that fills it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "ichip-dbus-members.h"
+#include "ichip-dbus.h"
+#include "log.h"
+#include "manager.h"
+#include "poller.h"
+#include "session.h"
+#include "tls-client.h"
+
+#define APP_READ_CHUNK		16384
+
+/* ---- the pump ----------------------------------------------------------- */
+
+static void update_io(struct session *s)
+{
+	uint32_t events = 0;
+
+	if (s->state != SESSION_OPEN)
+		return;
+	/* read from the app only when a whole record fits towards the line */
+	if (!s->app_eof &&
+	    buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= APP_READ_CHUNK + 1024)
+		events |= EPOLLIN;
+	if (s->app_out.len)
+		events |= EPOLLOUT;
+	sd_event_source_set_io_events(s->io, events);
+}
+
+static void on_ssnd(void *userdata, const struct xport_reply *r);
+
+/* Why a failed SSND/SRCV ends the session, in Closed() reasons. */
+static const char *reason_from_reply(const struct xport_reply *r)
+{
+	if (r->status == ICHIP_STATUS_FAILED)
+		return r->err == EPIPE || r->err == ENODEV ? "device-lost" :
+		       "timeout";
+	/* 200: the socket does not exist any more: the module was reset */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 200)
+		return "module-reset";
+	/* 203: socket down: the server closed or reset the connection */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203)
+		return "peer-closed";
+	return "module-error";
+}
+
+/*
+ * A failed SSND/SRCV ends the session.  A timeout or an unexpected error
+ * is not named at once: a module reset also loses the reply on the wire,
+ * or answers the rest of an SSND payload as a bad command.  The next RP4
+ * (after this command in the queue) tells a reset (-200: "module-reset")
+ * from the reason the reply gave; see poller.c.
+ */
+static void session_cmd_failed(struct session *s, const struct xport_reply *r)
+{
+	const char *reason = reason_from_reply(r);
+
+	if (s->state == SESSION_OPEN && (!strcmp(reason, "timeout") ||
+					 !strcmp(reason, "module-error"))) {
+		s->failed = reason;
+		poller_kick(s->d);
+		return;
+	}
+	session_close(s, reason);
+}
+
+void send_to_module(struct session *s)
+{
+	size_t max = s->security == SECURITY_DEVICE_TLS ?
+		     SESSION_SSND_SSL_MAX : SESSION_SSND_MAX;
+	size_t n;
+	char cmd[48];
+	int r;
+
+	/* over 256 bytes "iChip assumes host flow control" (at-plus-i.md §7) */
+	if (s->d->flow == DEV_FLOW_NONE && max > SESSION_SSND_NOFLOW_MAX)
+		max = SESSION_SSND_NOFLOW_MAX;
+	n = s->net_out.len < max ? s->net_out.len : max;
+
+	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
+		return;
+	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
+	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
+		       &s->ssnd_id);
+	if (r < 0)
+		return;	/* queue full: the next pump retries */
+	s->ssnd_busy = true;
+	s->ssnd_len = n;
+}
+
+static void on_ssnd(void *userdata, const struct xport_reply *r)
+{
+	struct session *s = userdata;
+	struct device *d = s->d;	/* the pump may free s */
+
+	s->ssnd_busy = false;
+	if (r->status != ICHIP_STATUS_OK) {
+		session_cmd_failed(s, r);
+		return;
+	}
+	buf_consume(&s->net_out, s->ssnd_len);
+	/* a handshake record may take more than one SSND (256 bytes) */
+	if (s->state == SESSION_HANDSHAKE)
+		send_to_module(s);
+	else
+		session_pump(s);
+	poller_kick(d);		/* an answer is likely on its way */
+}
+
+/* Plaintext from the app towards the module (TLS-encrypted if host-tls). */
+static int from_app(struct session *s)
+{
+	uint8_t chunk[APP_READ_CHUNK];
+	ssize_t n;
+	int r;
+
+	while (!s->app_eof &&
+	       buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= sizeof(chunk) + 1024) {
+		n = read(s->fd, chunk, sizeof(chunk));
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (n == 0) {
+			s->app_eof = true;
+			break;
+		}
+		s->bytes_out += (uint64_t)n;
+		s->d->counters.session_bytes_out += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
+		if (s->security != SECURITY_HOST_TLS) {
+			if (buf_append(&s->net_out, chunk, (size_t)n) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		/* the worker encrypts (a short record send is no error) */
+		r = session_tls_send(s, chunk, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+	/* the app is done sending: tell the server (TLS close_notify) */
+	if (s->app_eof && s->security == SECURITY_HOST_TLS && !s->bye_sent) {
+		session_tls_bye(s);
+		s->bye_sent = true;
+	}
+	return 0;
+}
+
+/* Bytes from the module towards the app (decrypted if host-tls). */
+static int to_app(struct session *s)
+{
+	ssize_t n;
+	int r;
+
+	if (s->security != SECURITY_HOST_TLS) {
+		if (buf_append(&s->app_out, s->net_in.data, s->net_in.len) < 0)
+			return -ENOMEM;
+		buf_consume(&s->net_in, s->net_in.len);
+	} else if (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 16384 &&
+		   !s->tls_ended && (s->net_in.len || s->peer_eof)) {
+		/* the worker decrypts what fits, and says how it ended */
+		r = session_tls_recv(s);
+		if (r == -ESHUTDOWN)
+			return r;
+		if (r < 0)
+			return -EPROTO;
+		if (r == WK_RECV_CLOSE_NOTIFY) {
+			s->peer_eof = s->tls_ended = true;
+		} else if (r == WK_RECV_TRUNCATED) {
+			/* TCP ended without close_notify: maybe cut off */
+			s->truncated = s->tls_ended = true;
+		}
+	}
+	while (s->app_out.len) {
+		n = write(s->fd, s->app_out.data, s->app_out.len);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		s->bytes_in += (uint64_t)n;
+		s->d->counters.session_bytes_in += (uint64_t)n;
+		sd_event_now(s->d->m->event, CLOCK_MONOTONIC, &s->last_active);
+		buf_consume(&s->app_out, (size_t)n);
+	}
+	return 0;
+}
+
+void session_pump(struct session *s)
+{
+	int r;
+
+	if (s->state != SESSION_OPEN)
+		return;
+	if (s->app_gone) {
+		/*
+		 * Nobody to deliver to: send what the app wrote before it
+		 * closed, then close.  Reads resume as SSNDs complete (a closed
+		 * socket would wake epoll forever).
+		 */
+		sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+		if (from_app(s) < 0) {
+			session_close(s, "app-closed");
+			return;
+		}
+		send_to_module(s);
+		if (s->app_eof && !s->ssnd_busy &&
+		    (!s->net_out.len || s->peer_eof))
+			session_close(s, "app-closed");
+		return;
+	}
+	r = to_app(s);
+	if (r == -EPIPE || r == -ECONNRESET) {
+		session_close(s, "app-closed");
+		return;
+	}
+	if (r < 0) {
+		session_close(s, r == -EPROTO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "module-error");
+		return;
+	}
+	r = from_app(s);
+	if (r < 0) {
+		session_close(s, r == -EIO ? "tls-error" :
+			      r == -ESHUTDOWN ? "worker-crashed" :
+			      "app-closed");
+		return;
+	}
+	send_to_module(s);
+	/* everything the server sent has reached the app: done */
+	if (s->peer_eof && !s->net_in.len && !s->app_out.len &&
+	    !s->srcv_busy) {
+		session_close(s, s->truncated ? "truncated" : "peer-closed");
+		return;
+	}
+	/* RP4 said more is waiting: fetch it without another poll round */
+	if (s->module_avail > 0 && session_wants_data(s))
+		session_srcv(s, session_srcv_size(s));
+	update_io(s);
+}
+
+bool session_wants_data(const struct session *s)
+{
+	return s->handle >= 0 && !s->srcv_busy && !s->failed &&
+	       s->state != SESSION_CLOSED &&
+	       buf_room(&s->net_in, SESSION_NET_IN_MAX) >= 4096 &&
+	       buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 65536;
+}
+
+
+static void on_srcv(void *userdata, const struct xport_reply *r)
+{
+	struct session *s = userdata;
+
+	s->srcv_busy = false;
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
+		s->peer_eof = true;
+	} else if (r->status != ICHIP_STATUS_OK) {
+		session_cmd_failed(s, r);
+		return;
+	} else if (buf_append(&s->net_in, r->data, r->data_len) < 0) {
+		session_close(s, "module-error");
+		return;
+	}
+	/* less than asked for: nothing more waits until the next poll */
+	if (r->data_len < s->srcv_len)
+		s->module_avail = 0;
+	else
+		s->module_avail -= (int64_t)r->data_len;
+	if (s->state == SESSION_HANDSHAKE)
+		handshake_step(s);
+	else
+		session_pump(s);
+}
+
+/* How much one SRCV should ask for: what waits, what fits, what is allowed. */
+size_t session_srcv_size(const struct session *s)
+{
+	size_t want = (size_t)s->module_avail;
+	size_t room = buf_room(&s->net_in, SESSION_NET_IN_MAX);
+
+	if (want > room)
+		want = room;
+	return want > ICHIP_DATA_LEN_MAX ? ICHIP_DATA_LEN_MAX : want;
+}
+
+void session_srcv(struct session *s, size_t max)
+{
+	char cmd[48];
+
+	snprintf(cmd, sizeof(cmd), "AT+iSRCV:%d,%zu", s->handle, max);
+	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) == 0) {
+		s->srcv_busy = true;
+		s->srcv_len = max;
+	}
+}
+
+/* RP4 reported a negative state for our socket. */
+void session_socket_gone(struct session *s, int code)
+{
+	if (code == -200) {	/* no such socket: the module was reset */
+		session_close(s, "module-reset");
+		return;
+	}
+	s->peer_eof = true;
+	if (s->state == SESSION_HANDSHAKE)
+		handshake_step(s);
+	else
+		session_pump(s);
+}
+
+/* A closed session: discard what the app still writes, end at its close. */
+static void lingering_io(struct session *s, uint32_t events)
+{
+	uint8_t sink[4096];
+	ssize_t n = 1;
+	int i;
+
+	for (i = 0; i < 16 && n > 0; i++)
+		n = read(s->fd, sink, sizeof(sink));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    (events & (EPOLLHUP | EPOLLERR)))
+		session_free(s);
+}
+
+int on_app_io(sd_event_source *src, int fd, uint32_t events,
+	      void *userdata)
+{
+	struct session *s = userdata;
+
+	if (s->state == SESSION_CLOSED) {
+		lingering_io(s, events);
+		return 0;
+	}
+
+	/* the app closed its end: take what it wrote, send it, then close */
+	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
+		s->app_gone = true;
+		sd_bus_emit_properties_changed(s->d->m->bus, s->path,
+					       ICHIP_SESSION_IFACE,
+					       ICHIP_SESSION1_STATE,
+					       NULL);
+	}
+	session_pump(s);
+	return 0;
+}
