@@ -149,14 +149,18 @@ int main(void)
 	      "AT+iSSND%:0,6", "ab\x13I/x", YES,
 	      "AT+iSSND%:0,6:ab\x13I/(2,-200)\r\n\x11\x13I/xI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
-	CHECK("WAIT as the next echo byte, then I/ of the payload",
-	      "AT+iSSND%:0,6", "ab\x13I/(", YES,
-	      "AT+iSSND%:0,6:ab\x13I/(2,-200)\r\n\x11\x13I/(I/OK\r\n",
+	CHECK("WAIT as the next echo byte, then I/( of the payload",
+	      "AT+iSSND%:0,7", "ab\x13I/(x", YES,
+	      "AT+iSSND%:0,7:ab\x13I/(2,-200)\r\n\x11\x13I/(xI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
+	/*
+	 * The last payload byte: the echo looked complete, so the WAIT is
+	 * known when its report line ends (reported after the line).
+	 */
 	CHECK("WAIT as the last payload byte, report at once",
 	      "AT+iSSND%:0,3", "ab\x13", YES,
 	      "AT+iSSND%:0,3:ab\x13I/(2,-200)\r\n\x11\x13I/OK\r\n",
-	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
+	      "ECHOUNSOL(I/(2,-200))WAITCONTRESULT(1)");
 	CHECK("two WAIT-valued payload bytes, WAIT before the second",
 	      "AT+iSSND%:0,6", "a\x13\x13" "def", YES,
 	      "AT+iSSND%:0,6:a\x13\x13I/(2,-200)\r\n\x11\x13" "defI/OK\r\n",
