@@ -142,58 +142,58 @@ int main(void)
 {
 	/* the matrix's stall: WAIT equals the next echo byte, report at once */
 	CHECK("WAIT as the next echo byte, report at once", "AT+iSSND%:0,6",
-	      "ab\x13" "def", YES,
-	      "AT+iSSND%:0,6:ab\x13I/(2,-200)\r\n\x11\x13" "defI/OK\r\n",
+	      "ab\023def", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,-200)\r\n\021\023defI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 	CHECK("WAIT as the next echo byte, report starts like the payload",
-	      "AT+iSSND%:0,6", "ab\x13I/x", YES,
-	      "AT+iSSND%:0,6:ab\x13I/(2,-200)\r\n\x11\x13I/xI/OK\r\n",
+	      "AT+iSSND%:0,6", "ab\023I/x", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,-200)\r\n\021\023I/xI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 	CHECK("WAIT as the next echo byte, then I/( of the payload",
-	      "AT+iSSND%:0,7", "ab\x13I/(x", YES,
-	      "AT+iSSND%:0,7:ab\x13I/(2,-200)\r\n\x11\x13I/(xI/OK\r\n",
+	      "AT+iSSND%:0,7", "ab\023I/(x", YES,
+	      "AT+iSSND%:0,7:ab\023I/(2,-200)\r\n\021\023I/(xI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 	/*
 	 * The last payload byte: the echo looked complete, so the WAIT is
 	 * known when its report line ends (reported after the line).
 	 */
 	CHECK("WAIT as the last payload byte, report at once",
-	      "AT+iSSND%:0,3", "ab\x13", YES,
-	      "AT+iSSND%:0,3:ab\x13I/(2,-200)\r\n\x11\x13I/OK\r\n",
+	      "AT+iSSND%:0,3", "ab\023", YES,
+	      "AT+iSSND%:0,3:ab\023I/(2,-200)\r\n\021\023I/OK\r\n",
 	      "ECHOUNSOL(I/(2,-200))WAITCONTRESULT(1)");
 	CHECK("two WAIT-valued payload bytes, WAIT before the second",
-	      "AT+iSSND%:0,6", "a\x13\x13" "def", YES,
-	      "AT+iSSND%:0,6:a\x13\x13I/(2,-200)\r\n\x11\x13" "defI/OK\r\n",
+	      "AT+iSSND%:0,6", "a\023\023def", YES,
+	      "AT+iSSND%:0,6:a\023\023I/(2,-200)\r\n\021\023defI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 
 	/* WAIT jumped queued echo: the next byte tells (already handled) */
 	CHECK("WAIT as the next echo byte, queued echo after it",
-	      "AT+iSSND%:0,6", "ab\x13" "def", YES,
-	      "AT+iSSND%:0,6:ab\x13\x13" "dI/(3,-200)\r\n\x11" "efI/OK\r\n",
+	      "AT+iSSND%:0,6", "ab\023def", YES,
+	      "AT+iSSND%:0,6:ab\023\023dI/(3,-200)\r\n\021efI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1)");
 	/* a real echoed 0x13, then a WAIT that is no echo byte: one WAIT */
 	CHECK("echoed 0x13, then WAIT and report", "AT+iSSND%:0,6",
-	      "a\x13" "cdef", YES,
-	      "AT+iSSND%:0,6:a\x13\x13" "cI/(3,-200)\r\n\x11" "defI/OK\r\n",
+	      "a\023cdef", YES,
+	      "AT+iSSND%:0,6:a\023\023cI/(3,-200)\r\n\021defI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1)");
 	CHECK("echoed 0x13 as the report begins, WAIT sent before",
-	      "AT+iSSND%:0,6", "ab\x13" "def", YES,
-	      "AT+iSSND%:0,6:a\x13" "b\x13I/(3,-200)\r\n\x11" "defI/OK\r\n",
+	      "AT+iSSND%:0,6", "ab\023def", YES,
+	      "AT+iSSND%:0,6:a\023b\023I/(3,-200)\r\n\021defI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(3,-200))CONTRESULT(1)");
 
 	/* CONTINUE equal to the next echo byte, the echo right after it */
 	CHECK("CONTINUE as the next echo byte, echo after it",
-	      "AT+iSSND%:0,6", "ab\x11" "def", YES,
-	      "AT+iSSND%:0,6:ab\x13I/(2,-200)\r\n\x11\x11" "defI/OK\r\n",
+	      "AT+iSSND%:0,6", "ab\021def", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,-200)\r\n\021\021defI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 	CHECK("echoed 0x11 payload, no flow control", "AT+iSSND%:0,6",
-	      "ab\x11\x13" "ef", YES, "AT+iSSND%:0,6:ab\x11\x13" "efI/OK\r\n",
+	      "ab\021\023ef", YES, "AT+iSSND%:0,6:ab\021\023efI/OK\r\n",
 	      "ECHORESULT(1)");
 
 	/* no payload echo: nothing to mix up, the same events */
 	CHECK("WAIT while the payload is not echoed", "AT+iSSND%:0,6",
-	      "ab\x13" "def", NO,
-	      "AT+iSSND%:0,6:\x13I/(0,-200)\r\n\x11I/OK\r\n",
+	      "ab\023def", NO,
+	      "AT+iSSND%:0,6:\023I/(0,-200)\r\n\021I/OK\r\n",
 	      "ECHOWAITUNSOL(I/(0,-200))CONTRESULT(1)");
 	return tap_done();
 }
