@@ -102,6 +102,7 @@ static void context_clear(struct ichip_frame *f)
 	f->data_len = 0;
 	f->echo_resume = 0;
 	f->echo_armed = false;
+	f->echo_lf = false;
 	f->flow_pending = ICHIP_EV_NONE;
 	f->echo_wait_at = 0;
 	f->report_due = false;
@@ -672,6 +673,12 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	}
 	if (flow_byte(f, c, ev))
 		return true;
+	if (pos < hdr && f->report_due && c == 'I') {
+		/* the report of a WAIT splits the header's echo: resume after */
+		f->echo_resume = pos;
+		f->rx = ICHIP_RX_LINE;
+		return false;
+	}
 	if (pos < hdr) {
 		/* not the echo after all: what matched starts a line */
 		f->rx = ICHIP_RX_LINE;
@@ -737,19 +744,24 @@ static void line_append(struct ichip_frame *f, const u8 *p, size_t n)
 }
 
 /*
- * After a report line inside an echoed payload, the next byte that is not
- * the report's CR or LF continues the echo.
+ * After a report line inside an echoed payload, the next byte continues
+ * the echo, but for the LF after the report's CR (a payload may start
+ * with CR or LF) and a flow byte that jumped ahead of that LF.
  */
 static void echo_resume(struct ichip_frame *f, u8 c)
 {
-	if (c == '\r' || c == '\n')
+	if (f->echo_lf && (c == '\n' || (!f->flow_off &&
+			   (c == flow_wait(f) || c == flow_cont(f))))) {
+		f->echo_lf = c != '\n';
 		return;
+	}
 	if (f->ssnd && !f->echo_seen) {
 		f->rx = ICHIP_RX_ECHO;
 		f->echo_pos = f->echo_resume;
 	}
 	f->echo_resume = 0;
 	f->echo_armed = false;
+	f->echo_lf = false;
 }
 
 size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
@@ -797,6 +809,7 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			if (f->line_len || f->line_overflow) {
 				end_line(f, ev);
 				f->echo_armed = f->echo_resume != 0;
+				f->echo_lf = c == '\r';
 			}
 			continue;
 		}

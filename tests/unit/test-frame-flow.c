@@ -190,6 +190,27 @@ int main(void)
 	      "ab\021\023ef", YES, "AT+iSSND%:0,6:ab\021\023efI/OK\r\n",
 	      "ECHORESULT(1)");
 
+	/* the module paused inside the header: the report splits its echo */
+	CHECK("report inside the header's echo", "AT+iSSND%:0,6", "abcdef",
+	      YES, "AT+iSSND%\023I/(0,-200)\r\n\021:0,6:abcdefI/OK\r\n",
+	      "WAITUNSOL(I/(0,-200))CONTECHORESULT(1)");
+	/*
+	 * The echo after a report starts with the bytes of a line end
+	 * (CONTINUE jumped into the report line, as it jumps queued output).
+	 */
+	CHECK("payload echo resumes with CR after a report", "AT+iSSND%:0,6",
+	      "ab\r\023ef", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,\021-200)\r\n\r\023efI/OK\r\n",
+	      "ECHOWAITCONTUNSOL(I/(2,-200))RESULT(1)");
+	CHECK("payload echo resumes with LF after a report", "AT+iSSND%:0,6",
+	      "ab\n\023ef", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,\021-200)\r\n\n\023efI/OK\r\n",
+	      "ECHOWAITCONTUNSOL(I/(2,-200))RESULT(1)");
+	CHECK("CONTINUE between the report's CR and LF, then CR LF echoed",
+	      "AT+iSSND%:0,6", "ab\r\nef", YES,
+	      "AT+iSSND%:0,6:ab\023I/(2,-200)\r\021\n\r\nefI/OK\r\n",
+	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
+
 	/* no payload echo: nothing to mix up, the same events */
 	CHECK("WAIT while the payload is not echoed", "AT+iSSND%:0,6",
 	      "ab\023def", NO,
