@@ -307,11 +307,11 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 static void query_module(struct device *d)
 {
 	xport_exec(d->x, "AT+i", NULL, 0, 0, NULL, NULL, NULL);
-	device_flow_setup(d);
 	xport_exec(d->x, "AT+iRP4", NULL, 0, 0, on_stale_sockets, d, NULL);
 	xport_exec(d->x, "AT+iRP1", NULL, 0, 0, on_firmware, d, NULL);
 	xport_exec(d->x, "AT+iRP5", NULL, 0, 0, on_serial, d, NULL);
 	xport_exec(d->x, "AT+iCA?", NULL, 0, 0, on_ca_query, d, NULL);
+	device_flow_setup(d);
 }
 
 /* ---- properties -------------------------------------------------------- */
