@@ -102,7 +102,10 @@ static void context_clear(struct ichip_frame *f)
 	f->data_len = 0;
 	f->echo_resume = 0;
 	f->echo_armed = false;
+	f->echo_lf = false;
 	f->flow_pending = ICHIP_EV_NONE;
+	f->echo_wait_at = 0;
+	f->report_due = false;
 	f->rp_value = false;
 	if (f->rx == ICHIP_RX_ECHO)
 		f->rx = ICHIP_RX_LINE;
@@ -328,6 +331,8 @@ static bool stale_line(struct ichip_frame *f, const char *s, size_t n)
 	return false;
 }
 
+static void echo_wait_report(struct ichip_frame *f);
+
 static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 {
 	const char *line = f->line;
@@ -365,6 +370,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 	/* WAIT is followed by an RP4 report: not the SSND's answer */
 	if (f->ssnd && line[2] == '(') {
 		f->stats.flow_reports++;
+		echo_wait_report(f);
 		line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
 		return;
 	}
@@ -517,6 +523,7 @@ static bool flow_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		return false;
 	if (c == flow_wait(f)) {
 		f->stats.flow_waits++;
+		f->report_due = true;
 		ev->type = ICHIP_EV_WAIT;
 		return true;
 	}
@@ -601,6 +608,27 @@ static void echo_rollback(struct ichip_frame *f, size_t from, size_t to)
 }
 
 /*
+ * A report line during an SSND.  With no WAIT reported for it, the last
+ * payload byte, WAIT-valued and taken as its echo, was the WAIT (nothing
+ * was queued behind it): report it, and match that byte's echo again.
+ */
+static void echo_wait_report(struct ichip_frame *f)
+{
+	struct ichip_event flow;
+	size_t len = f->cmd_len + 1 + f->data_len;
+
+	if (!f->report_due && f->echo_seen && f->echo_wait_at == len &&
+	    f->echo_payload == ICHIP_ECHO_PAYLOAD_YES &&
+	    flow_byte(f, flow_wait(f), &flow)) {
+		f->flow_pending = flow.type;
+		f->echo_seen = false;
+		f->echo_resume = len - 1;
+	}
+	f->echo_wait_at = 0;
+	f->report_due = false;
+}
+
+/*
  * How many of the echo bytes before @pos were the "I/(" of a report line
  * (@c being what follows them in the report).
  */
@@ -635,6 +663,8 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	bool yes = f->echo_payload == ICHIP_ECHO_PAYLOAD_YES;
 
 	if (pos < len && c == echo_at(f, pos)) {
+		if (!f->flow_off && c == flow_wait(f))
+			f->echo_wait_at = pos + 1;
 		if (++f->echo_pos == hdr)
 			echo_header(f, ev);
 		if (f->echo_pos == len)
@@ -643,6 +673,12 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	}
 	if (flow_byte(f, c, ev))
 		return true;
+	if (pos < hdr && f->report_due && c == 'I') {
+		/* the report of a WAIT splits the header's echo: resume after */
+		f->echo_resume = pos;
+		f->rx = ICHIP_RX_LINE;
+		return false;
+	}
 	if (pos < hdr) {
 		/* not the echo after all: what matched starts a line */
 		f->rx = ICHIP_RX_LINE;
@@ -655,9 +691,25 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		 * "I/(" may have matched echo bytes: take those back.
 		 */
 		size_t k = report_start(f, pos, hdr, c);
+		size_t back = k;
 
-		f->echo_resume = pos - k;
-		f->echo_pos = pos - k;
+		/*
+		 * A report comes only after a WAIT: with none reported, the
+		 * WAIT-valued byte just before it went as echo but was the
+		 * module's WAIT (nothing was queued behind it).  Tell the
+		 * host now, or it sends into a full buffer.
+		 */
+		if (!f->report_due && (k || c == 'I') &&
+		    f->echo_wait_at && f->echo_wait_at == pos - k) {
+			struct ichip_event flow;
+
+			back++;
+			f->echo_wait_at = 0;
+			if (flow_byte(f, flow_wait(f), &flow))
+				f->flow_pending = flow.type;
+		}
+		f->echo_resume = pos - back;
+		f->echo_pos = pos - back;
 		f->rx = ICHIP_RX_LINE;
 		line_append(f, (const u8 *)"I/(", k);
 		/*
@@ -692,19 +744,24 @@ static void line_append(struct ichip_frame *f, const u8 *p, size_t n)
 }
 
 /*
- * After a report line inside an echoed payload, the next byte that is not
- * the report's CR or LF continues the echo.
+ * After a report line inside an echoed payload, the next byte continues
+ * the echo, but for the LF after the report's CR (a payload may start
+ * with CR or LF) and a flow byte that jumped ahead of that LF.
  */
 static void echo_resume(struct ichip_frame *f, u8 c)
 {
-	if (c == '\r' || c == '\n')
+	if (f->echo_lf && (c == '\n' || (!f->flow_off &&
+			   (c == flow_wait(f) || c == flow_cont(f))))) {
+		f->echo_lf = c != '\n';
 		return;
+	}
 	if (f->ssnd && !f->echo_seen) {
 		f->rx = ICHIP_RX_ECHO;
 		f->echo_pos = f->echo_resume;
 	}
 	f->echo_resume = 0;
 	f->echo_armed = false;
+	f->echo_lf = false;
 }
 
 size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
@@ -752,6 +809,7 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			if (f->line_len || f->line_overflow) {
 				end_line(f, ev);
 				f->echo_armed = f->echo_resume != 0;
+				f->echo_lf = c == '\r';
 			}
 			continue;
 		}

@@ -98,7 +98,10 @@ struct ichip_frame {
 	size_t echo_pos;	/* ECHO: bytes of header:payload matched */
 	size_t echo_resume;	/* a line inside the payload echo: resume */
 	bool echo_armed;	/* that line ended: resume at the next byte */
+	bool echo_lf;		/* it ended in CR: an LF is still its own */
 	enum ichip_event_type flow_pending;	/* found in a rollback */
+	size_t echo_wait_at;	/* 1 + where a WAIT-valued byte went as echo */
+	bool report_due;	/* WAIT reported, its RP4 report not yet */
 	bool rp_value;		/* RP4/RP7: a trailing I/OK may follow */
 
 	/* what the module has shown; kept across resets */

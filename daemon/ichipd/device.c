@@ -318,6 +318,7 @@ static void query_module(struct device *d)
 	xport_exec(d->x, "AT+iRP1", NULL, 0, 0, on_firmware, d, NULL);
 	xport_exec(d->x, "AT+iRP5", NULL, 0, 0, on_serial, d, NULL);
 	xport_exec(d->x, "AT+iCA?", NULL, 0, 0, on_ca_query, d, NULL);
+	device_flow_setup(d);
 }
 
 /* ---- properties -------------------------------------------------------- */

@@ -19,6 +19,7 @@
 
 struct ca_cert;
 struct ca_request;
+struct device;
 struct manager;
 struct session;
 
@@ -46,6 +47,8 @@ enum dev_flow { DEV_FLOW_NONE, DEV_FLOW_XONXOFF, DEV_FLOW_RTSCTS };
 #define DEV_FLOW_DEFAULT DEV_FLOW_XONXOFF
 /* "none", "xonxoff", "rtscts": the value, or -1 */
 int dev_flow_parse(const char *s);
+/* Make the module's FLW bit 0 match the configured flow (device-flow.c). */
+void device_flow_setup(struct device *d);
 
 /* an AT+i!SCLS in flight, so a handle is not closed twice */
 struct close_slot {

@@ -8,6 +8,8 @@ a socket error code other than 200/203 (Closed "module-error").  This is
 not a simulator: it answers the few commands ichipd sends in those tests
 (AT+i, RP1, RP4, RP5, CA, CA?, STCP, SRCV, SSND, SCLS) in the formats of
 at-plus-i.md, each reply overridable, and logs every command it got.
+Anything else, ichipd's AT+iFLW? included, gets I/ERROR (053): a
+firmware without the command, which ichipd tolerates.
 """
 
 import os

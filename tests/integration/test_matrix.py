@@ -105,19 +105,8 @@ class MatrixTest(harness.IchipTestCase):
         self.assertGreater(lost, 0)
 
 
-# Known open (issue 11): on the tty transport, with payload echo AND soft
-# flow control, the module's CONTINUE can be taken for an echoed 0x11
-# payload byte (or the reverse) and the SSND then stalls until its
-# timeout, in about one run in four.  Skipped, and counted as skipped,
-# until the framer tells them apart; ICHIP_MATRIX_ALL=1 runs them.
-KNOWN_OPEN = 'echo-payload + soft flow: CONTINUE vs echoed 0x11 (issue 11)'
-
-
 def _add(names, sim_extra, flow, paced):
     def test(self):
-        if ('echo-payload' in names and paced and
-                not os.environ.get('ICHIP_MATRIX_ALL')):
-            self.skipTest(KNOWN_OPEN)
         self.run_variant(sim_extra, flow, paced)
     test.__doc__ = ', '.join(names)
     setattr(MatrixTest, 'test_' + '__'.join(names).replace('-', '_'), test)

@@ -16,6 +16,9 @@
                  is InvalidArgument.
                  Not testable on a pty: RTS/CTS themselves (a pty has no
                  modem lines) and a module honouring them.
+                 The module's FLW bit 0 is made to match: set for rtscts,
+                 cleared for none and xonxoff, other bits kept, and not
+                 written when it already matches (flash).
   InterfacesAdded / InterfacesRemoved for AddDevice / RemoveDevice.
                  udev discovery itself is not testable here: it needs
                  udevd and a tty in sysfs (ptys are not).
@@ -129,6 +132,41 @@ class OptionTest(harness.IchipTestCase):
         harness.wait_until(lambda: any(p == p1 and DEVICE in i
                                        for p, i in self.client.removed),
                            10, 'InterfacesRemoved', pump=pump)
+
+    def flw_after_add(self, name, flow, preset=None):
+        """The module's FLW and the FLW writes once a device is set up."""
+        if preset is not None:
+            with open(os.path.join(self.tmp, f'{name}.state'), 'w') as f:
+                f.write(f'FLW={preset}\n')
+        sim = self.start_sim(name)
+        path = self.add(sim, flow=flow)
+
+        def answered():
+            t = sim.trace()
+            return any('> AT+iFLW?' in line and i + 1 < len(t) and
+                       '< ' in t[i + 1] for i, line in enumerate(t))
+        harness.wait_until(answered, 20, 'the FLW query answered')
+        # commands run in order: a write the answer asked for is on the
+        # wire before the answer to this one
+        self.client.call(path, DEVICE, 'Command', 'AT+i', signature='s')
+        writes = [line.split('> ', 1)[1] for line in sim.trace()
+                  if '> AT+iFLW=' in line]
+        return sim.params().get('FLW', '0'), writes
+
+    def test_flow_sets_module_flw(self):
+        self.start_stack(ichipd_extra=['--debug-commands'])
+        self.assertEqual(self.flw_after_add('ttyICHIP1', 'rtscts'),
+                         ('1', ['AT+iFLW=1']))
+        # other bits kept; bit 0 cleared for the module's WAIT/CONTINUE
+        self.assertEqual(self.flw_after_add('ttyICHIP2', 'xonxoff', 3),
+                         ('2', ['AT+iFLW=2']))
+        self.assertEqual(self.flw_after_add('ttyICHIP3', 'none', 1),
+                         ('0', ['AT+iFLW=0']))
+        # already as configured: no flash write
+        self.assertEqual(self.flw_after_add('ttyICHIP4', 'rtscts', 5),
+                         ('5', []))
+        self.assertEqual(self.flw_after_add('ttyICHIP5', 'xonxoff'),
+                         ('0', []))
 
 
 if __name__ == '__main__':
