@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # ichip: the thin glue over Kbuild (driver/) and meson (everything else).
 #
 #   make deps    install build and test dependencies (Debian 12, apt)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichipd: the objects behind the D-Bus API (daemon/CONTRACT.md,
  * Documentation/dbus/) and how they own each other:

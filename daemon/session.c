@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * org.ichip.Session1 and OpenSession(): connect a module socket, secure it
  * (host-tls in ichipd, device-tls in the module, or plain), then pump

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # check-dbus-files.sh - check the D-Bus and polkit files against each other.
 #
 #   tools/check-dbus-files.sh

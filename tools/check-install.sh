@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # check-install.sh - install into a scratch DESTDIR and check the result.
 #
 #   tools/check-install.sh [BUILD_DIR]        (default: build)

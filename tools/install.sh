@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # install.sh - install ichip: userspace through meson, module source for DKMS.
 #
 #   [DESTDIR=DIR] [BUILD=build] [PREFIX=/usr] tools/install.sh

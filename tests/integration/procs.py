@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Child processes of the integration tests: start, wait for, stop.
 
 Every child runs in its own process group so that stopping it also stops

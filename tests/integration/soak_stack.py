@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The robustness suite's stack pieces: a supervised ichipd, a sim that
 survives hang-ups, restartable servers, /proc readings.
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """CA lifecycle through ichipd: set, compare, persist, clear, restore, refuse.
 
 What the module holds is read from the simulator's state file (what a

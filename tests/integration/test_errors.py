@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Documented errors and close reasons, each reached on purpose.
 
 errors.rst, Device1.rst and Session1.rst name errors and Closed reasons

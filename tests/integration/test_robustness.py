@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Robustness: a byte quota through 10 concurrent host-tls sessions while
 every fault the simulator and the test can make hits in turn; then the
 RSS of ichipd across thousands of open/close cycles.

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Findings of the security review of ichipd (issue 12), one test each.
 
 Each test failed on the code before its fix.  Callers other than root run

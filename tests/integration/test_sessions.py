@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Sessions through ichipd: host-tls, device-tls, plain; bad peers; closes.
 
 The servers run on 127.0.0.1; the simulated module connects to them with

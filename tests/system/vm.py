@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """vm.py - boot the system VM once (through its reboot) and play the host.
 
   vm.py --disk IMG --kernel VMLINUZ --initrd INITRD --sim ICHIP-SIM

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # build-module.sh KDIR OUTDIR [faulty] - build n_ichip.ko (or, with
 # "faulty", the selftests' ichip_faulty_tty.ko) for the kernel whose
 # build tree (headers or O= directory) is KDIR, out of tree in OUTDIR.

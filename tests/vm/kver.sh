@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # kver.sh - print the kernel release the test VM boots (e.g. 6.1.0-56-cloud-amd64).
 #
 #   make -C /usr/src/linux-headers-$(tests/vm/kver.sh) M=$PWD/driver
