@@ -11,7 +11,7 @@
 # where KEY hashes the config recipe, BUILD_REV and the source package
 # version: a changed recipe is a new build, an unchanged one is never
 # rebuilt (bump BUILD_REV when build() changes what it produces).  KEY/build is the kbuild output (O=) the module is built against
-# with `make -C KEY/build M=driver`.  On success prints, and writes to
+# with `make -C KEY/build M=$PWD`.  On success prints, and writes to
 # KEY/kernel.env:
 #   KVER=6.12.NN   VMLINUZ=KEY/bzImage   KDIR=KEY/build   BUILD_SECONDS=N
 #
