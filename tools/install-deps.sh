@@ -64,8 +64,9 @@ PACKAGES=(
 	python3-dbus              # D-Bus client side of integration tests
 	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
 	python3-dbusmock          # polkitd stand-in (its polkitd template): tests of every polkit action
-	python3-docutils          # renders the rst documentation in checks
+	python3-docutils          # renders the rst documentation in checks; rst2man makes the D-Bus man pages
 	reuse                     # reuse lint: every file has its SPDX licence and copyright (tools/check.sh)
+	graphviz                  # dot renders Documentation/architecture.dot to SVG at build time
 	man-db                    # man -l renders the man pages in checks
 	groff-base                # the formatter man-db uses
 	# Debian packages (make deb) and the system VM stage (tests/system)

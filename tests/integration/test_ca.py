@@ -52,7 +52,7 @@ class CATest(harness.IchipTestCase):
         return der_of(value) if 'BEGIN CERTIFICATE' in value else b''
 
     def persisted_path(self, location='module'):
-        """Where the copy lives: dev-<Name>.ca.pem (CONTRACT.md); a
+        """Where the copy lives: dev-<Name>.ca.pem (org.ichip.Device1(5)); a
         host-only anchor in dev-<Name>.host-ca.pem (as ichipd does; the
         contract names only the first)."""
         name = self.client.prop(self.dev, DEVICE, 'Name')

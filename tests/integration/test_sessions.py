@@ -142,7 +142,7 @@ class SessionTest(harness.IchipTestCase):
     def test_app_fd_is_blocking(self):
         """The fd the app gets is a blocking stream socket.
 
-        Beyond the letter of CONTRACT.md, but what a plain client (read
+        Beyond the letter of org.ichip.Session1(5), but what a plain client (read
         until EOF, like ichip-fetch.py) expects: O_NONBLOCK is a property of
         the open file, so a non-blocking socketpair end would make every
         naive read fail with EAGAIN.
