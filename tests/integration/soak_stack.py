@@ -28,19 +28,6 @@ from procs import Proc
 DEVICE_NAME = 'soak0'
 
 
-def proc_status(pid, field):
-    """A numeric /proc/<pid>/status field in kB (VmRSS, VmHWM...)."""
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def fd_count(pid):
-    return len(os.listdir(f'/proc/{pid}/fd'))
-
-
 def is_sanitized(binary):
     """True for an ASan build (its RSS grows by design: quarantine)."""
     try:
