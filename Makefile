@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # ichip: the thin glue over Kbuild (driver/) and meson (everything else).
 #
 #   make deps    install build and test dependencies (Debian 12, apt)
@@ -25,8 +26,9 @@ deps:
 	@tools/install-deps.sh
 
 # W=1 and -Werror: the module must build without a single warning.
+# The top-level Kbuild descends into driver/: driver/n_ichip.ko.
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/driver W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror modules
 
 $(BUILD)/build.ninja:
 	meson setup --prefix=/usr $(BUILD)
@@ -94,7 +96,7 @@ check-install: userspace
 	tools/check-install.sh $(BUILD)
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR)/driver clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD) $(FUZZ_BUILD)
 
 .PHONY: all deps module userspace fuzz-build selftests check fuzz run clean \

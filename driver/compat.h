@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Kernel API differences n_ichip spans: Debian 12's 6.1 is the reference,
  * newer kernels changed the ldisc receive and tty write signatures (6.6)

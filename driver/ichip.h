@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * n_ichip internals: one struct ichip_dev per tty with the line
  * discipline attached, shared by the ldisc, command queue and netlink.

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Command arbitration: a FIFO of commands from any number of netlink
  * clients, one on the wire at a time, each with a deadline.  A timeout

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0 OR MIT
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * AT+i framing core: a byte-at-a-time state machine over the module's
  * output, told by the host what the command in flight expects.

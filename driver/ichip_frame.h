@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The AT+i framing core: turns the byte stream a module sends into
  * command results, and checks and classifies the commands a host sends.

@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * What ichip_frame.c needs from its environment, for the kernel and for
  * userspace: fixed-width types, bool, size_t, memcpy/memcmp, errno values,

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Generic netlink family "ichip" (Documentation/netlink/specs/ichip.yaml):
  * DEV_GET, EXEC, unicast RESULT, and the events and monitor groups.

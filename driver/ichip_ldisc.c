@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The line discipline: attach/detach, bytes in from the tty, bytes out to
  * it with write_wakeup flow control.  The protocol lives in ichip_cmdq.c

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * n_ichip: line discipline for Connect One iChip / W24 modules (AT+i).
  * Module parameters, the device registry and module init/exit.
@@ -165,7 +166,7 @@ static void __exit ichip_exit(void)
 
 module_init(ichip_init);
 module_exit(ichip_exit);
-MODULE_LICENSE("GPL");
+MODULE_LICENSE("Dual MIT/GPL");
 MODULE_DESCRIPTION("Line discipline for Connect One iChip / W24 AT+i modules");
 /*
  * The alias can only name the default number: it must be known before

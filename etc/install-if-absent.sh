@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # install-if-absent.sh SRC DEST: meson install script.  Installs SRC as
 # ${DESTDIR}DEST (mode 0644) unless that file exists: a reinstall must not
 # overwrite the administrator's configuration.

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # check-dbus-files.sh - check the D-Bus and polkit files against each other.
 #
 #   tools/check-dbus-files.sh
@@ -183,7 +185,7 @@ EOF
 
 # render the rst pages when some python3 on PATH has docutils
 if python3 -c 'import docutils' 2>/dev/null; then
-	for f in Documentation/dbus/*.rst Documentation/n_ichip.rst; do
+	for f in Documentation/dbus/*.rst Documentation/*.rst; do
 		if out=$(python3 -c 'import sys; from docutils.core import publish_cmdline; publish_cmdline(writer_name="null")' \
 				--halt=warning --report=warning "$f" 2>&1); then
 			report OK "$f renders"

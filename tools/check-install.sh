@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # check-install.sh - install into a scratch DESTDIR and check the result.
 #
 #   tools/check-install.sh [BUILD_DIR]        (default: build)
@@ -75,12 +77,19 @@ declare -A expect=(
 	[usr/share/man/man4/n_ichip.4]=644
 	[usr/share/man/man5/ichipd.conf.5]=644
 	[usr/share/man/man8/ichipd.8]=644
+	[usr/share/man/man5/org.ichip.Manager1.5]=644
+	[usr/share/man/man5/org.ichip.Device1.5]=644
+	[usr/share/man/man5/org.ichip.Session1.5]=644
+	[usr/share/man/man5/org.ichip.Error.5]=644
 	[usr/include/linux/ichip.h]=644
 	[usr/share/pkgconfig/ichip.pc]=644
 	[etc/ichip/ichipd.conf]=644
 	[usr/share/doc/ichip/examples/ichipd.conf]=644
 	[usr/share/doc/ichip/admin-guide.rst]=644
+	[usr/share/doc/ichip/architecture.rst]=644
+	[usr/share/doc/ichip/architecture.svg]=644
 	[usr/src/n_ichip-$version/dkms.conf]=644
+	[usr/src/n_ichip-$version/Kbuild]=644
 	[usr/src/n_ichip-$version/driver/Kbuild]=644
 	[usr/src/n_ichip-$version/driver/ichip_main.c]=644
 	[usr/src/n_ichip-$version/driver/ichip_frame.h]=644
@@ -236,8 +245,31 @@ check "dkms.conf sources, names n_ichip $version" bash -c '
 	[ "${BUILT_MODULE_NAME[0]}" = n_ichip ]
 	[ -d "$(dirname "$1")/${BUILT_MODULE_LOCATION[0]}" ]
 	[ "$AUTOINSTALL" = yes ]
-	case $MAKE in *"M=/var/lib/dkms/n_ichip/$2/build/driver"*) ;; *) exit 1 ;; esac
+	case $MAKE in *"M=/var/lib/dkms/n_ichip/$2/build modules"*) ;; *) exit 1 ;; esac
+	[ -f "$(dirname "$1")/Kbuild" ]
 	[ -n "$CLEAN" ]' _ "$dkms_conf" "$version"
+
+# The installed source builds as DKMS builds it: its MAKE line, from the
+# top of the tree (the top-level Kbuild), W=1 -Werror, against the
+# headers of the kernel the tests boot; in a copy, so that DESTDIR keeps
+# only what was installed.
+kdir=/usr/src/linux-headers-$(tests/vm/kver.sh 2>/dev/null)
+if [ -d "$kdir" ]; then
+	cp -a "$D/usr/src/n_ichip-$version" "$scratch/dkms-build"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	check "DKMS source builds n_ichip.ko with dkms.conf's MAKE" bash -c '
+		set -eu
+		kernel_source_dir=$1 dkms_tree=$2 PACKAGE_NAME=n_ichip
+		. "$3/dkms.conf"
+		# dkms builds in $dkms_tree/$PACKAGE_NAME/$PACKAGE_VERSION/build
+		make=${MAKE[0]//$dkms_tree\/$PACKAGE_NAME\/$PACKAGE_VERSION\/build/$3}
+		[ "$make" != "${MAKE[0]}" ]
+		$make W=1 KCFLAGS=-Werror >/dev/null
+		[ -f "$3/${BUILT_MODULE_LOCATION[0]}${BUILT_MODULE_NAME[0]}.ko" ]
+		' _ "$kdir" /var/lib/dkms "$scratch/dkms-build"
+else
+	skip "DKMS build (no $kdir)"
+fi
 
 # ---- sample configuration ----------------------------------------------------------
 ichipd=$BUILD/daemon/ichipd

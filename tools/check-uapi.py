@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Prove that include/uapi/linux/ichip.h and the YNL spec agree.
 
 Every constant the spec implies must exist in the header with the same

@@ -1,8 +1,10 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # check.sh - run every test suite of ichip and print one summary.
 #
 #   tools/check.sh [--build DIR] [--fuzz-build DIR] [--fuzz-runs N]
-#                  [--suites "meson uapi docs checkpatch install fuzz vm"]
+#                  [--suites "meson uapi docs checkpatch reuse install fuzz vm"]
 #
 # Suites: meson tests (unit, simulator, integration), the uapi/spec
 # agreement check, a bounded libFuzzer smoke run of every fuzz target,
@@ -12,14 +14,14 @@
 set -uo pipefail
 
 build=build fuzz_build=build-fuzz fuzz_runs=1000000
-suites="meson uapi docs checkpatch install fuzz vm system"
+suites="meson uapi docs checkpatch reuse install fuzz vm system"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
 	--fuzz-build) fuzz_build=$2; shift ;;
 	--fuzz-runs) fuzz_runs=$2; shift ;;
 	--suites) suites=$2; shift ;;
-	*) sed -n '2,12p' "$0"; exit 2 ;;
+	*) sed -n '4,14p' "$0"; exit 2 ;;
 	esac
 	shift
 done
@@ -33,7 +35,7 @@ declare -A kind_p=() kind_f=() kind_s=()
 # kind_of SUITE: what a suite's results are, for the composition line.
 kind_of() {
 	case $1 in
-	uapi-spec|docs|checkpatch|install) echo static ;;
+	uapi-spec|docs|checkpatch|reuse|install) echo static ;;
 	fuzz-smoke) echo fuzz-targets ;;
 	vm*) echo behaviour-vm ;;
 	system*) echo behaviour-system ;;
@@ -152,6 +154,36 @@ run_docs() {
 	[ "$rc" -ne 0 ] && [ "$fails" -eq 0 ] && fails=1
 	record docs "$(echo "$out" | grep -c '^OK')" "$fails" \
 		"$(echo "$out" | grep -c '^SKIP')"
+}
+
+# Licences: reuse lint (REUSE 3.0) over every file git knows.  A file
+# counts as passed when it has both a licence and a copyright line (its
+# own SPDX lines, or .reuse/dep5); a failure prints reuse's list, which
+# names every file without them.  A project-level finding (a licence used
+# but not in LICENSES/, a deprecated or unused one) fails once more.
+run_reuse() {
+	local out rc total lic cr p f
+	section "licences (reuse lint)"
+	command -v reuse >/dev/null ||
+		{ record reuse 0 1 0 "reuse is missing (make deps)"; return; }
+	out=$(reuse lint 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "$out"
+	else
+		echo "$out" | sed -n '/^# SUMMARY/,$p'
+	fi
+	total=$(echo "$out" | sed -n 's/^\* Files with license information: [0-9]* \/ \([0-9]*\)$/\1/p')
+	lic=$(echo "$out" | sed -n 's/^\* Files with license information: \([0-9]*\) .*/\1/p')
+	cr=$(echo "$out" | sed -n 's/^\* Files with copyright information: \([0-9]*\) .*/\1/p')
+	if [ -z "$total" ] || [ -z "$lic" ] || [ -z "$cr" ]; then
+		record reuse 0 1 0 "no summary from reuse lint"
+		return
+	fi
+	p=$((lic < cr ? lic : cr))
+	f=$((total - p))
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	record reuse "$p" "$f" 0 "$total files"
 }
 
 # make install DESTDIR=tmp, then the installed tree checked (TAP).
@@ -314,6 +346,7 @@ for suite in $suites; do
 	uapi) run_uapi ;;
 	checkpatch) run_checkpatch ;;
 	docs) run_docs ;;
+	reuse) run_reuse ;;
 	install) run_install ;;
 	fuzz) run_fuzz_smoke ;;
 	vm) run_vm ;;

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # deb.sh - build the Debian packages ichip and ichip-dkms, and lint them.
 #
 #   tools/deb.sh [--out DIR]     (default DIR: build/deb)
@@ -16,7 +18,7 @@ out=build/deb
 case ${1:-} in
 --out) out=$2 ;;
 '') ;;
-*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # demo.sh - what `make run` shows a newcomer, on a simulated module:
 # a private D-Bus, ichip-sim on a pty, a TLS 1.3 web server on 127.0.0.1,
 # ichipd; then the device, an in-house CA created and set on the module,
@@ -16,7 +18,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
 	--baud) baud=$2; shift ;;
-	*) sed -n '2,10p' "$0"; exit 2 ;;
+	*) sed -n '4,12p' "$0"; exit 2 ;;
 	esac
 	shift
 done

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # fresh-debian.sh - run a README command from a fresh clone on a fresh
 # Debian 12, as a new user would: a root file system made by mmdebstrap
 # (--include=ca-certificates,git,build-essential), the /etc/hosts that the
@@ -23,12 +24,12 @@ while [ $# -gt 0 ]; do
 	--minimal) variant=(--variant=apt) ;;
 	--keep) keep=1 ;;
 	--dir) dir=$2; shift ;;
-	-*) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	-*) sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# -gt 0 ] || { sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -gt 0 ] || { sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$dir/root
 mounts=()

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # fuzz.sh - long libFuzzer runs of every fuzz target (make fuzz).
 #
 #   tools/fuzz.sh [--fuzz-build DIR] [--runs N] [--expect-targets N]
@@ -15,7 +17,7 @@ while [ $# -gt 0 ]; do
 	--fuzz-build) fuzz_build=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--expect-targets) expect_targets=$2; shift ;;
-	*) sed -n '2,12p' "$0"; exit 2 ;;
+	*) sed -n '4,14p' "$0"; exit 2 ;;
 	esac
 	shift
 done

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # get-checkpatch.sh DEST [DEB_CACHE] - put the kernel's checkpatch.pl (and
 # the data files it reads) into DEST, from Debian's linux-source package.
 # Kernel tools, GPL-2.0: build directory only, never committed.

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # install-deps.sh - install the Debian 12 packages ichip needs to build and test.
 #
 #   tools/install-deps.sh [--check]
@@ -62,7 +64,9 @@ PACKAGES=(
 	python3-dbus              # D-Bus client side of integration tests
 	python3-gi                # dbus-python's main loop, for D-Bus signals in tests
 	python3-dbusmock          # polkitd stand-in (its polkitd template): tests of every polkit action
-	python3-docutils          # renders the rst documentation in checks
+	python3-docutils          # renders the rst documentation in checks; rst2man makes the D-Bus man pages
+	reuse                     # reuse lint: every file has its SPDX licence and copyright (tools/check.sh)
+	graphviz                  # dot renders Documentation/architecture.dot to SVG at build time
 	man-db                    # man -l renders the man pages in checks
 	groff-base                # the formatter man-db uses
 	# Debian packages (make deb) and the system VM stage (tests/system)
@@ -127,7 +131,7 @@ main() {
 	case ${1:-} in
 	--check) check=1 ;;
 	'') ;;
-	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 
 	mapfile -t todo < <(missing_packages)

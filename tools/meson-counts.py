@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Count passed/failed/skipped tests in a meson testlog.json.
 
   meson-counts.py TESTLOG.json [--expect N]

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """ichip-fetch: fetch a page over TLS through an iChip module, via ichipd.
 
   ichip-fetch.py [--device PATH] [--path /] HOST:PORT

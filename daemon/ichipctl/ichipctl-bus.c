@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipctl's side of D-Bus: connecting, calling ichipd, mapping each
  * error name to its exit code (the one place that knows the classes),

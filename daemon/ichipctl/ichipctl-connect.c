@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipctl connect: OpenSession, then copy stdin to the session fd and
  * the session fd to stdout until the session ends, like socat or

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipctl version, device list|show, ca show|set|clear|restore: thin
  * wrappers around Manager1 and Device1 (Documentation/dbus/).

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A tiny streaming JSON writer for `ichipctl -J`: objects, arrays,
  * strings, numbers, booleans, null; indented two spaces.  It tracks only

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipctl monitor: a readable AT+i trace from the "monitor" multicast
  * group of the "ichip" generic netlink family (n_ichip, kernel transport

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipctl pki: the in-house CA and commercial-CSR workflow.  The work
  * is pki.c's (shared with the unit tests); this file maps the command

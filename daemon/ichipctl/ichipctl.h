@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichipctl: the command-line client of ichipd.  Shared by the command
  * files: the parsed command line, the exit codes (one per error class,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Certificate intake through the TLS worker: SetCA's input, the module's
  * AT+iCA? answer and the persisted copies are parsed there (ca.c, under

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* ichipd's certificate intake, parsed by the TLS worker: ca-remote.c */
 #ifndef ICHIPD_CA_REMOTE_H
 #define ICHIPD_CA_REMOTE_H

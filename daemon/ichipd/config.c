@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * /etc/ichip/ichipd.conf: an ini file (see ichipd.conf(5)).
  *

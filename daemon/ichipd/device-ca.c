@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The CA parameter of a device: SetCA, GetCA, ClearCA, RestoreCA and the
  * CA* properties.  A write is compared first (no flash wear when the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A device's CA parameter on D-Bus: SetCA/GetCA/ClearCA/RestoreCA, the
  * persisted copy, and the anchor host-tls sessions verify against.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module's half of host flow control.  Parameter FLW bit 0 selects
  * RTS/CTS; clear, the module paces an SSND stream with WAIT/CONTINUE

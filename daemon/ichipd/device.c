@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * org.ichip.Device1: one module on one tty.  ichipd opens the tty, sets
  * termios, and either attaches n_ichip (kernel transport) or drives the

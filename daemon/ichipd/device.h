@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A module on a serial port (org.ichip.Device1 at /org/ichip/dev<N>):
  * its transport, its sessions, its CA, its poller state.  A device is

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* org.ichip.Error.* (named in ichip-dbus.h) mapped to errno values once. */
 #ifndef ICHIPD_ERRORS_H
 #define ICHIPD_ERRORS_H

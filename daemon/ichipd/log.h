@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichipd logging: structured journal entries when running under systemd
  * (JOURNAL_STREAM is set), plain "<level>message" lines on stderr

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipd: the D-Bus service for Connect One iChip / W24 modules.
  * Parses the command line and config, connects to the system bus, and

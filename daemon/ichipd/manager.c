@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * org.ichip.Manager1 at /org/ichip, and the device registry.  Each method
  * validates, then authorizes (polkit), then acts.

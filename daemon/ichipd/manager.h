@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The manager (org.ichip.Manager1 at /org/ichip): the daemon's root
  * object, which owns the devices.  Everything runs on one sd-event loop.

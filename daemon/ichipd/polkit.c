@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Authorization through polkit's CheckAuthorization, asynchronously, for
  * the caller of a D-Bus method.  --test-allow-all (tests without polkitd)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* Authorization of D-Bus calls through polkit (org.ichip.policy). */
 #ifndef ICHIPD_POLKIT_H
 #define ICHIPD_POLKIT_H

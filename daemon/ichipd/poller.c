@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module sends no data events: ichipd polls.  One AT+iRP4 reports
  * every socket (bytes waiting, or a negative error), then SRCV only where

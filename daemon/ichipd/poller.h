@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* The poller: one AT+iRP4 for all sockets, then SRCV where data waits. */
 #ifndef ICHIPD_POLLER_H
 #define ICHIPD_POLLER_H

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * OpenSession(): authorize, connect a module socket (AT+iSTCP), secure it
  * (host-tls handshake through the TLS worker, device-tls by AT+iSSL, or

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The session pump: bytes between the app's socketpair end and the module
  * socket (SSND out, SRCV in), through the TLS worker for host-tls.  Each

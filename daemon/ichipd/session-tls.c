@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * host-tls: TLS 1.2/1.3 over a plain module socket, verified against the
  * device's CA (and optionally the system store) and the host name.  The

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * org.ichip.Session1: a session's life (bookkeeping, close, linger, free)
  * and its D-Bus object.  Opening is session-open.c, moving bytes

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A secure-socket session: one module TCP socket, bridged to one end of
  * an AF_UNIX socketpair whose other end the app holds.  Bytes move

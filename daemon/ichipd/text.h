@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Text from the module made fit for a D-Bus string: sd-bus refuses a
  * string that is not valid UTF-8, and one bad property then breaks

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichipd's side of the TLS worker (tls-worker-proto.h): starting it
  * without capabilities, the synchronous request/answer, and noticing its

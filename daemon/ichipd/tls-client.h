@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* ichipd's side of the TLS worker: see tls-client.c, tls-worker-proto.h */
 #ifndef ICHIPD_TLS_CLIENT_H
 #define ICHIPD_TLS_CLIENT_H

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Kernel transport: n_ichip owns the line; ichipd attaches it to the tty
  * it holds open and talks generic netlink.  EXEC answers a cookie (matched

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Fallback transport: ichipd drives the tty itself with the framing core
  * when n_ichip is not loaded.  Same rules as the kernel queue: one command

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A transport carries AT+i commands to one module and their results back,
  * asynchronously on ichipd's sd-event loop.  Two implementations: the

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Devices from udev: ttys that our rules (udev/60-ichip.rules) or the
  * admin marked with ICHIP_DEVICE=1.  Optional ICHIP_BAUD, ICHIP_FLOW

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 #ifndef ICHIPD_UTIL_H
 #define ICHIPD_UTIL_H
 

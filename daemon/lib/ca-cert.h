@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The fields of a parsed certificate, private to the certificate
  * library: ca.c fills them from X.509, ca-wire.c from the TLS worker's

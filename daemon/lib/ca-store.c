@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Files that must survive a crash: the persisted CA copy and the keys
  * and certificates pki.c writes.  Written to a temp file, fsync'ed,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* Crash-safe files: the persisted CA copy, pki.c's keys (ca-store.c). */
 #ifndef ICHIP_CA_STORE_H
 #define ICHIP_CA_STORE_H

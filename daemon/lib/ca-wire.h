@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* ca-wire.c: a parsed certificate across the TLS worker's socket. */
 #ifndef ICHIP_CA_WIRE_H
 #define ICHIP_CA_WIRE_H

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Every name of the org.ichip D-Bus API that C code spells: the bus
  * name, object paths, interfaces, errors and polkit actions.  ichipd,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * In-house PKI for the module: CA, server certificates, CSRs and the
  * self-signed server case, with GnuTLS instead of shelling out to

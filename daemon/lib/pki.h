@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The in-house CA workflow (`ichipctl pki`), done with GnuTLS: make a CA
  * the module can hold, issue server certificates from it, write a CSR

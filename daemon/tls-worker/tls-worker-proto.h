@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichipd <-> ichip-tls-worker: the host-tls engine runs in a worker
  * process without capabilities, under seccomp, with no file access, so

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The TLS worker's sandbox, entered once GnuTLS is initialised and the
  * system trust store is read: no capabilities (none can come back:

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-tls-worker: the host-tls engine of ichipd (TLS records, the
  * server's certificate chain) and its certificate intake (SetCA's input,

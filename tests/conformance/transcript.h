@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Conformance transcripts (tests/conformance/, files *.txt): short host
  * <-> module exchanges written from what host drivers for real modules

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # ichipd on the kernel transport inside the VM: dbus-daemon, ichip-sim on a
 # pty, ichipd attaching n_ichip to it; then the D-Bus API end to end.
 # Prints TAP.  Files prepared on the host are in /etc/ichip-e2e.

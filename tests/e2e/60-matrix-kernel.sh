@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # The module-variant matrix through the kernel transport (n_ichip), as
 # tests/integration/test_matrix.py runs it through the tty transport: for
 # every combination of the points at-plus-i.md §7 leaves open (payload

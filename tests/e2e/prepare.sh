@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # prepare.sh OUTDIR - certificates and config for the VM end-to-end test,
 # made on the host (certtool) so the guest needs no key generation.
 set -euo pipefail

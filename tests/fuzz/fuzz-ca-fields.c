@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * libFuzzer target for ca_deserialize() (daemon/lib/ca.c): the certificate
  * fields the TLS worker sends ichipd.  A compromised worker controls

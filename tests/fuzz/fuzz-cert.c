@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * libFuzzer target for SetCA's certificate intake (daemon/lib/ca.c).
  * Input: byte 0 picks the options, the rest is what a D-Bus caller

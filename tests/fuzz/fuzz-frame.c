@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * libFuzzer target for the framing core.  Input: byte 0 picks the command
  * (bit 7: expect it again after each result; bit 6: flow control bytes

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Without libFuzzer (gcc builds), replay corpus files or directories
  * through a fuzz target, so the seeds run as a regression test everywhere.

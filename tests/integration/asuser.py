@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """D-Bus calls made by another uid: how an ordinary user meets ichipd.
 
     asuser.py UID GID ADDRESS CALLS_JSON [hold]

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """A minimal AT+i client on a pty, for the harness self-check only.
 
 It proves that the simulator and the TLS servers can talk to each other

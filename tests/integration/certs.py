@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Test certificates, made with certtool at test time.
 
 Nothing is checked in: every run makes a fresh in-house CA and the bad

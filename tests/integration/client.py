@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """A D-Bus client of ichipd for the tests (dbus-python + GLib main loop).
 
 Method calls are blocking with explicit signatures, so the tests send

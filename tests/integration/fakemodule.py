@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """A scripted module on a pty, for answers ichip-sim never gives.
 
 ichip-sim plays a healthy module and its line faults; some documented

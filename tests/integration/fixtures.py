@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The programs an integration test runs: bus, simulator, servers, ichipd.
 
 Each class starts its program, waits until it is really ready (a printed

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Integration test harness: a unittest base class and a TAP runner.
 
 Each test gets its own temporary directory, private bus, simulator(s),

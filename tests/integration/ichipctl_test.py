@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Integration test of ichipctl against ichipd and the simulator.
 
   ICHIP_BUILD=<builddir> /usr/bin/python3 tests/integration/ichipctl_test.py

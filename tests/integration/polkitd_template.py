@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """python3-dbusmock's polkitd template, plus challenges and a call log.
 
 Loaded with `python3 -m dbusmock --system --template THIS_FILE`.  The

@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Child processes of the integration tests: start, wait for, stop.
+
+The one module of process, port and /proc helpers: the integration tests,
+the soak, the system VM stage's host side (tests/system/vm.py) and make
+bench (tools/bench/bench.py) import it rather than keep their own copies.
 
 Every child runs in its own process group so that stopping it also stops
 whatever it spawned, and its stderr goes to a log file that the harness
@@ -119,6 +124,24 @@ class Proc:
             self.p.stdout.close()
         self._log.close()
         return self.p.returncode
+
+
+def proc_status(pid):
+    """/proc/PID/status as a dict of each field's text ('VmRSS':
+    '1234 kB', 'CapEff': '0000000000000000', ...)."""
+    with open(f'/proc/{pid}/status') as f:
+        return dict(line.rstrip('\n').split(':\t', 1) for line in f
+                    if ':\t' in line)
+
+
+def status_kb(pid, field):
+    """A size field of /proc/PID/status (VmRSS, VmHWM ...) in kB."""
+    return int(proc_status(pid)[field].split()[0])
+
+
+def fd_count(pid):
+    """How many file descriptors pid holds open."""
+    return len(os.listdir(f'/proc/{pid}/fd'))
 
 
 def children(pid, name):

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The robustness suite's traffic: N lanes of host-tls sessions moving a
 byte quota through ichipd, every byte checked, every end named.
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The robustness suite's stack pieces: a supervised ichipd, a sim that
 survives hang-ups, restartable servers, /proc readings.
 
@@ -25,19 +26,6 @@ import fixtures
 from procs import Proc
 
 DEVICE_NAME = 'soak0'
-
-
-def proc_status(pid, field):
-    """A numeric /proc/<pid>/status field in kB (VmRSS, VmHWM...)."""
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def fd_count(pid):
-    return len(os.listdir(f'/proc/{pid}/fd'))
 
 
 def is_sanitized(binary):

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Small TCP/TLS test server for the integration tests (run as a process).
 
   tcpserv.py [--cert PEM --key KEY] MODE

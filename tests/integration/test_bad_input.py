@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Bad D-Bus input gets named errors and ichipd stays up.
 
 ichipd is a system service reachable by any local user: malformed calls,

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """CA lifecycle through ichipd: set, compare, persist, clear, restore, refuse.
 
 What the module holds is read from the simulator's state file (what a
@@ -51,7 +52,7 @@ class CATest(harness.IchipTestCase):
         return der_of(value) if 'BEGIN CERTIFICATE' in value else b''
 
     def persisted_path(self, location='module'):
-        """Where the copy lives: dev-<Name>.ca.pem (CONTRACT.md); a
+        """Where the copy lives: dev-<Name>.ca.pem (org.ichip.Device1(5)); a
         host-only anchor in dev-<Name>.host-ca.pem (as ichipd does; the
         contract names only the first)."""
         name = self.client.prop(self.dev, DEVICE, 'Name')

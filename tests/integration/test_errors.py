@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Documented errors and close reasons, each reached on purpose.
 
 errors.rst, Device1.rst and Session1.rst name errors and Closed reasons
@@ -113,13 +114,21 @@ class ErrorTest(harness.IchipTestCase):
         """The module shows another CA after the write: CertificateMismatch,
         and the previous (empty) CA is written back."""
         other = self.certs.other_ca.pem.decode()
+        queries = []
 
+        # ichipd's start-up query (the first) sees the module's real, empty
+        # CA: swapping the answer after start_fake() raced that query
+        # (the device is listed before its start-up queries are answered)
         def wrong_ca(text):
+            queries.append(text)
+            if len(queries) == 1:
+                return self.fake._ca_query()
             return b'Subject: CN=other\r\n' + \
                 '\r\n'.join(other.strip().splitlines()).encode() + \
                 b'\r\nI/OK\r\n'
-        self.start_fake()
-        self.fake.replies['CA?'] = wrong_ca
+        self.start_fake({'CA?': wrong_ca})
+        harness.wait_until(lambda: queries, 10, "ichipd's start-up CA query",
+                           pump=pump)
         self.assertDBusError(ERR + 'CertificateMismatch',
                              self.client.set_ca, self.dev,
                              self.certs.ca.pem)

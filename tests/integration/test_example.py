@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Documentation/examples/ichip-fetch.py works as documented.
 
 Examples rot silently; this runs the shipped one, unmodified, against a

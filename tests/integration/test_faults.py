@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Faults mid-transfer: the line hangs up, the module resets.
 
 A session must end with a Closed signal carrying the documented reason,

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Self-check of the integration harness; needs no ichipd.
 
 If these fail, the ichipd tests would fail for reasons that are not

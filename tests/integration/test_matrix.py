@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Every variant the evidence leaves open, through ichipd's tty transport.
 
 What shipped modules do is only partly documented (at-plus-i.md §7): the

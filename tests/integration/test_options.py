@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Documented options no other test exercises, as far as a pty allows.
 
   system-trust   (Device1.OpenSession) with no device CA the session is

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Every polkit action of ichipd, decided by a polkit stand-in.
 
 ichipd runs without --test-allow-all, on a bus configured like the system

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Robustness: a byte quota through 10 concurrent host-tls sessions while
 every fault the simulator and the test can make hits in turn; then the
 RSS of ichipd across thousands of open/close cycles.
@@ -49,12 +50,11 @@ import dbus
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, options, pump
 from fixtures import ICHIPD_BIN
-from procs import note
+from procs import fd_count, note, status_kb
 from tcpserv import stream_sha256
 from soak_lanes import DAEMON_KILLED, Engine
 from soak_stack import (DEVICE_NAME, RestartableServer, ReopeningSim,
-                        SupervisedIchipd, fd_count, is_sanitized,
-                        proc_status)
+                        SupervisedIchipd, is_sanitized)
 
 MB = 1 << 20
 SOAK_MB = float(os.environ.get('ICHIP_SOAK_MB', '40'))
@@ -507,21 +507,21 @@ class RobustnessTest(harness.IchipTestCase):
         for i in range(WARMUP):
             cycle(i)
         quiet()
-        rss0, fds0 = proc_status(pid, 'VmRSS'), fd_count(pid)
+        rss0, fds0 = status_kb(pid, 'VmRSS'), fd_count(pid)
         samples = [(WARMUP, rss0)]
         for i in range(WARMUP, CYCLES):
             cycle(i)
             if (i + 1) % max(1, (CYCLES - WARMUP) // 8) == 0:
-                samples.append((i + 1, proc_status(pid, 'VmRSS')))
+                samples.append((i + 1, status_kb(pid, 'VmRSS')))
         quiet()
-        rss1, fds1 = proc_status(pid, 'VmRSS'), fd_count(pid)
+        rss1, fds1 = status_kb(pid, 'VmRSS'), fd_count(pid)
         elapsed = time.monotonic() - t0
         counters = self.client.prop(self.dev, DEVICE, 'Counters')
         growth = (rss1 - rss0) / rss0
         note(f'rss: {CYCLES} open/close cycles ({CYCLES // TLS_EVERY} '
              f'host-tls) in {elapsed:.1f} s; VmRSS after {WARMUP} '
              f'{rss0} kB, after {CYCLES} {rss1} kB ({growth:+.1%}); '
-             f'VmHWM {proc_status(pid, "VmHWM")} kB; fds {fds0} -> {fds1}; '
+             f'VmHWM {status_kb(pid, "VmHWM")} kB; fds {fds0} -> {fds1}; '
              f'TooManySessions retries {busy[0]}; sessions-opened '
              f'{int(counters["sessions-opened"])}')
         note('rss samples (cycle, kB): ' +

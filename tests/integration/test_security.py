@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Findings of the security review of ichipd (issue 12), one test each.
 
 Each test failed on the code before its fix.  Callers other than root run
@@ -22,7 +23,7 @@ from client import error_name
 from fixtures import (BUILD, ICHIPD_ASAN_BIN, SRC_ROOT, UserHolding,
                       as_user)
 from tcpserv import stream_sha256
-from procs import children
+from procs import children, proc_status
 
 ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
 
@@ -560,12 +561,6 @@ class LowsTest(harness.IchipTestCase):
                          fpr)
         self.assertEqual([f for f in os.listdir(self.ichipd.state_dir)
                           if 'host-ca' in f], [])
-
-
-def proc_status(pid):
-    with open(f'/proc/{pid}/status') as f:
-        return dict(line.rstrip('\n').split(':\t', 1) for line in f
-                    if ':\t' in line)
 
 
 class PrivilegeSeparationTest(harness.IchipTestCase):

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Sessions through ichipd: host-tls, device-tls, plain; bad peers; closes.
 
 The servers run on 127.0.0.1; the simulated module connects to them with
@@ -141,7 +142,7 @@ class SessionTest(harness.IchipTestCase):
     def test_app_fd_is_blocking(self):
         """The fd the app gets is a blocking stream socket.
 
-        Beyond the letter of CONTRACT.md, but what a plain client (read
+        Beyond the letter of org.ichip.Session1(5), but what a plain client (read
         until EOF, like ichip-fetch.py) expects: O_NONBLOCK is a property of
         the open file, so a non-blocking socketpair end would make every
         naive read fail with EAGAIN.

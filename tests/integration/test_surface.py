@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The D-Bus surface of the running ichipd matches dbus/org.ichip.*.xml.
 
 The XML files are the one source of truth for the interfaces (docs and

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """The TAP runner of harness.py reports what happened, line for line.
 
 unittest calls no addSuccess/addFailure for a test whose subTest failed,

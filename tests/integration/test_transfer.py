@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """Bulk transfers through a host-tls session, sha256-exact, with rates.
 
 Correctness is asserted (every byte, in order, both directions); speed is

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The host side of the wire: turns bytes into commands.  Three states:
  * a CR-terminated command line, the counted binary stream of SSND (no

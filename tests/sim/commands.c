@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Command dispatch and the commands that are not about sockets: the bare
  * ping, parameters (=, ~, ?, =?), status reports (RPn), factory defaults,

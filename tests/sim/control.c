@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Run-time control: a unix stream socket, one text command per line, one
  * reply line per command ("ok [info]" or "error <reason>").  Lets a test

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module without its line: parameters, parser and sockets.  main.c
  * adds the pty and the poll loop; the fuzzer feeds bytes straight in.

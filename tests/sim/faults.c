@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Faults above the byte level: spontaneous module reset, hang-up and the
  * periodic schedules from the command line; plus the one random number

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * libFuzzer target for ichip-sim's command parser: host bytes go straight
  * into a simulator core whose output is counted and dropped and whose

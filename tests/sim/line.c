@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The serial line: a pty pair (the slave is what the host opens) or a
  * real tty, a token-bucket throttle that makes the line as slow as the

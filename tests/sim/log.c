@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Diagnostics on stderr and the optional command trace: one line per
  * command or response, with a timestamp and a direction, binary payloads

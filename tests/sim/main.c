@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-sim main: set up, then one ppoll() loop over the line, the host
  * sockets, the control socket and a signalfd.  Single-threaded, so no

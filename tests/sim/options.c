@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Command line options.  Every option is documented here in --help and in
- * ichip-sim.1; keep the two in step.
+ * Documentation/man/ichip-sim.1; keep the two in step.
  */
 #include <errno.h>
 #include <getopt.h>

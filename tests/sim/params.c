@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module's parameter database.  '=' values are nonvolatile: they live
  * in the state file, rewritten atomically (temp + fsync + rename + fsync

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Everything the module says goes through here: reply lines are "I/..."
  * plus CR LF and each one is traced.  Also the small byte buffer used for

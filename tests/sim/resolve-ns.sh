@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # resolve-ns.sh TEST-SIM ICHIP-SIM - run the simulator's name-resolution
 # test against the /etc/hosts a Debian installer (and Docker) writes, where
 # localhost is also ::1 and listed first.  The resolver reads that file

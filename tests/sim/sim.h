@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichip-sim: a Connect One iChip / W24 module simulator speaking AT+i on
  * a pty (or a real tty).  One process, one module, one poll loop; every

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module's socket interface (client handles 0..9) backed by real,
  * non-blocking host TCP sockets.  The module never reports socket events

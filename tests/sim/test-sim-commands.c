@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-sim tests: the command set: basic answers, echo, TCP sockets, a peer
  * closing, limits, checksum mode and the +++ escape.

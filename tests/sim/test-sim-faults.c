@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-sim tests: line faults (noise, drops, stalls, reset, hangup), the control
  * socket, option checking and name resolution.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The ichip-sim test harness: one simulator per test (temp dir, random
  * ports) driven over the pty like a host would, with the shared framing

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-sim tests: the UART buffer and flow control, the module variants, baud
  * rates and parallel simulators.

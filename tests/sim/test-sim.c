@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip-sim tests: each test starts its own simulator (temp dir, random
  * ports) and drives it over the pty like a host would, with the shared

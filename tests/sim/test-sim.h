@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The ichip-sim test harness (test-sim-lib.c), shared by the test files:
  * a simulator on a pty driven like a host, answers parsed by the framing

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The module's own SSL client (AT+iSSL) with GnuTLS: TLS 1.0 at most,
  * RSA key exchange with the module's cipher list, the server verified

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # image.sh - the cached Debian 12 base image of the system VM stage.
 #
 #   tests/system/image.sh      prints the path of base.tar

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # prepare.sh BASE_TAR DEB_DIR FILES_DIR OUT_DIR - the disk of one system VM run.
 #
 # Unpacks the cached base image (image.sh) into OUT_DIR/root, installs the

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # run.sh - the system VM stage: ichip as a Debian system runs it.
 #
 #   tests/system/run.sh [--build DIR] [--kernels "6.1 6.12"]
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
 	--kernels) kernels=$2; shift ;;
-	*) sed -n '2,17p' "$0"; exit 2 ;;
+	*) sed -n '4,19p' "$0"; exit 2 ;;
 	esac
 	shift
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """vm.py - boot the system VM once (through its reboot) and play the host.
 
   vm.py --disk IMG --kernel VMLINUZ --initrd INITRD --sim ICHIP-SIM
@@ -28,30 +29,24 @@ import sys
 import time
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+# the tests' process helpers (tests/integration/procs.py): one copy
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'integration'))
+from procs import free_port, is_listening, wait_until  # noqa: E402
 
 
 def wait_file(path, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    """The text of path once something has written it."""
+    def written():
         if os.path.exists(path) and os.path.getsize(path) > 0:
             return open(path).read().strip()
-        time.sleep(0.05)
-    raise RuntimeError(f'{path} did not appear')
+        return None
+    return wait_until(written, timeout, f'{path} to be written', 0.05)
 
 
 def wait_port(port, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(('127.0.0.1', port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f'nothing listens on {port}')
+    wait_until(lambda: is_listening(port), timeout,
+               f'something to listen on {port}', 0.1)
 
 
 class Monitor:

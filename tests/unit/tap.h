@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A minimal TAP producer for ichip's userspace unit tests (meson runs
  * them with protocol 'tap').  Every check is a numbered TAP line.

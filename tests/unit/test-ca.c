@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Unit tests for daemon/lib/ca.c: SetCA's certificate intake.  The
  * certificates are made fresh by pki.c in a temp directory, so none of

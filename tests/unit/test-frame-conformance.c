@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The framing core against the conformance transcripts
  * (tests/conformance/): what shipped modules say, fed whole, a byte at a

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The framer against a model of a module with payload echo and software
  * flow control, in ichip-sim's output order (tests/sim/line.c): host

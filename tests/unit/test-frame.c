@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Unit tests of the framing core (driver/ichip_frame.c): every reply form
  * of at-plus-i.md, each fed whole, one byte at a time and split in two at

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Unit tests for daemon/lib/pki.c: what it writes must verify with GnuTLS
  * and with openssl (a second, independent implementation, run as a

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # build-initramfs.sh - pack a busybox initramfs for the test VM.  No root needed.
 #
 #   build-initramfs.sh -o OUT.cpio[.gz] -i INIT [-m MOD.ko]... [-b BIN]...
@@ -21,7 +23,7 @@
 # Needs: busybox-static, cpio, gzip, ldd (libc-bin).
 set -euo pipefail
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 out='' init=''

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # build-module.sh KDIR OUTDIR [faulty] - build n_ichip.ko (or, with
 # "faulty", the selftests' ichip_faulty_tty.ko) for the kernel whose
 # build tree (headers or O= directory) is KDIR, out of tree in OUTDIR.
@@ -33,7 +35,7 @@ ko=$src/driver/n_ichip.ko
 stale() {
 	local f
 	[ -f "$ko" ] || return 0
-	for f in "$TOP"/driver/* "$TOP"/include/uapi/linux/ichip.h; do
+	for f in "$TOP"/Kbuild "$TOP"/driver/* "$TOP"/include/uapi/linux/ichip.h; do
 		[ "$f" -nt "$ko" ] && return 0
 	done
 	return 1
@@ -44,6 +46,7 @@ if stale; then
 	mkdir -p "$src/driver" "$src/include/uapi/linux"
 	cp "$TOP"/driver/*.[ch] "$TOP"/driver/Kbuild "$src/driver/"
 	cp "$TOP"/include/uapi/linux/ichip.h "$src/include/uapi/linux/"
-	make -s -C "$kdir" M="$src/driver" W=1 KCFLAGS=-Werror modules >&2
+	cp "$TOP"/Kbuild "$src/"
+	make -s -C "$kdir" M="$src" W=1 KCFLAGS=-Werror modules >&2
 fi
 printf '%s\n' "$ko"

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # debug-kernel.sh [--cached] - build (once) and print the debug kernel the
 # VM tests run on: Debian's linux-source-X.Y with KASAN, UBSAN, lockdep
 # (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS_WORK/TIMERS and KFENCE
@@ -9,7 +11,7 @@
 # where KEY hashes the config recipe, BUILD_REV and the source package
 # version: a changed recipe is a new build, an unchanged one is never
 # rebuilt (bump BUILD_REV when build() changes what it produces).  KEY/build is the kbuild output (O=) the module is built against
-# with `make -C KEY/build M=driver`.  On success prints, and writes to
+# with `make -C KEY/build M=$PWD`.  On success prints, and writes to
 # KEY/kernel.env:
 #   KVER=6.12.NN   VMLINUZ=KEY/bzImage   KDIR=KEY/build   BUILD_SECONDS=N
 #
@@ -34,8 +36,11 @@ pkg_version() {
 		die "$PKG is not installed (run tools/install-deps.sh)"
 }
 
+# The SPDX lines of the recipe are no part of it: a licence header does
+# not rebuild the kernel.
 cache_key() {
-	{ pkg_version; echo "rev $BUILD_REV"; cat "$RECIPE"; } | sha256sum | cut -c1-16
+	{ pkg_version; echo "rev $BUILD_REV"; sed '/SPDX-/d' "$RECIPE"; } |
+		sha256sum | cut -c1-16
 }
 
 # unpack_source DIR: the kernel tree out of /usr/src/$PKG.tar.xz, once;

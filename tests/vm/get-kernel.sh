@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # get-kernel.sh BUILD_DIR - fetch and unpack the kernel the test VM boots.
 #
 # Resolves linux-image-$VM_KERNEL_FLAVOUR (default cloud-amd64) to its
@@ -14,7 +16,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # unpack DEB DIR: dpkg -x into a temporary sibling, then rename, so an
 # interrupted run never leaves a half-unpacked kernel that looks complete.

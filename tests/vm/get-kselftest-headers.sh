@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # get-kselftest-headers.sh DEST [DEB_CACHE] - put kselftest.h and
 # kselftest_harness.h into DEST (a directory in the build tree).
 #
@@ -17,7 +19,7 @@ set -euo pipefail
 
 HEADERS=(kselftest.h kselftest_harness.h)
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 have_headers() {
 	local h

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # init.sh - /init of the test VM (busybox sh).  Installed by build-initramfs.sh.
 #
 # Mounts the pseudo file systems, insmods every /lib/modules/*.ko, runs

@@ -1,7 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # kver.sh - print the kernel release the test VM boots (e.g. 6.1.0-56-cloud-amd64).
 #
-#   make -C /usr/src/linux-headers-$(tests/vm/kver.sh) M=$PWD/driver
+#   make -C /usr/src/linux-headers-$(tests/vm/kver.sh) M=$PWD
 #
 # Same resolution as get-kernel.sh (tests/vm/lib.sh), so a module built with
 # this KVER loads in the VM.  Fails when the matching headers are missing.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # shellcheck shell=bash
 # lib.sh - helpers shared by the VM test scripts (sourced, not run).
 #

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # run-vm.sh - boot a kernel + initramfs in QEMU and turn the guest's verdict
 # into an exit code.
 #
@@ -25,7 +27,7 @@
 # Prints "vm: ..." status lines; the summary line itself is in the log.
 set -euo pipefail
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 kernel='' initrd='' log='' timeout_s=600 mem=1024 smp=2 extra=''
 KERNEL_ARGS='console=ttyS0 panic=-1 quiet panic_on_warn=1 oops=panic'

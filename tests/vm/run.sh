@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # run.sh - run kernel-module tests in a throwaway QEMU VM (the entry point
 # `make check` uses).
 #
@@ -37,7 +39,7 @@ build='' kernel_env='' name=vm only='' timeout_s=600 test_timeout=300 smp=2 mem=
 ibargs=()	# build-initramfs.sh arguments
 modules=()
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 parse_args() {

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # selftest.sh BUILD_DIR - check the VM harness itself, no kernel module needed.
 #
 # Boots three VMs (~3 s each under TCG) through run.sh and checks the exit

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # In the VM (tests/vm/run.sh, run by tools/bench/bench.py): ichipd on the
 # kernel transport (n_ichip) with --debug-commands against ichip-sim on a
 # pty, then bench-rtt: N Device1.Command("AT+i") round trips, N Manager1

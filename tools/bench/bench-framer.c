@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * bench-framer: throughput of the AT+i framing core (driver/ichip_frame.c)
  * against memcpy of the same bytes, side by side in one process.

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """make bench: performance ratios of ichip, measured side by side.
 
   /usr/bin/python3 tools/bench/bench.py --build BUILD [--only NAMES]

@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/* SPDX-License-Identifier: ((GPL-2.0-only WITH Linux-syscall-note) OR MIT) */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * ichip: generic netlink ABI of the n_ichip line discipline, which frames
  * the AT+i protocol of Connect One iChip / W24 modules on a serial line.

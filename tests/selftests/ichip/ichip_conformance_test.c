@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests of n_ichip against the conformance transcripts
  * (tests/conformance/): what shipped modules say, replayed through the

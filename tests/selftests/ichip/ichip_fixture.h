@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * The kselftest fixture most n_ichip tests share: one pty whose slave
  * carries n_ichip, and a netlink socket that found its device.  Include

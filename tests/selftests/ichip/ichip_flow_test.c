@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests of n_ichip's flow control: WAIT/CONTINUE from the module
  * stop and restart its transmitter only outside counted payloads (the

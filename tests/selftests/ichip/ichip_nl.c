@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Synchronous ichip netlink client for the selftests, on libnl-genl-3.
  * RESULTs and events that arrive while waiting for something else are

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * A small synchronous libnl-genl client of the ichip family for the
  * selftests: EXEC with cookie, RESULT waiting, DEV_GET, events, monitor.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests of n_ichip and namespaces: the one user-namespace model
  * (devices live only in network namespaces owned by the initial user

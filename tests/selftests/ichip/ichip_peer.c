@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The scripted module peer of the selftests: a pty whose slave end
  * carries the line discipline and whose master end the test reads and

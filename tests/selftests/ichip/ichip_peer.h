@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /* The scripted module peer on a pty master, shared by the selftests. */
 #ifndef ICHIP_PEER_H
 #define ICHIP_PEER_H

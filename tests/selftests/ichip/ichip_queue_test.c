@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests of n_ichip's command queue knobs and events: timeout
  * ranges, queue_max changed at run time, dev-new and resync events.

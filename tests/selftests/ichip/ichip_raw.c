@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /* Raw generic netlink helpers of the selftests (see ichip_raw.h). */
 #include <errno.h>
 #include <poll.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Raw generic netlink for the selftests that must control exactly when
  * the kernel's messages are read: a dump read one part at a time, a

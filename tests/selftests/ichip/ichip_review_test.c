@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests for the findings of the tty/netlink review of n_ichip
  * (issue 13).  Each failed on the module before its fix; the finding's

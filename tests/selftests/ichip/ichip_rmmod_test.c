@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Unloading n_ichip: refused while a tty uses the line discipline or a
  * dump is unfinished, and clean while dumps race the unload.  Runs last:

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Multithreaded stress of n_ichip: EXEC from several sockets with short
  * timeouts, DEV_GET dumps, monitor and events listeners, while another

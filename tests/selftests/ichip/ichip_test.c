@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * kselftests of n_ichip against the real module: a pty whose slave end
  * carries the line discipline and whose master end is a scripted module

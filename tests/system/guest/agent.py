@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """agent.py [--think S] PASSWORD CMD...: run CMD with a polkit agent that answers.
 
 pkttyagent (the text agent polkit ships) is registered for CMD's process

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # run.sh - the system checks, run by ichip-system-test.service as root in
 # the VM after each boot.  root only plays the administrator and the
 # hardware: every D-Bus call that is checked is made by alice, bob or

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 """watch.py: print org.ichip's ObjectManager and Session1 signals, one a line.
 
   added PATH IFACE...      InterfacesAdded

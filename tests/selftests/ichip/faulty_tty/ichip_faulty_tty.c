@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * ichip_faulty_tty: a test-only tty driver (one port, /dev/ttyFAULT0)
  * whose write fails with -fail_errno while that parameter is set, and

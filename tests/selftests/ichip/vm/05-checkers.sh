@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
 # Which kernel checkers this kernel runs.  With ICHIP_EXPECT_CHECKERS=1
 # (set for the debug kernel) every one must be active, so a debug run can
 # never pass on a kernel that checks nothing; stock kernels skip (4) at
