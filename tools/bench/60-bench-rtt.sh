@@ -2,8 +2,10 @@
 # In the VM (tests/vm/run.sh, run by tools/bench/bench.py): ichipd on the
 # kernel transport (n_ichip) with --debug-commands against ichip-sim on a
 # pty, then bench-rtt: N Device1.Command("AT+i") round trips, N Manager1
-# property reads (the D-Bus hop alone), N raw pty round trips with a
-# trivial peer.  Result lines start with "BENCH-RTT ".
+# property reads (the D-Bus hop alone), N Peer.Ping (the bus alone), N raw
+# pty round trips with a trivial peer; and bench-nl: N EXEC("AT+i") through
+# genl and n_ichip (the netlink hop alone).  Result lines start with
+# "BENCH-RTT ".
 E=/etc/ichip-e2e
 W=/tmp/bench
 # not the system bus socket: ichipd refuses --test-allow-all there
@@ -32,11 +34,13 @@ ichipd --state-dir $W/state --device $W/tty0 --transport kernel \
 IPID=$!
 rc=0
 if wait_for 20 bench-rtt dbus /org/ichip/dev0 1; then
-	for m in "dbus /org/ichip/dev0" dbus-get pty; do
+	for m in "dbus /org/ichip/dev0" dbus-get ping pty; do
 		# shellcheck disable=SC2086
 		out=$(bench-rtt $m "$N") || rc=1
 		echo "BENCH-RTT $out"
 	done
+	out=$(bench-nl "$N") || rc=1
+	echo "BENCH-RTT $out"
 else
 	echo "ichipd never answered Command"; rc=1
 	cat $W/ichipd.log

@@ -8,6 +8,8 @@
  *                                    and back; exactly one module command
  *   bench-rtt dbus-get N             N sequential Manager1.Version property
  *                                    reads: the D-Bus hop alone (no wire)
+ *   bench-rtt ping N                 N org.freedesktop.DBus.Peer.Ping to
+ *                                    org.ichip: the bus and sd-bus alone
  *   bench-rtt pty N                  N write "AT+i\r" / read "I/OK\r\n"
  *                                    round trips on a raw pty pair whose
  *                                    other end is a trivial echo peer
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +55,7 @@ static void report(const char *mode, double *t, int n, double total)
 	       t[0] * 1e6, t[n / 2] * 1e6, t[n * 9 / 10] * 1e6);
 }
 
-static int run_dbus(const char *dev, int n, double *t)
+static int run_dbus(const char *dev, int n, double *t, bool ping)
 {
 	sd_bus *bus = NULL;
 	double t0, t1;
@@ -68,7 +71,11 @@ static int run_dbus(const char *dev, int n, double *t)
 		sd_bus_message *reply = NULL;
 
 		t0 = now();
-		if (dev)
+		if (ping)
+			r = sd_bus_call_method(bus, "org.ichip", "/org/ichip",
+					       "org.freedesktop.DBus.Peer",
+					       "Ping", &err, &reply, "");
+		else if (dev)
 			r = sd_bus_call_method(bus, "org.ichip", dev,
 					       "org.ichip.Device1", "Command",
 					       &err, &reply, "s", "AT+i");
@@ -162,7 +169,7 @@ int main(int argc, char **argv)
 	int n, r;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s dbus DEV N | dbus-get N | pty N\n",
+		fprintf(stderr, "usage: %s dbus DEV N | dbus-get N | ping N | pty N\n",
 			argv[0]);
 		return 2;
 	}
@@ -175,9 +182,11 @@ int main(int argc, char **argv)
 		return 2;
 	t0 = now();
 	if (!strcmp(mode, "dbus") && argc == 4)
-		r = run_dbus(argv[2], n, t);
+		r = run_dbus(argv[2], n, t, false);
 	else if (!strcmp(mode, "dbus-get"))
-		r = run_dbus(NULL, n, t);
+		r = run_dbus(NULL, n, t, false);
+	else if (!strcmp(mode, "ping"))
+		r = run_dbus(NULL, n, t, true);
 	else if (!strcmp(mode, "pty"))
 		r = run_pty(n, t);
 	else
