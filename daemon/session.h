@@ -13,11 +13,15 @@
 #include "ichipd.h"
 
 #define SESSION_NET_IN_MAX	(64 * 1024)	/* from the module */
-#define SESSION_NET_OUT_MAX	(64 * 1024)	/* to the module */
+#define SESSION_NET_OUT_MAX	(128 * 1024)	/* to the module */
 #define SESSION_APP_OUT_MAX	(256 * 1024)	/* to the app */
 #define SESSION_SSND_MAX	ICHIP_DATA_LEN_MAX
 #define SESSION_SSND_SSL_MAX	2048		/* module SSL record limit */
 #define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
+/* an SRCV answer this big means a stream: SRCV again without an RP4 */
+#define SESSION_SRCV_BULK	4096
+/* host-tls: ciphertext gathered for one worker request while SRCVs run */
+#define SESSION_SRCV_BULK_BATCH	16384
 
 enum session_security {
 	SECURITY_HOST_TLS,
@@ -33,8 +37,9 @@ enum session_state {
 };
 
 struct buf {
-	uint8_t *data;
+	uint8_t *data;		/* the first byte not consumed */
 	size_t len;
+	uint8_t *base;		/* the allocation, cap bytes */
 	size_t cap;
 };
 
@@ -105,6 +110,16 @@ bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
 void send_to_module(struct session *s);
 int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
+
+/* session-poll.c: the poller's view of a device's sessions */
+#define SESSIONS_POLL_ACTIVE	1u	/* an SRCV went out: data moves */
+#define SESSIONS_POLL_WAITING	2u	/* an answer from the server is due */
+bool sessions_hold_sockets(const struct device *d);
+bool sessions_own_handle(const struct device *d, int handle);
+/* An RP4 answer (vals: its n per-socket values) for every session. */
+unsigned int sessions_poll_result(struct device *d,
+				  const struct xport_reply *r,
+				  const long *vals, int n);
 
 /* session-open.c */
 void handshake_step(struct session *s);
