@@ -64,10 +64,9 @@ static unsigned int poll_one(struct session *s, const struct xport_reply *r,
 		return 0;
 	}
 	s->module_avail = vals[s->handle];
-	if (s->module_avail > 0 && session_wants_data(s)) {
-		session_srcv(s, session_srcv_size(s));
-		flags |= SESSIONS_POLL_ACTIVE;
-	}
+	if (s->module_avail > 0 && session_wants_data(s))
+		flags |= session_srcv(s, session_srcv_size(s)) ?
+			 SESSIONS_POLL_ACTIVE : SESSIONS_POLL_WAITING;
 	/* a request on its way or a handshake: an answer is due */
 	if (s->net_out.len || s->ssnd_busy || s->state == SESSION_HANDSHAKE)
 		flags |= SESSIONS_POLL_WAITING;

@@ -90,6 +90,9 @@ void send_to_module(struct session *s)
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
+	n = sched_grant(s, n);
+	if (!n)
+		return;		/* the turn comes: session-sched.c pumps */
 	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
 	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
 		       &s->ssnd_id);
@@ -97,6 +100,7 @@ void send_to_module(struct session *s)
 		return;	/* queue full: the next pump retries */
 	s->ssnd_busy = true;
 	s->ssnd_len = n;
+	sched_took(s, n, SCHED_SSND);
 }
 
 static void on_ssnd(void *userdata, const struct xport_reply *r)
@@ -105,6 +109,7 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 	struct device *d = s->d;	/* the pump may free s */
 
 	s->ssnd_busy = false;
+	sched_done(s, SCHED_SSND);
 	if (r->status != ICHIP_STATUS_OK) {
 		session_cmd_failed(s, r);
 		return;
@@ -276,6 +281,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 	struct session *s = userdata;
 
 	s->srcv_busy = false;
+	sched_done(s, SCHED_SRCV);
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
 		s->peer_eof = true;
 	} else if (r->status != ICHIP_STATUS_OK) {
@@ -313,15 +319,20 @@ size_t session_srcv_size(const struct session *s)
 	return want > ICHIP_DATA_LEN_MAX ? ICHIP_DATA_LEN_MAX : want;
 }
 
-void session_srcv(struct session *s, size_t max)
+bool session_srcv(struct session *s, size_t max)
 {
 	char cmd[48];
 
+	max = sched_grant(s, max);
+	if (!max)
+		return false;	/* the turn comes: session-sched.c pumps */
 	snprintf(cmd, sizeof(cmd), "AT+iSRCV:%d,%zu", s->handle, max);
-	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) == 0) {
-		s->srcv_busy = true;
-		s->srcv_len = max;
-	}
+	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) < 0)
+		return false;
+	s->srcv_busy = true;
+	s->srcv_len = max;
+	sched_took(s, max, SCHED_SRCV);
+	return true;
 }
 
 /* RP4 reported a negative state for our socket. */

@@ -39,6 +39,7 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 {
 	struct tls_req q;
 	struct tls_ans a;
+	char key[160];
 	int r;
 
 	s->tls_sid = tls_new_sid(&s->tls_gen);
@@ -48,6 +49,9 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 	tls_req_put(&q, s->host, strlen(s->host));
 	tls_req_put(&q, anchor ? ca_pem(anchor) : "",
 		    anchor ? ca_pem_len(anchor) : 0);
+	/* tickets are kept per device and server (tls-worker-tickets.h) */
+	snprintf(key, sizeof(key), "%s:%u", s->d->path, s->port);
+	tls_req_put(&q, key, strlen(key));
 	r = tls_call(&q, NULL, &a);
 	if (r < 0) {
 		s->tls_sid = 0;

@@ -147,6 +147,7 @@ void session_free(struct session *s)
 	struct xport *x = s->d->x;
 	bool orphan = connect_in_flight(s);
 
+	sched_forget(s);
 	if (s->cmd_busy && !orphan)
 		x->ops->cancel(x, s->pending_cmd);
 	if (s->ssnd_busy)
@@ -226,6 +227,7 @@ static void session_linger(struct session *s)
 	if (s->srcv_busy)
 		x->ops->cancel(x, s->srcv_id);
 	s->ssnd_busy = s->srcv_busy = false;
+	sched_forget(s);
 	s->idle = sd_event_source_disable_unref(s->idle);
 	session_tls_end(s);
 	buf_free(&s->net_in);
@@ -257,6 +259,7 @@ static void flush_for_close(struct session *s)
 	if (s->ssnd_busy) {	/* runs on, but its bytes are no longer ours */
 		s->d->x->ops->cancel(s->d->x, s->ssnd_id);
 		s->ssnd_busy = false;
+		sched_done(s, SCHED_SSND);
 		buf_consume(&s->net_out, s->ssnd_len);
 	}
 	while (s->net_out.len) {
@@ -326,6 +329,7 @@ void sessions_close_all(struct device *d, const char *reason)
 {
 	while (d->sessions)
 		session_end(d->sessions, reason, false);
+	sched_stop(d);
 }
 
 /* ---- D-Bus object ------------------------------------------------------- */

@@ -93,6 +93,8 @@ struct session {
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
 	bool stcp_retried;		/* refused (204) while SCLSs were due */
+	bool bulk_wait;			/* waits for the device's bulk turn */
+	unsigned int bulk_held;		/* SCHED_SSND/SRCV: holds the turn */
 	uint64_t bytes_in, bytes_out;
 };
 
@@ -104,7 +106,7 @@ void session_opened(struct session *s);
 
 /* session-pump.c */
 void session_pump(struct session *s);
-void session_srcv(struct session *s, size_t max);
+bool session_srcv(struct session *s, size_t max);	/* false: not sent */
 size_t session_srcv_size(const struct session *s);
 bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
@@ -120,6 +122,16 @@ bool sessions_own_handle(const struct device *d, int handle);
 unsigned int sessions_poll_result(struct device *d,
 				  const struct xport_reply *r,
 				  const long *vals, int n);
+
+/* session-sched.c: the chunk policy of a shared line */
+#define SCHED_SSND	1u
+#define SCHED_SRCV	2u
+/* How much of @want may go now (0: wait for the device's bulk turn). */
+size_t sched_grant(struct session *s, size_t want);
+void sched_took(struct session *s, size_t n, unsigned int kind);
+void sched_done(struct session *s, unsigned int kind);	/* its answer came */
+void sched_forget(struct session *s);		/* commands cancelled, or s goes */
+void sched_stop(struct device *d);
 
 /* session-open.c */
 void handshake_step(struct session *s);

@@ -33,6 +33,7 @@
 
 #include "ca.h"
 #include "tls-worker-proto.h"
+#include "tls-worker-tickets.h"
 
 #define WK_FD		3
 #define OUT_MAX		(64 * 1024)
@@ -224,6 +225,9 @@ struct wsess {
 	uint8_t *out;
 	size_t out_len, out_cap;
 	bool out_failed;
+	/* its ticket key (tls-worker-tickets.c); "": none kept */
+	char tkey[TICKET_KEY_MAX + 1];
+	bool hs_done;
 };
 
 static struct wsess *sessions;
@@ -300,6 +304,8 @@ static void session_free(struct wsess *w)
 		}
 	}
 	n_sessions--;
+	if (w->tls && w->hs_done && w->tkey[0])
+		ticket_put(w->tkey, w->tls);	/* for the next one */
 	if (w->tls)
 		gnutls_deinit(w->tls);
 	if (w->cred)
@@ -340,8 +346,8 @@ static void put_str(struct answer *a, const char *s)
 static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 		   struct answer *a)
 {
-	const uint8_t *host, *pem;
-	size_t off = sizeof(*q), host_len, pem_len;
+	const uint8_t *host, *pem, *dev = NULL;
+	size_t off = sizeof(*q), host_len, pem_len, dev_len = 0;
 	struct wsess *w;
 	int r;
 
@@ -375,6 +381,12 @@ static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 	if (r >= 0 && !is_ip_literal(w->host))
 		r = gnutls_server_name_set(w->tls, GNUTLS_NAME_DNS, w->host,
 					   strlen(w->host));
+	/* the third field, if given, names device and port: resumption */
+	if (r >= 0 && wk_get(req, len, &off, &dev, &dev_len) == 0 &&
+	    dev_len && dev_len <= 256 &&
+	    ticket_key(w->tkey, dev, dev_len, w->host, q->flags, pem,
+		       pem_len) == 0)
+		ticket_take(w->tkey, w->tls);
 	if (r < 0) {
 		a->h.status = -EIO;
 		put_str(a, gnutls_strerror(r));
@@ -439,6 +451,7 @@ static void do_handshake(struct wsess *w, const struct wk_hdr *q,
 	a->h.aux = (uint32_t)w->in_used;
 	if (r == GNUTLS_E_SUCCESS) {
 		a->h.status = 1;
+		w->hs_done = true;
 		put(a, w->out, w->out_len);
 		put_str(a, gnutls_protocol_get_name(
 				gnutls_protocol_get_version(w->tls)));

@@ -88,20 +88,22 @@ class LineMetrics:
                     try:
                         if not s.recv(1 << 16):
                             return
-                    except (socket.timeout, OSError):
-                        if stop.is_set():
-                            return
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        return
 
             def up(s):
-                s.sendall(f'SINK {1 << 40} bench\n'.encode())
+                s.sendall(f'SINK {1 << 40}\n'.encode())
                 block = b'u' * 16384
                 s.settimeout(1)
                 while not stop.is_set():
                     try:
                         s.sendall(block)
-                    except (socket.timeout, OSError):
-                        if stop.is_set():
-                            return
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        return
             for i, s in enumerate(bulk):
                 t = threading.Thread(target=down if i < 5 else up,
                                      args=(s,), daemon=True)
