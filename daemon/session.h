@@ -74,6 +74,7 @@ struct session {
 	bool tls_ended;			/* the worker said how the stream ended */
 
 	uint64_t tls_sid;		/* in the TLS worker; 0: none */
+	char tls_tkey[65];		/* its ticket key (tls-tickets.h) */
 	unsigned int tls_gen;		/* of which worker */
 	bool legacy_suites;		/* allow-legacy-tls12-suites */
 	char *tls_version;

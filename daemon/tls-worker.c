@@ -33,7 +33,6 @@
 
 #include "ca.h"
 #include "tls-worker-proto.h"
-#include "tls-worker-tickets.h"
 
 #define WK_FD		3
 #define OUT_MAX		(64 * 1024)
@@ -225,9 +224,6 @@ struct wsess {
 	uint8_t *out;
 	size_t out_len, out_cap;
 	bool out_failed;
-	/* its ticket key (tls-worker-tickets.c); "": none kept */
-	char tkey[TICKET_KEY_MAX + 1];
-	bool hs_done;
 };
 
 static struct wsess *sessions;
@@ -304,8 +300,6 @@ static void session_free(struct wsess *w)
 		}
 	}
 	n_sessions--;
-	if (w->tls && w->hs_done && w->tkey[0])
-		ticket_put(w->tkey, w->tls);	/* for the next one */
 	if (w->tls)
 		gnutls_deinit(w->tls);
 	if (w->cred)
@@ -346,8 +340,8 @@ static void put_str(struct answer *a, const char *s)
 static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 		   struct answer *a)
 {
-	const uint8_t *host, *pem, *dev = NULL;
-	size_t off = sizeof(*q), host_len, pem_len, dev_len = 0;
+	const uint8_t *host, *pem, *ticket = NULL;
+	size_t off = sizeof(*q), host_len, pem_len, ticket_len = 0;
 	struct wsess *w;
 	int r;
 
@@ -381,12 +375,14 @@ static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 	if (r >= 0 && !is_ip_literal(w->host))
 		r = gnutls_server_name_set(w->tls, GNUTLS_NAME_DNS, w->host,
 					   strlen(w->host));
-	/* the third field, if given, names device and port: resumption */
-	if (r >= 0 && wk_get(req, len, &off, &dev, &dev_len) == 0 &&
-	    dev_len && dev_len <= 256 &&
-	    ticket_key(w->tkey, dev, dev_len, w->host, q->flags, pem,
-		       pem_len) == 0)
-		ticket_take(w->tkey, w->tls);
+	/*
+	 * A third field is a ticket of an earlier session (WK_TICKET) with
+	 * the same device, server, anchor and flags: resume.  One GnuTLS
+	 * does not accept is only a full handshake.
+	 */
+	if (r >= 0 && wk_get(req, len, &off, &ticket, &ticket_len) == 0 &&
+	    ticket_len)
+		gnutls_session_set_data(w->tls, ticket, ticket_len);
 	if (r < 0) {
 		a->h.status = -EIO;
 		put_str(a, gnutls_strerror(r));
@@ -451,7 +447,6 @@ static void do_handshake(struct wsess *w, const struct wk_hdr *q,
 	a->h.aux = (uint32_t)w->in_used;
 	if (r == GNUTLS_E_SUCCESS) {
 		a->h.status = 1;
-		w->hs_done = true;
 		put(a, w->out, w->out_len);
 		put_str(a, gnutls_protocol_get_name(
 				gnutls_protocol_get_version(w->tls)));
@@ -547,6 +542,23 @@ static void do_send(struct wsess *w, const struct wk_hdr *q, size_t len,
 	put(a, w->out, w->out_len);
 }
 
+/* TLS 1.3, and the server sent a ticket: the data to resume with. */
+static void do_ticket(struct wsess *w, struct answer *a)
+{
+	gnutls_datum_t d = { NULL, 0 };
+
+	if (gnutls_protocol_get_version(w->tls) != GNUTLS_TLS1_3 ||
+	    !(gnutls_session_get_flags(w->tls) &
+	      GNUTLS_SFLAGS_SESSION_TICKET) ||
+	    gnutls_session_get_data2(w->tls, &d) < 0) {
+		put(a, NULL, 0);
+		return;
+	}
+	put(a, d.data, d.size);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+}
+
 static void do_bye(struct wsess *w, struct answer *a)
 {
 	w->out_len = 0;
@@ -632,6 +644,8 @@ static void serve(void)
 			do_send(w, &q, (size_t)len, &a);
 		} else if (q.op == WK_BYE) {
 			do_bye(w, &a);
+		} else if (q.op == WK_TICKET) {
+			do_ticket(w, &a);
 		} else {
 			a.h.status = -EINVAL;
 		}

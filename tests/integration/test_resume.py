@@ -16,6 +16,7 @@ import re
 
 import harness
 from client import pump
+from procs import children
 
 SESSION = 'org.ichip.Session1'
 
@@ -60,6 +61,27 @@ class ResumeTest(harness.IchipTestCase):
         # the resumed session's own ticket resumes the third
         third, _, _ = self.open_echo(self.dev, self.sim)
         self.assertLess(third, full / 2)
+
+    def test_resume_after_the_worker_stopped(self):
+        """The TLS worker stops when it has had no session for 10 s; the
+        tickets are ichipd's, so the next session still resumes (in a new
+        worker)."""
+        self.start_stack()
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.srv = self.start_pyserver('echo', self.certs.server)
+        pid = self.ichipd.proc.pid
+        full, _, _ = self.open_echo(self.dev, self.sim)
+        first = children(pid, 'ichip-tls-worker')
+        self.assertTrue(first)
+        harness.wait_until(lambda: not children(pid, 'ichip-tls-worker'),
+                           40, 'the idle TLS worker to stop', pump=pump)
+        again, peer, _ = self.open_echo(self.dev, self.sim)
+        second = children(pid, 'ichip-tls-worker')
+        harness.note(f'full {full} bytes; after the worker stopped '
+                     f'{again}; workers {first} then {second}')
+        self.assertNotEqual(second, first, 'the same worker went on')
+        self.assertLess(again, full / 2, 'no resumption after the stop')
+        self.assertTrue(peer)
 
     def test_other_device_does_not_resume(self):
         self.start_bus()

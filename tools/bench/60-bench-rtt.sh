@@ -28,6 +28,10 @@ wait_for 5 test -S /run/ichip-test-bus || { echo "no bus"; exit 1; }
 ichip-sim --pty-link $W/tty0 --state $W/sim.state > $W/sim.out 2> $W/sim.log &
 SIMPID=$!
 wait_for 5 test -e $W/tty0 || { echo "no sim"; exit 1; }
+# a second simulator, driven straight through its tty: its own share
+ichip-sim --pty-link $W/tty1 --state $W/sim1.state > $W/sim1.out 2> $W/sim1.log &
+SIM1PID=$!
+wait_for 5 test -e $W/tty1 || { echo "no sim 1"; exit 1; }
 ichipd --state-dir $W/state --device $W/tty0 --transport kernel \
 	--debug-commands --test-allow-all --no-udev --config /dev/null \
 	--log-level notice > $W/ichipd.log 2>&1 &
@@ -41,13 +45,15 @@ if wait_for 20 bench-rtt dbus /org/ichip/dev0 1; then
 	done
 	out=$(bench-nl "$N") || rc=1
 	echo "BENCH-RTT $out"
+	out=$(bench-rtt tty $W/tty1 "$N") || rc=1
+	echo "BENCH-RTT $out"
 else
 	echo "ichipd never answered Command"; rc=1
 	cat $W/ichipd.log
 fi
 kill $IPID
 wait_for 5 sh -c "! kill -0 $IPID"
-kill $SIMPID 2>/dev/null
+kill $SIMPID $SIM1PID 2>/dev/null
 wait_for 5 sh -c "! kill -0 $SIMPID"
 killall dbus-daemon 2>/dev/null
 exit $rc

@@ -18,6 +18,12 @@ class ResourceMetrics:
             certs = self.certs()
             st.client.set_ca(st.devs[0], certs.ca.pem)
             srv = st.server(certs)
+            # idle: the TLS worker (started by SetCA) stops after 10 s
+            # without a session; ichipd alone is what stays
+            t0 = time.monotonic()
+            while worker_pids(st.pid) and time.monotonic() - t0 < 30:
+                time.sleep(0.5)
+            worker_s = round(time.monotonic() - t0, 1)
             time.sleep(1.0)
             idle = proc_status(st.pid)
             idle_maps = rss_by_file(st.pid)
@@ -62,12 +68,14 @@ class ResourceMetrics:
                     'le',
                     {'smaps_rollup_kb': idle_roll,
                      'pss_kb': sum(v['pss_kb'] for v in idle_roll.values()),
+                     'waited_for_worker_stop_s': worker_s,
                      'status_kb': idle, 'rss_by_file_kb': idle_maps,
                      'bare_gnutls_client_rss_kb_1_session':
                          int(bare['rss1_kb'])}, unit='MiB',
                     note='Private_Clean + Private_Dirty of ichipd and its '
-                         'TLS worker (smaps_rollup), one device, no '
-                         'session, 1 s after ready; PSS alongside')
+                         'TLS worker if it runs (smaps_rollup), one device '
+                         'with a CA, no session, once the idle worker has '
+                         'stopped (10 s); PSS alongside')
         self.record('4 RSS per session beyond GnuTLS (KiB)',
                     per - bare_per, 64, 'le',
                     {'ichipd_before_kb': before, 'ichipd_after10_kb': after,

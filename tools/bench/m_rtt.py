@@ -22,6 +22,7 @@ class RttMetrics:
             res = {}
             for mode, args in (('dbus', ['dbus', st.devs[0], str(n)]),
                                ('dbus-get', ['dbus-get', str(n)]),
+                               ('method', ['method', str(n)]),
                                ('ping', ['ping', str(n)]),
                                ('pty', ['pty', str(n)])):
                 out = subprocess.run([exe, *args], env=env, check=True,
@@ -86,13 +87,16 @@ class RttMetrics:
             k: {kk: v[kk] for kk in pick} for k, v in host.items()}}
         raw['host_command_vs_pty'] = round(host['dbus']['per_call_us'] /
                                            host['pty']['per_call_us'], 3)
+        raw['properties_get_vs_ping'] = round(
+            host['dbus-get']['p50_us'] / host['ping']['p50_us'], 3)
         self.record('2b D-Bus method / Peer.Ping (host)',
-                    host['dbus-get']['p50_us'] / host['ping']['p50_us'],
+                    host['method']['p50_us'] / host['ping']['p50_us'],
                     1.3, 'le', raw,
-                    note='median of N Properties.Get(Manager1.Version) '
-                         'calls to ichipd / median of N '
-                         'org.freedesktop.DBus.Peer.Ping to ichipd, same '
-                         'private bus')
+                    note='median of N Manager1.GetDevices (an ichipd method '
+                         'without arguments, as Ping has none) / median of '
+                         'N org.freedesktop.DBus.Peer.Ping to ichipd, same '
+                         'private bus; Properties.Get(Manager1.Version) vs '
+                         'Ping in raw')
         if self.args.no_vm:
             raise RuntimeError('--no-vm: the netlink round trip is measured '
                                'in the VM only')
@@ -104,6 +108,11 @@ class RttMetrics:
             if 'ping' in vm else None
         vraw['vm_command_vs_pty'] = round(vm['dbus']['p50_us'] /
                                           vm['pty']['p50_us'], 3)
+        if 'tty' in vm:     # the simulator alone, straight on its tty
+            vraw['vm_sim_tty_vs_pty'] = round(vm['tty']['p50_us'] /
+                                              vm['pty']['p50_us'], 3)
+            vraw['vm_nl_vs_sim_tty'] = round(vm['nl']['p50_us'] /
+                                             vm['tty']['p50_us'], 3)
         self.record('2a netlink EXEC / raw pty (VM)',
                     vm['nl']['p50_us'] / vm['pty']['p50_us'], 1.5, 'le',
                     vraw,

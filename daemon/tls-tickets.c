@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The TLS worker's ticket cache (tls-worker-tickets.h).  A resumed
+ * ichipd's cache of TLS 1.3 session tickets (tls-tickets.h).  A resumed
  * handshake sends no certificate, so the line carries a fraction of a
  * full one's bytes (issue 16, bench target 8).  Single use: TLS 1.3
  * tickets should not be reused, and the resumed session brings new ones.
@@ -12,7 +12,7 @@
 
 #include <gnutls/crypto.h>
 
-#include "tls-worker-tickets.h"
+#include "tls-tickets.h"
 
 struct ticket {
 	char key[TICKET_KEY_MAX + 1];
@@ -24,8 +24,18 @@ struct ticket {
 static struct ticket tickets[TICKETS_MAX];
 static uint64_t clock_;
 
-int ticket_key(char *key, const void *dev, size_t dev_len, const char *host,
-	       uint32_t flags, const void *pem, size_t pem_len)
+static void hash_part(gnutls_hash_hd_t h, const void *p, size_t n)
+{
+	uint64_t len = n;
+
+	/* length-prefixed: no two keys run into each other */
+	gnutls_hash(h, &len, sizeof(len));
+	gnutls_hash(h, p, n);
+}
+
+int ticket_key(char *key, const char *dev, unsigned int port,
+	       const char *host, uint32_t flags, const void *pem,
+	       size_t pem_len)
 {
 	gnutls_hash_hd_t h;
 	uint8_t d[32];
@@ -33,15 +43,11 @@ int ticket_key(char *key, const void *dev, size_t dev_len, const char *host,
 
 	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		return -1;
-	/* each part length-prefixed: no two keys run into each other */
-	gnutls_hash(h, &dev_len, sizeof(dev_len));
-	gnutls_hash(h, dev, dev_len);
-	i = (int)strlen(host);
-	gnutls_hash(h, &i, sizeof(i));
-	gnutls_hash(h, host, (size_t)i);
-	gnutls_hash(h, &flags, sizeof(flags));
-	gnutls_hash(h, &pem_len, sizeof(pem_len));
-	gnutls_hash(h, pem, pem_len);
+	hash_part(h, dev, strlen(dev));
+	hash_part(h, &port, sizeof(port));
+	hash_part(h, host, strlen(host));
+	hash_part(h, &flags, sizeof(flags));
+	hash_part(h, pem, pem_len);
 	gnutls_hash_deinit(h, d);
 	for (i = 0; i < 32; i++)
 		snprintf(key + 2 * i, 3, "%02x", d[i]);
@@ -66,21 +72,13 @@ static void drop(struct ticket *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void ticket_put(const char *key, gnutls_session_t tls)
+void ticket_put(const char *key, const void *data, size_t len)
 {
-	gnutls_datum_t d = { NULL, 0 };
 	struct ticket *t = find(key);
 	int i;
 
-	/* TLS 1.3, and a ticket came: else there is nothing to resume */
-	if (gnutls_protocol_get_version(tls) != GNUTLS_TLS1_3 ||
-	    !(gnutls_session_get_flags(tls) & GNUTLS_SFLAGS_SESSION_TICKET) ||
-	    gnutls_session_get_data2(tls, &d) < 0)
+	if (!len || len > TICKET_DATA_MAX)
 		return;
-	if (d.size > TICKET_DATA_MAX) {
-		gnutls_free(d.data);
-		return;
-	}
 	if (!t) {
 		t = &tickets[0];
 		for (i = 0; i < TICKETS_MAX; i++) {
@@ -93,24 +91,33 @@ void ticket_put(const char *key, gnutls_session_t tls)
 		}
 	}
 	drop(t);
-	t->data = malloc(d.size);
-	if (t->data) {
-		memcpy(t->data, d.data, d.size);
-		t->len = d.size;
-		t->age = ++clock_;
-		snprintf(t->key, sizeof(t->key), "%s", key);
-	}
-	gnutls_memset(d.data, 0, d.size);
-	gnutls_free(d.data);
+	t->data = malloc(len);
+	if (!t->data)
+		return;
+	memcpy(t->data, data, len);
+	t->len = len;
+	t->age = ++clock_;
+	snprintf(t->key, sizeof(t->key), "%s", key);
 }
 
-void ticket_take(const char *key, gnutls_session_t tls)
+uint8_t *ticket_take(const char *key, size_t *len)
 {
 	struct ticket *t = find(key);
+	uint8_t *p;
 
 	if (!t)
-		return;
-	/* a failed set only means a full handshake */
-	gnutls_session_set_data(tls, t->data, t->len);
+		return NULL;
+	p = t->data;
+	*len = t->len;
+	t->data = NULL;		/* the caller has it now */
 	drop(t);
+	return p;
+}
+
+void tickets_clear(void)
+{
+	int i;
+
+	for (i = 0; i < TICKETS_MAX; i++)
+		drop(&tickets[i]);
 }
