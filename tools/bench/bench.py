@@ -18,7 +18,8 @@ Metrics (names for --only/--skip; the number is the target's in issue 16):
                  (<= 1.5); D-Bus method to ichipd / Peer.Ping (<= 1.3)
   cpu         3  ichipd + TLS worker CPU per MB / (bare GnuTLS client +
                  plain socketpair<->pty copy) per MB (<= 1.3)
-  rss         4  idle USS of ichipd + worker, one device (<= 1 MiB); RSS
+  rss         4  idle RssAnon of ichipd (+ worker), one device (<= 1 MiB),
+                 USS and PSS reported; RSS
                  per session beyond GnuTLS's own (<= 64 KiB)
   goodput     5  goodput / line, both ways, at 921600 and 3000000 baud
                  (>= 0.95)

@@ -64,18 +64,23 @@ class ResourceMetrics:
         bare_per = float(bare['per_session_kb'])
         per = (after['VmRSS'] - before['VmRSS']) / 10
         uss = sum(v['uss_kb'] for v in idle_roll.values())
-        self.record('4 idle private memory (USS, MiB)', uss / 1024, 1.0,
+        anon = sum(v['anon_kb'] for v in idle_roll.values())
+        self.record('4 idle private memory (RssAnon, MiB)', anon / 1024, 1.0,
                     'le',
-                    {'smaps_rollup_kb': idle_roll,
+                    {'uss_mib': round(uss / 1024, 3),
+                     'smaps_rollup_kb': idle_roll,
                      'pss_kb': sum(v['pss_kb'] for v in idle_roll.values()),
                      'waited_for_worker_stop_s': worker_s,
                      'status_kb': idle, 'rss_by_file_kb': idle_maps,
                      'bare_gnutls_client_rss_kb_1_session':
                          int(bare['rss1_kb'])}, unit='MiB',
-                    note='Private_Clean + Private_Dirty of ichipd and its '
-                         'TLS worker if it runs (smaps_rollup), one device '
-                         'with a CA, no session, once the idle worker has '
-                         'stopped (10 s); PSS alongside')
+                    note='anonymous memory (smaps_rollup Anonymous = '
+                         'RssAnon) of ichipd and its TLS worker if it runs, '
+                         'one device with a CA, no session, once the idle '
+                         'worker has stopped (10 s); USS (Private_Clean + '
+                         'Private_Dirty, which also counts the clean pages '
+                         'of ichipd\'s binary that no other process maps) '
+                         'and PSS alongside')
         self.record('4 RSS per session beyond GnuTLS (KiB)',
                     per - bare_per, 64, 'le',
                     {'ichipd_before_kb': before, 'ichipd_after10_kb': after,
