@@ -147,7 +147,7 @@ report(bus == {"org.ichip"} and
        'own="org.ichip"' in open("dbus/org.ichip.conf").read(),
        "bus name org.ichip in ichip-dbus.h, the service file and the policy")
 spelled = []
-for src in sorted(glob.glob("daemon/*/*.[ch]")):
+for src in sorted(glob.glob("daemon/*/*.[ch]") + glob.glob("tools/bench/*.c")):
     if src.endswith("/ichip-dbus.h"):
         continue
     for no, line in enumerate(open(src), 1):
@@ -161,7 +161,7 @@ members = {m.get("name") for x in glob.glob("dbus/org.ichip.*.xml")
            for i in ET.parse(x).getroot().findall("interface")
            for k in ("method", "property", "signal") for m in i.findall(k)}
 literal = []
-for src in sorted(glob.glob("daemon/*/*.[ch]")):
+for src in sorted(glob.glob("daemon/*/*.[ch]") + glob.glob("tools/bench/*.c")):
     for no, line in enumerate(open(src), 1):
         if line.lstrip().startswith(("*", "/*", "//")):
             continue

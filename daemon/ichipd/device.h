@@ -88,7 +88,12 @@ struct device {
 	unsigned int ca_busy;		/* CA writes in flight */
 	struct ca_request *ca_queue;
 	/* the poller: one RP4 for all sockets, then SRCV where data waits */
+	/* bulk commands take turns (session-sched.c) */
+	struct session *bulk_holder, *bulk_turn;
+	sd_event_source *bulk_wake;
 	sd_event_source *poll_timer;
+	sd_event_source *poll_now;	/* defer: poll at the next turn */
+	uint64_t poll_due;		/* CLOCK_MONOTONIC usec */
 	bool poll_busy;
 	uint64_t poll_interval_us;
 	uint64_t poll_active_until;	/* CLOCK_MONOTONIC usec: poll fast */

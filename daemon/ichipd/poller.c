@@ -7,6 +7,12 @@
  * POLL_IDLE_US when nothing happens, so an idle device costs little.
  * (RP4 rather than RP7: the same one command, but it also reports sockets
  * the peer closed and sockets a module reset made disappear.)
+ *
+ * The sessions are asked and told through session-poll.c; this file
+ * only parses RP4 and keeps time.  "Poll now" is a deferred event, not a
+ * timer set to now: while data flows that happens for every command, and
+ * each timer change costs a timerfd_settime (perf, issue 16).  The timer
+ * only ever fires early (on_timer then moves it on to poll_due).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,16 +29,6 @@
 #define POLL_IDLE_US	200000
 /* keep polling fast this long after data moved: answers come in bursts */
 #define POLL_ACTIVE_US	100000
-
-static bool has_sockets(const struct device *d)
-{
-	const struct session *s;
-
-	for (s = d->sessions; s; s = s->next)
-		if (s->handle >= 0 && s->state != SESSION_CLOSED)
-			return true;
-	return false;
-}
 
 /* "(n0,n1,...)" from RP4; returns how many values were read. */
 static int parse_rp4(const char *text, long *vals, int max)
@@ -58,16 +54,6 @@ static int parse_rp4(const char *text, long *vals, int max)
 
 static void schedule(struct device *d, uint64_t delay_us);
 
-static bool handle_owned(const struct device *d, int handle)
-{
-	const struct session *s;
-
-	for (s = d->sessions; s; s = s->next)
-		if (s->handle == handle)
-			return true;
-	return false;
-}
-
 /*
  * Sockets no session owns are closed: an SCLS or an STCP whose reply was
  * lost (noise, drops), a socket left when its session went.  Left open,
@@ -82,7 +68,7 @@ static void sweep_unowned(struct device *d, const long *vals, int n)
 	int h;
 
 	for (h = 0; h < n && h < ICHIPD_MAX_SOCKETS; h++) {
-		if (vals[h] == -200 || handle_owned(d, h) ||
+		if (vals[h] == -200 || sessions_own_handle(d, h) ||
 		    (d->closing & (1u << h)))
 			continue;
 		log_dev(LOG_NOTICE, d->name,
@@ -95,8 +81,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 {
 	struct device *d = userdata;
 	long vals[ICHIPD_MAX_SOCKETS + 2];
-	struct session *s, *next;
-	bool active = false, waiting = false;
+	unsigned int flags;
 	uint64_t now;
 	int n;
 
@@ -104,50 +89,13 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	n = r->status == ICHIP_STATUS_OK ?
 	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
 	sweep_unowned(d, vals, n);
-	for (s = d->sessions; s; s = next) {
-		next = s->next;
-		/* ended already (a failed command's verdict came too late) */
-		if (s->state == SESSION_CLOSED)
-			continue;
-		/*
-		 * EIO: the transport's pings went unanswered too: the module
-		 * stopped answering, and a session waiting on it would wait
-		 * forever (a single lost RP4 is only asked again).
-		 */
-		if (r->status == ICHIP_STATUS_FAILED && r->err == EIO &&
-		    s->handle >= 0 && s->state == SESSION_OPEN) {
-			session_close(s, "timeout");
-			continue;
-		}
-		/* its command failed: gone by a reset, or what the reply said */
-		if (s->failed) {
-			session_close(s, s->handle >= 0 && s->handle < n &&
-				      vals[s->handle] == -200 ?
-				      "module-reset" : s->failed);
-			continue;
-		}
-		if (s->handle < 0 || s->handle >= n || s->srcv_busy)
-			continue;
-		if (vals[s->handle] < 0) {
-			session_socket_gone(s, (int)vals[s->handle]);
-			continue;
-		}
-		s->module_avail = vals[s->handle];
-		if (s->module_avail > 0 && session_wants_data(s)) {
-			session_srcv(s, session_srcv_size(s));
-			active = true;
-		}
-		/* a request on its way or a handshake: an answer is due */
-		if (s->net_out.len || s->ssnd_busy ||
-		    s->state == SESSION_HANDSHAKE)
-			waiting = true;
-	}
-	if (!has_sockets(d))
+	flags = sessions_poll_result(d, r, vals, n);
+	if (!sessions_hold_sockets(d))
 		return;
 	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
-	if (active || waiting)
+	if (flags)
 		d->poll_active_until = now + POLL_ACTIVE_US;
-	if (active) {		/* data moved: ask again at once */
+	if (flags & SESSIONS_POLL_ACTIVE) {	/* data moved: ask again now */
 		d->poll_interval_us = 0;
 	} else if (now < d->poll_active_until) {
 		d->poll_interval_us = POLL_MIN_US;
@@ -160,30 +108,70 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 	schedule(d, d->poll_interval_us);
 }
 
-static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
+static void poll_due(struct device *d)
 {
-	struct device *d = userdata;
-
-	if (d->poll_busy || !has_sockets(d) || d->lost)
-		return 0;
+	if (d->poll_busy || !sessions_hold_sockets(d) || d->lost)
+		return;
 	if (xport_exec(d->x, "AT+iRP4", NULL, 0, 0, on_rp4, d, NULL) == 0)
 		d->poll_busy = true;
 	else
 		schedule(d, POLL_IDLE_US);	/* queue full: later */
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct device *d = userdata;
+	uint64_t now;
+
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	if (now < d->poll_due) {	/* moved on since it was set */
+		sd_event_source_set_time(src, d->poll_due);
+		sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+		return 0;
+	}
+	poll_due(d);
+	return 0;
+}
+
+static int on_defer(sd_event_source *src, void *userdata)
+{
+	struct device *d = userdata;
+	uint64_t now;
+
+	/* rescheduled for later since: the timer has it */
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	if (now >= d->poll_due)
+		poll_due(d);
 	return 0;
 }
 
 static void schedule(struct device *d, uint64_t delay_us)
 {
-	uint64_t now;
+	uint64_t now, when;
+	int on = SD_EVENT_OFF;
 
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	d->poll_due = now + delay_us;
+	if (!delay_us) {
+		if (!d->poll_now &&
+		    sd_event_add_defer(d->m->event, &d->poll_now, on_defer,
+				       d) < 0)
+			return;
+		sd_event_source_set_enabled(d->poll_now, SD_EVENT_ONESHOT);
+		return;
+	}
 	/* accuracy 1 us: sd-event's default (0) lets timers slip 250 ms */
 	if (!d->poll_timer &&
 	    sd_event_add_time(d->m->event, &d->poll_timer, CLOCK_MONOTONIC,
 			      UINT64_MAX, 1, on_timer, d) < 0)
 		return;
-	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(d->poll_timer, now + delay_us);
+	/* one due earlier stays (on_timer moves it on): no timerfd change */
+	if (sd_event_source_get_enabled(d->poll_timer, &on) >= 0 &&
+	    on != SD_EVENT_OFF &&
+	    sd_event_source_get_time(d->poll_timer, &when) >= 0 &&
+	    when <= d->poll_due)
+		return;
+	sd_event_source_set_time(d->poll_timer, d->poll_due);
 	sd_event_source_set_enabled(d->poll_timer, SD_EVENT_ONESHOT);
 }
 
@@ -202,4 +190,6 @@ void poller_stop(struct device *d)
 {
 	sd_event_source_disable_unref(d->poll_timer);
 	d->poll_timer = NULL;
+	sd_event_source_disable_unref(d->poll_now);
+	d->poll_now = NULL;
 }

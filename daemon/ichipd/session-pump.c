@@ -20,7 +20,12 @@
 #include "session.h"
 #include "tls-client.h"
 
-#define APP_READ_CHUNK		16384
+/*
+ * What one read from the app takes: for host-tls one TLS worker request
+ * (WK_DATA_MAX less room for the header), so a bulk upload costs one
+ * worker round trip per ~60 KiB, not per 16 KiB record (perf, issue 16).
+ */
+#define APP_READ_CHUNK		(60 * 1024)
 
 /* ---- the pump ----------------------------------------------------------- */
 
@@ -91,6 +96,9 @@ void send_to_module(struct session *s)
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
+	n = sched_grant(s, n);
+	if (!n)
+		return;		/* the turn comes: session-sched.c pumps */
 	snprintf(cmd, sizeof(cmd), "AT+iSSND%%:%d,%zu", s->handle, n);
 	r = xport_exec(s->d->x, cmd, s->net_out.data, n, 0, on_ssnd, s,
 		       &s->ssnd_id);
@@ -98,6 +106,7 @@ void send_to_module(struct session *s)
 		return;	/* queue full: the next pump retries */
 	s->ssnd_busy = true;
 	s->ssnd_len = n;
+	sched_took(s, n, SCHED_SSND);
 }
 
 static void on_ssnd(void *userdata, const struct xport_reply *r)
@@ -106,6 +115,7 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 	struct device *d = s->d;	/* the pump may free s */
 
 	s->ssnd_busy = false;
+	sched_done(s, SCHED_SSND);
 	if (r->status != ICHIP_STATUS_OK) {
 		session_cmd_failed(s, r);
 		return;
@@ -156,6 +166,18 @@ static int from_app(struct session *s)
 	return 0;
 }
 
+/*
+ * Bulk ciphertext with more on its way (an SRCV in flight): decrypt it
+ * together with what that brings, one worker request per two SRCVs.
+ * Small amounts (interactive traffic) are decrypted at once.
+ */
+static bool decrypt_later(const struct session *s)
+{
+	return s->srcv_busy && !s->peer_eof &&
+	       s->net_in.len >= SESSION_SRCV_BULK &&
+	       s->net_in.len < 2 * SESSION_SRCV_BULK_BATCH;
+}
+
 /* Bytes from the module towards the app (decrypted if host-tls). */
 static int to_app(struct session *s)
 {
@@ -167,7 +189,8 @@ static int to_app(struct session *s)
 			return -ENOMEM;
 		buf_consume(&s->net_in, s->net_in.len);
 	} else if (buf_room(&s->app_out, SESSION_APP_OUT_MAX) >= 16384 &&
-		   !s->tls_ended && (s->net_in.len || s->peer_eof)) {
+		   !s->tls_ended && (s->net_in.len || s->peer_eof) &&
+		   !decrypt_later(s)) {
 		/* the worker decrypts what fits, and says how it ended */
 		r = session_tls_recv(s);
 		if (r == -ESHUTDOWN)
@@ -216,6 +239,9 @@ void session_pump(struct session *s)
 			session_close(s, "app-closed");
 		return;
 	}
+	/* the next SRCV first: the line works while the worker decrypts */
+	if (s->module_avail > 0 && session_wants_data(s))
+		session_srcv(s, session_srcv_size(s));
 	r = to_app(s);
 	if (r == -EPIPE || r == -ECONNRESET) {
 		session_close(s, "app-closed");
@@ -261,6 +287,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 	struct session *s = userdata;
 
 	s->srcv_busy = false;
+	sched_done(s, SCHED_SRCV);
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203) {
 		s->peer_eof = true;
 	} else if (r->status != ICHIP_STATUS_OK) {
@@ -270,8 +297,14 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 		session_close(s, "module-error");
 		return;
 	}
-	/* less than asked for: nothing more waits until the next poll */
-	if (r->data_len < s->srcv_len)
+	/*
+	 * A bulk answer: the stream goes on, ask again without waiting for
+	 * an RP4 (I/0 if it did not).  Else less than asked for: nothing
+	 * more waits until the next poll.
+	 */
+	if (r->data_len >= SESSION_SRCV_BULK && s->state == SESSION_OPEN)
+		s->module_avail = SESSION_NET_IN_MAX;
+	else if (r->data_len < s->srcv_len)
 		s->module_avail = 0;
 	else
 		s->module_avail -= (int64_t)r->data_len;
@@ -292,15 +325,20 @@ size_t session_srcv_size(const struct session *s)
 	return want > ICHIP_DATA_LEN_MAX ? ICHIP_DATA_LEN_MAX : want;
 }
 
-void session_srcv(struct session *s, size_t max)
+bool session_srcv(struct session *s, size_t max)
 {
 	char cmd[48];
 
+	max = sched_grant(s, max);
+	if (!max)
+		return false;	/* the turn comes: session-sched.c pumps */
 	snprintf(cmd, sizeof(cmd), "AT+iSRCV:%d,%zu", s->handle, max);
-	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) == 0) {
-		s->srcv_busy = true;
-		s->srcv_len = max;
-	}
+	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_srcv, s, &s->srcv_id) < 0)
+		return false;
+	s->srcv_busy = true;
+	s->srcv_len = max;
+	sched_took(s, max, SCHED_SRCV);
+	return true;
 }
 
 /* RP4 reported a negative state for our socket. */

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "ca.h"
 #include "errors.h"
 #include "session.h"
 #include "text.h"
 #include "tls-client.h"
+#include "tls-tickets.h"
 
 static void crashed(struct session *s, char *why, size_t why_len)
 {
@@ -40,6 +43,8 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 {
 	struct tls_req q;
 	struct tls_ans a;
+	uint8_t *ticket;
+	size_t ticket_len = 0;
 	int r;
 
 	s->tls_sid = tls_new_sid(&s->tls_gen);
@@ -49,6 +54,19 @@ int session_tls_start(struct session *s, const struct ca_cert *anchor,
 	tls_req_put(&q, s->host, strlen(s->host));
 	tls_req_put(&q, anchor ? ca_pem(anchor) : "",
 		    anchor ? ca_pem_len(anchor) : 0);
+	/* a ticket of an earlier session with the same key: resume */
+	ticket = NULL;
+	if (ticket_key(s->tls_tkey, s->d->path, s->port, s->host, q.h.flags,
+		       anchor ? ca_pem(anchor) : "",
+		       anchor ? ca_pem_len(anchor) : 0) == 0)
+		ticket = ticket_take(s->tls_tkey, &ticket_len);
+	else
+		s->tls_tkey[0] = '\0';
+	if (ticket) {
+		tls_req_put(&q, ticket, ticket_len);
+		gnutls_memset(ticket, 0, ticket_len);
+		free(ticket);
+	}
 	r = tls_call(&q, NULL, &a);
 	if (r < 0) {
 		s->tls_sid = 0;
@@ -182,11 +200,28 @@ void session_tls_bye(struct session *s)
 		take_out(s, &a);
 }
 
+/* The session's TLS 1.3 ticket, if the server sent one, for the next. */
+static void keep_ticket(struct session *s)
+{
+	struct tls_req q;
+	struct tls_ans a;
+	const uint8_t *p;
+	size_t n;
+
+	if (!s->tls_version || !s->tls_tkey[0])
+		return;		/* no handshake done */
+	tls_req_init(&q, WK_TICKET, s);
+	if (tls_call(&q, s, &a) == 0 && a.h.status >= 0 &&
+	    tls_ans_get(&a, &p, &n) == 0 && n)
+		ticket_put(s->tls_tkey, p, n);
+}
+
 void session_tls_end(struct session *s)
 {
 	struct tls_req q;
 
 	if (s->tls_sid && s->tls_gen == tls_worker_gen()) {
+		keep_ticket(s);
 		tls_req_init(&q, WK_FREE, s);
 		tls_call(&q, s, NULL);
 	}

@@ -14,11 +14,15 @@
 #include "device.h"
 
 #define SESSION_NET_IN_MAX	(64 * 1024)	/* from the module */
-#define SESSION_NET_OUT_MAX	(64 * 1024)	/* to the module */
+#define SESSION_NET_OUT_MAX	(128 * 1024)	/* to the module */
 #define SESSION_APP_OUT_MAX	(256 * 1024)	/* to the app */
 #define SESSION_SSND_MAX	ICHIP_DATA_LEN_MAX
 #define SESSION_SSND_SSL_MAX	2048		/* module SSL record limit */
 #define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
+/* an SRCV answer this big means a stream: SRCV again without an RP4 */
+#define SESSION_SRCV_BULK	4096
+/* host-tls: ciphertext gathered for one worker request while SRCVs run */
+#define SESSION_SRCV_BULK_BATCH	16384
 
 enum session_security {
 	SECURITY_HOST_TLS,
@@ -34,8 +38,9 @@ enum session_state {
 };
 
 struct buf {
-	uint8_t *data;
+	uint8_t *data;		/* the first byte not consumed */
 	size_t len;
+	uint8_t *base;		/* the allocation, cap bytes */
 	size_t cap;
 };
 
@@ -70,6 +75,7 @@ struct session {
 	bool tls_ended;			/* the worker said how the stream ended */
 
 	uint64_t tls_sid;		/* in the TLS worker; 0: none */
+	char tls_tkey[65];		/* its ticket key (tls-tickets.h) */
 	unsigned int tls_gen;		/* of which worker */
 	bool legacy_suites;		/* allow-legacy-tls12-suites */
 	char *tls_version;
@@ -89,6 +95,8 @@ struct session {
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
 	bool stcp_retried;		/* refused (204) while SCLSs were due */
+	bool bulk_wait;			/* waits for the device's bulk turn */
+	unsigned int bulk_held;		/* SCHED_SSND/SRCV: holds the turn */
 	uint64_t bytes_in, bytes_out;
 };
 
@@ -107,12 +115,32 @@ void session_opened(struct session *s);
 
 /* session-pump.c */
 void session_pump(struct session *s);
-void session_srcv(struct session *s, size_t max);
+bool session_srcv(struct session *s, size_t max);	/* false: not sent */
 size_t session_srcv_size(const struct session *s);
 bool session_wants_data(const struct session *s);
 void session_socket_gone(struct session *s, int code);
 void send_to_module(struct session *s);
 int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
+
+/* session-poll.c: the poller's view of a device's sessions */
+#define SESSIONS_POLL_ACTIVE	1u	/* an SRCV went out: data moves */
+#define SESSIONS_POLL_WAITING	2u	/* an answer from the server is due */
+bool sessions_hold_sockets(const struct device *d);
+bool sessions_own_handle(const struct device *d, int handle);
+/* An RP4 answer (vals: its n per-socket values) for every session. */
+unsigned int sessions_poll_result(struct device *d,
+				  const struct xport_reply *r,
+				  const long *vals, int n);
+
+/* session-sched.c: the chunk policy of a shared line */
+#define SCHED_SSND	1u
+#define SCHED_SRCV	2u
+/* How much of @want may go now (0: wait for the device's bulk turn). */
+size_t sched_grant(struct session *s, size_t want);
+void sched_took(struct session *s, size_t n, unsigned int kind);
+void sched_done(struct session *s, unsigned int kind);	/* its answer came */
+void sched_forget(struct session *s);		/* commands cancelled, or s goes */
+void sched_stop(struct device *d);
 
 /* session-open.c */
 void handshake_step(struct session *s);

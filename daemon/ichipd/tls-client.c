@@ -9,11 +9,19 @@
  * TLS_WORKER_TIMEOUT_MS) takes its sessions with it: they end with
  * reason worker-crashed, the devices and every other session stay, and
  * the next host-tls session starts a new worker.
+ *
+ * With no session of its own for TLS_WORKER_IDLE_US the worker is
+ * stopped: an idle ichipd is then ichipd alone (the worker's heap, with
+ * the parsed system trust store, is more than ichipd's whole private
+ * memory; issue 16, bench target 4).  The next request starts one again;
+ * the session tickets are ichipd's (tls-tickets.c), so resumption
+ * survives that.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +39,7 @@
 #include "tls-client.h"
 
 #define TLS_WORKER_TIMEOUT_MS	10000
+#define TLS_WORKER_IDLE_US	(10 * 1000000ULL)
 #define WORKER_NAME		"ichip-tls-worker"
 #define NOBODY			65534	/* the worker's uid when ichipd is root */
 
@@ -42,6 +51,8 @@ static struct {
 	uint64_t next_sid;
 	sd_event_source *hup;
 	sd_event_source *crash_defer;
+	sd_event_source *idle;
+	unsigned int sessions;		/* WK_NEW done, WK_FREE not yet */
 	uint8_t req[WK_MSG_MAX];
 	uint8_t ans[2 * WK_MSG_MAX + 4096];
 } w = { .fd = -1 };
@@ -92,6 +103,7 @@ static void worker_stop(void)
 	if (w.fd >= 0)
 		close(w.fd);
 	w.fd = -1;
+	w.sessions = 0;
 	w.hup = sd_event_source_disable_unref(w.hup);
 	if (w.pid > 0) {
 		kill(w.pid, SIGKILL);
@@ -189,6 +201,7 @@ void tls_worker_setup(struct manager *m)
 void tls_worker_shutdown(void)
 {
 	w.crash_defer = sd_event_source_disable_unref(w.crash_defer);
+	w.idle = sd_event_source_disable_unref(w.idle);
 	worker_stop();
 }
 
@@ -223,6 +236,38 @@ static bool alive_for(const struct session *s)
  * Send @r; for all but WK_FREE wait for the answer, left in *ans.
  * -EPIPE when the worker is gone (or was replaced since @s began).
  */
+static int on_idle(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	if (w.sessions || w.fd < 0)
+		return 0;
+	log_info("TLS worker stopped: no session for %llu s",
+		 (unsigned long long)(TLS_WORKER_IDLE_US / 1000000));
+	worker_stop();
+	w.gen++;	/* no session holds an id of it: none goes stale */
+	malloc_trim(0);	/* what its requests left in the heap goes back */
+	return 0;
+}
+
+/* Count the worker's sessions; without any, stop it after a while. */
+static void count_sessions(const struct tls_req *r, const struct tls_ans *a)
+{
+	uint64_t now;
+
+	if (r->h.op == WK_NEW && a && a->h.status >= 0)
+		w.sessions++;
+	else if (r->h.op == WK_FREE && w.sessions)
+		w.sessions--;
+	if (w.sessions || w.fd < 0)
+		return;
+	if (!w.idle &&
+	    sd_event_add_time(w.m->event, &w.idle, CLOCK_MONOTONIC,
+			      UINT64_MAX, 1000000, on_idle, NULL) < 0)
+		return;
+	sd_event_now(w.m->event, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(w.idle, now + TLS_WORKER_IDLE_US);
+	sd_event_source_set_enabled(w.idle, SD_EVENT_ONESHOT);
+}
+
 int tls_call(struct tls_req *r, const struct session *s,
 	     struct tls_ans *ans)
 {
@@ -241,8 +286,10 @@ int tls_call(struct tls_req *r, const struct session *s,
 		worker_lost(strerror(errno));
 		return -EPIPE;
 	}
-	if (r->h.op == WK_FREE)
+	if (r->h.op == WK_FREE) {
+		count_sessions(r, NULL);
 		return 0;
+	}
 	p = (struct pollfd){ .fd = w.fd, .events = POLLIN };
 	do {
 		rc = poll(&p, 1, TLS_WORKER_TIMEOUT_MS);
@@ -260,6 +307,7 @@ int tls_call(struct tls_req *r, const struct session *s,
 	ans->msg = w.ans;
 	ans->len = (size_t)n;
 	ans->off = sizeof(ans->h);
+	count_sessions(r, ans);
 	return 0;
 }
 

@@ -24,7 +24,8 @@
 #define WK_SESSIONS_MAX	512
 
 enum wk_op {
-	WK_NEW = 1,	/* host, anchor PEM -> status (0 or -errno), why */
+	WK_NEW = 1,	/* host, anchor PEM[, ticket] -> status (0 or -errno),
+			 * why */
 	WK_HANDSHAKE,	/* ciphertext in -> status (1 done, 0 more, <0),
 			 * consumed, ciphertext out, then version, cipher,
 			 * peer DER (done) or error name, why (failed) */
@@ -35,6 +36,7 @@ enum wk_op {
 	WK_CA,		/* certificate intake (ca.c): flags = WK_CA_*, bytes,
 			 * struct wk_ca_opts -> status (enum ca_error or
 			 * -errno), why, the fields (ca_serialize) */
+	WK_TICKET,	/* -> TLS 1.3 resumption data (empty: none yet) */
 };
 
 #define WK_CA_PARSE	1	/* ca_parse: SetCA's input, with options */

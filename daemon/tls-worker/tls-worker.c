@@ -342,8 +342,8 @@ static void put_str(struct answer *a, const char *s)
 static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 		   struct answer *a)
 {
-	const uint8_t *host, *pem;
-	size_t off = sizeof(*q), host_len, pem_len;
+	const uint8_t *host, *pem, *ticket = NULL;
+	size_t off = sizeof(*q), host_len, pem_len, ticket_len = 0;
 	struct wsess *w;
 	int r;
 
@@ -377,6 +377,14 @@ static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 	if (r >= 0 && !is_ip_literal(w->host))
 		r = gnutls_server_name_set(w->tls, GNUTLS_NAME_DNS, w->host,
 					   strlen(w->host));
+	/*
+	 * A third field is a ticket of an earlier session (WK_TICKET) with
+	 * the same device, server, anchor and flags: resume.  One GnuTLS
+	 * does not accept is only a full handshake.
+	 */
+	if (r >= 0 && wk_get(req, len, &off, &ticket, &ticket_len) == 0 &&
+	    ticket_len)
+		gnutls_session_set_data(w->tls, ticket, ticket_len);
 	if (r < 0) {
 		a->h.status = -EIO;
 		put_str(a, gnutls_strerror(r));
@@ -536,6 +544,23 @@ static void do_send(struct wsess *w, const struct wk_hdr *q, size_t len,
 	put(a, w->out, w->out_len);
 }
 
+/* TLS 1.3, and the server sent a ticket: the data to resume with. */
+static void do_ticket(struct wsess *w, struct answer *a)
+{
+	gnutls_datum_t d = { NULL, 0 };
+
+	if (gnutls_protocol_get_version(w->tls) != GNUTLS_TLS1_3 ||
+	    !(gnutls_session_get_flags(w->tls) &
+	      GNUTLS_SFLAGS_SESSION_TICKET) ||
+	    gnutls_session_get_data2(w->tls, &d) < 0) {
+		put(a, NULL, 0);
+		return;
+	}
+	put(a, d.data, d.size);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+}
+
 static void do_bye(struct wsess *w, struct answer *a)
 {
 	w->out_len = 0;
@@ -621,6 +646,8 @@ static void serve(void)
 			do_send(w, &q, (size_t)len, &a);
 		} else if (q.op == WK_BYE) {
 			do_bye(w, &a);
+		} else if (q.op == WK_TICKET) {
+			do_ticket(w, &a);
 		} else {
 			a.h.status = -EINVAL;
 		}

@@ -9,6 +9,13 @@
  *                                    and back; exactly one module command
  *   bench-rtt dbus-get N             N sequential Manager1.Version property
  *                                    reads: the D-Bus hop alone (no wire)
+ *   bench-rtt method N               N Manager1.GetDevices: an ichipd
+ *                                    method without arguments
+ *   bench-rtt ping N                 N org.freedesktop.DBus.Peer.Ping to
+ *                                    org.ichip: the bus and sd-bus alone
+ *   bench-rtt tty PATH N             N write "AT+i\r" / read up to "I/OK\r\n"
+ *                                    on a tty whose other end is ichip-sim:
+ *                                    the simulator's share, no ichip code
  *   bench-rtt pty N                  N write "AT+i\r" / read "I/OK\r\n"
  *                                    round trips on a raw pty pair whose
  *                                    other end is a trivial echo peer
@@ -20,6 +27,7 @@
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +37,9 @@
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
+
+#include "ichip-dbus-members.h"
+#include "ichip-dbus.h"
 
 static double now(void)
 {
@@ -53,7 +64,8 @@ static void report(const char *mode, double *t, int n, double total)
 	       t[0] * 1e6, t[n / 2] * 1e6, t[n * 9 / 10] * 1e6);
 }
 
-static int run_dbus(const char *dev, int n, double *t)
+static int run_dbus(const char *dev, int n, double *t, bool ping,
+		    bool method)
 {
 	sd_bus *bus = NULL;
 	double t0, t1;
@@ -69,13 +81,27 @@ static int run_dbus(const char *dev, int n, double *t)
 		sd_bus_message *reply = NULL;
 
 		t0 = now();
-		if (dev)
-			r = sd_bus_call_method(bus, "org.ichip", dev,
-					       "org.ichip.Device1", "Command",
+		if (ping)
+			r = sd_bus_call_method(bus, ICHIP_BUS_NAME,
+					       ICHIP_MANAGER_PATH,
+					       "org.freedesktop.DBus.Peer",
+					       "Ping", &err, &reply, "");
+		else if (method)
+			r = sd_bus_call_method(bus, ICHIP_BUS_NAME,
+					       ICHIP_MANAGER_PATH,
+					       ICHIP_MANAGER_IFACE,
+					       ICHIP_MANAGER1_GET_DEVICES,
+					       &err, &reply, "");
+		else if (dev)
+			r = sd_bus_call_method(bus, ICHIP_BUS_NAME, dev,
+					       ICHIP_DEVICE_IFACE,
+					       ICHIP_DEVICE1_COMMAND,
 					       &err, &reply, "s", "AT+i");
 		else
-			r = sd_bus_get_property(bus, "org.ichip", "/org/ichip",
-						"org.ichip.Manager1", "Version",
+			r = sd_bus_get_property(bus, ICHIP_BUS_NAME,
+						ICHIP_MANAGER_PATH,
+						ICHIP_MANAGER_IFACE,
+						ICHIP_MANAGER1_VERSION,
 						&err, &reply, "s");
 		t1 = now();
 		if (r < 0) {
@@ -117,6 +143,53 @@ static int read_until(int fd, char end)
 		if (memchr(buf, end, (size_t)k))
 			return 0;
 	}
+}
+
+/* read until "OK\r\n" (the echo of the command comes first) */
+static int read_ok(int fd)
+{
+	char buf[256];
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t k = read(fd, buf + have, sizeof(buf) - 1 - have);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		have += (size_t)k;
+		buf[have] = '\0';
+		if (strstr(buf, "OK\r\n"))
+			return 0;
+		if (have > sizeof(buf) / 2) {	/* keep the tail only */
+			memmove(buf, buf + have - 8, 8);
+			have = 8;
+		}
+	}
+}
+
+static int run_tty(const char *path, int n, double *t)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY), i;
+	double t0;
+
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	make_raw(fd);
+	for (i = -10; i < n; i++) {
+		t0 = now();
+		if (write(fd, "AT+i\r", 5) != 5 || read_ok(fd) < 0) {
+			perror("tty round trip");
+			return 1;
+		}
+		if (i >= 0)
+			t[i] = now() - t0;
+	}
+	close(fd);
+	return 0;
 }
 
 static int run_pty(int n, double *t)
@@ -163,8 +236,8 @@ int main(int argc, char **argv)
 	int n, r;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s dbus DEV N | dbus-get N | pty N\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s dbus DEV N | dbus-get N | method N |"
+			" ping N | tty PATH N | pty N\n", argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -176,9 +249,15 @@ int main(int argc, char **argv)
 		return 2;
 	t0 = now();
 	if (!strcmp(mode, "dbus") && argc == 4)
-		r = run_dbus(argv[2], n, t);
+		r = run_dbus(argv[2], n, t, false, false);
 	else if (!strcmp(mode, "dbus-get"))
-		r = run_dbus(NULL, n, t);
+		r = run_dbus(NULL, n, t, false, false);
+	else if (!strcmp(mode, "ping"))
+		r = run_dbus(NULL, n, t, true, false);
+	else if (!strcmp(mode, "method"))
+		r = run_dbus(NULL, n, t, false, true);
+	else if (!strcmp(mode, "tty") && argc == 4)
+		r = run_tty(argv[2], n, t);
 	else if (!strcmp(mode, "pty"))
 		r = run_pty(n, t);
 	else

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
+/*
+ * bench-nl: the netlink half of the command round trip for `make bench`.
+ *
+ *   bench-nl N     N sequential EXEC("AT+i") / RESULT on the first ichip
+ *                  device: genl -> n_ichip -> tty -> module and back
+ *
+ * Run in the VM while ichipd holds the line discipline (it has no session
+ * and sends nothing of its own).  Prints one line, as bench-rtt does:
+ *   mode=nl n=N total_s=... per_call_us=... min_us=... p50_us=... p90_us=...
+ * The client is the selftests' (tests/selftests/ichip/ichip_nl.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ichip_nl.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	static struct inl c;
+	struct inl_dev devs[4];
+	struct inl_result res;
+	uint64_t cookie;
+	double *t, t0, total = 0;
+	int n, i, ndev;
+
+	n = argc > 1 ? atoi(argv[1]) : 0;
+	if (n < 1) {
+		fprintf(stderr, "usage: %s N\n", argv[0]);
+		return 2;
+	}
+	t = calloc((size_t)n, sizeof(*t));
+	if (!t || inl_open(&c) < 0) {
+		fprintf(stderr, "bench-nl: no ichip netlink family\n");
+		return 1;
+	}
+	ndev = inl_dev_dump(&c, devs, 4);
+	if (ndev < 1) {
+		fprintf(stderr, "bench-nl: no ichip device\n");
+		return 1;
+	}
+	for (i = -10; i < n; i++) {	/* 10 warm-up commands */
+		t0 = now();
+		if (inl_exec(&c, devs[0].index, "AT+i", NULL, 0, 5000,
+			     &cookie) < 0 ||
+		    inl_wait_result(&c, cookie, 10000, &res) < 0) {
+			fprintf(stderr, "bench-nl: EXEC failed\n");
+			return 1;
+		}
+		if (i >= 0)
+			t[i] = now() - t0;
+		if (res.status != ICHIP_STATUS_OK) {
+			fprintf(stderr, "bench-nl: AT+i answered %u\n",
+				res.status);
+			return 1;
+		}
+		inl_result_free(&res);
+	}
+	for (i = 0; i < n; i++)
+		total += t[i];
+	qsort(t, (size_t)n, sizeof(*t), cmp_d);
+	printf("mode=nl n=%d total_s=%.6f per_call_us=%.2f min_us=%.2f "
+	       "p50_us=%.2f p90_us=%.2f\n", n, total, total / n * 1e6,
+	       t[0] * 1e6, t[n / 2] * 1e6, t[n * 9 / 10] * 1e6);
+	inl_close(&c);
+	return 0;
+}

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
+"""make bench: command round trips (target 2), split in the two hops
+ichip adds: the netlink path (genl -> n_ichip -> tty -> ichip-sim) against
+a raw pty write/read, in the QEMU VM; and a D-Bus method call to ichipd
+against org.freedesktop.DBus.Peer.Ping to ichipd on the same bus."""
+
+import os
+import re
+import subprocess
+import time
+
+from benchlib import HERE, SRC, Stack, log, parse_kv
+
+
+class RttMetrics:
+    def host_rtt(self, n):
+        exe = self.tool('bench-rtt', ['libsystemd'])
+        st = Stack('rtt', self.args.keep_tmp)
+        try:
+            st.start(ichipd_extra=['--debug-commands'])
+            env = st.bus.env()
+            res = {}
+            for mode, args in (('dbus', ['dbus', st.devs[0], str(n)]),
+                               ('dbus-get', ['dbus-get', str(n)]),
+                               ('method', ['method', str(n)]),
+                               ('ping', ['ping', str(n)]),
+                               ('pty', ['pty', str(n)])):
+                out = subprocess.run([exe, *args], env=env, check=True,
+                                     capture_output=True, text=True,
+                                     timeout=120).stdout
+                res[mode] = parse_kv(out)
+        finally:
+            st.stop()
+        return res
+
+    def vm_rtt(self, n):
+        exe = self.tool('bench-rtt', ['libsystemd'])
+        ko = os.path.join(SRC, 'driver', 'n_ichip.ko')
+        if not os.path.exists(ko):
+            raise RuntimeError('driver/n_ichip.ko not built (make module)')
+        build = self.build
+        e2e = os.path.join(build, 'e2e')
+        subprocess.run([os.path.join(SRC, 'tests', 'e2e', 'prepare.sh'), e2e],
+                       check=True, capture_output=True)
+        bins = [exe, self.tool('bench-nl'),
+                os.path.join(build, 'daemon', 'ichipd'),
+                os.path.join(build, 'tests', 'sim', 'ichip-sim'),
+                '/usr/bin/dbus-daemon']
+        argv = [os.path.join(SRC, 'tests', 'vm', 'run.sh'), '--build', build,
+                '--name', 'bench', '--module', ko, '--timeout', '300']
+        for b in bins:
+            argv += ['--bin', b]
+        conf = os.path.join(self.tmp, 'bench-rtt.conf')
+        with open(conf, 'w') as f:
+            f.write(f'N={n}\n')
+        argv += ['--file', f'{e2e}:/etc/ichip-e2e',
+                 '--file', f'{conf}:/etc/bench-rtt.conf',
+                 '--file', f'{os.path.join(SRC, "tests/e2e/passwd")}:/etc/passwd',
+                 '--file', f'{os.path.join(SRC, "tests/e2e/group")}:/etc/group',
+                 '--test', os.path.join(HERE, '60-bench-rtt.sh')]
+        t0 = time.monotonic()
+        p = subprocess.run(argv, cwd=SRC, capture_output=True, text=True,
+                           timeout=400)
+        log(f'VM run took {time.monotonic() - t0:.1f} s (exit {p.returncode})')
+        console = os.path.join(build, 'vm', 'bench-console.log')
+        res = {}
+        try:
+            with open(console, errors='replace') as f:
+                for line in f:
+                    m = re.search(r'BENCH-RTT (mode=\S+ .*)$', line)
+                    if m:
+                        kv = parse_kv(m.group(1))
+                        res[kv['mode']] = kv
+        except FileNotFoundError:
+            pass
+        if p.returncode != 0 or not {'dbus', 'pty', 'nl'} <= set(res):
+            tail = '\n'.join((p.stdout + p.stderr).splitlines()[-30:])
+            raise RuntimeError(f'VM round-trip run failed (exit '
+                               f'{p.returncode}); console {console}\n{tail}')
+        return res
+
+    def m_rtt(self):
+        n = int(self.args.rtt_n)
+        host = self.host_rtt(n)
+        pick = ('per_call_us', 'p50_us', 'min_us')
+        raw = {'host_tty_transport': {
+            k: {kk: v[kk] for kk in pick} for k, v in host.items()}}
+        raw['host_command_vs_pty'] = round(host['dbus']['per_call_us'] /
+                                           host['pty']['per_call_us'], 3)
+        raw['properties_get_vs_ping'] = round(
+            host['dbus-get']['p50_us'] / host['ping']['p50_us'], 3)
+        self.record('2b D-Bus method / Peer.Ping (host)',
+                    host['method']['p50_us'] / host['ping']['p50_us'],
+                    1.3, 'le', raw,
+                    note='median of N Manager1.GetDevices (an ichipd method '
+                         'without arguments, as Ping has none) / median of '
+                         'N org.freedesktop.DBus.Peer.Ping to ichipd, same '
+                         'private bus; Properties.Get(Manager1.Version) vs '
+                         'Ping in raw')
+        if self.args.no_vm:
+            raise RuntimeError('--no-vm: the netlink round trip is measured '
+                               'in the VM only')
+        vm = self.vm_rtt(n)
+        vraw = {'vm_kernel_transport': {
+            k: {kk: v[kk] for kk in pick} for k, v in vm.items()}}
+        vraw['vm_dbus_method_vs_ping'] = round(
+            vm['dbus-get']['p50_us'] / vm['ping']['p50_us'], 3) \
+            if 'ping' in vm else None
+        vraw['vm_command_vs_pty'] = round(vm['dbus']['p50_us'] /
+                                          vm['pty']['p50_us'], 3)
+        if 'tty' in vm:     # the simulator alone, straight on its tty
+            vraw['vm_sim_tty_vs_pty'] = round(vm['tty']['p50_us'] /
+                                              vm['pty']['p50_us'], 3)
+            vraw['vm_nl_vs_sim_tty'] = round(vm['nl']['p50_us'] /
+                                             vm['tty']['p50_us'], 3)
+        self.record('2a netlink EXEC / raw pty (VM)',
+                    vm['nl']['p50_us'] / vm['pty']['p50_us'], 1.5, 'le',
+                    vraw,
+                    note='in the QEMU VM (TCG): median of N EXEC("AT+i") '
+                         'through genl -> n_ichip -> pty -> ichip-sim / '
+                         'median of N raw pty write/read with a trivial '
+                         'peer')
