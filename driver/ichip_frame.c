@@ -718,8 +718,10 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		 * jumped the module's output queue (CR, CONTINUE, LF):
 		 * nothing starts here, the echo resumes at the next byte.
 		 */
-		if (c == '\r' || c == '\n')
+		if (c == '\r' || c == '\n') {
 			f->echo_armed = true;
+			f->echo_lf = true;	/* this byte is the report's */
+		}
 		return false;
 	}
 	/* the payload was not echoed: bytes that matched it start a line */
@@ -746,12 +748,12 @@ static void line_append(struct ichip_frame *f, const u8 *p, size_t n)
 
 /*
  * After a report line inside an echoed payload, the next byte continues
- * the echo, but for the LF after the report's CR (a payload may start
- * with CR or LF) and a flow byte that jumped ahead of that LF.
+ * the echo, but for the rest of the report's CR LF (a payload may start
+ * with CR or LF) and a flow byte that jumped ahead of it.
  */
 static void echo_resume(struct ichip_frame *f, u8 c)
 {
-	if (f->echo_lf && (c == '\n' || (!f->flow_off &&
+	if (f->echo_lf && (c == '\r' || c == '\n' || (!f->flow_off &&
 			   (c == flow_wait(f) || c == flow_cont(f))))) {
 		f->echo_lf = c != '\n';
 		return;

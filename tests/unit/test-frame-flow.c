@@ -212,6 +212,10 @@ int main(void)
 	      "AT+iSSND%:0,6:ab\023I/(2,-200)\r\021\n\r\nefI/OK\r\n",
 	      "ECHOWAITUNSOL(I/(2,-200))CONTRESULT(1)");
 
+	/* a stray LF inside the echo: no report, the echo goes on (no loop) */
+	CHECK("stray LF inside the payload echo", "AT+iSSND%:0,6", "abcdef",
+	      YES, "AT+iSSND%:0,6:ab\ncdefI/OK\r\n", "ECHORESULT(1)");
+
 	/* no payload echo: nothing to mix up, the same events */
 	CHECK("WAIT while the payload is not echoed", "AT+iSSND%:0,6",
 	      "ab\023def", NO,
