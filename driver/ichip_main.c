@@ -105,7 +105,6 @@ struct ichip_dev *ichip_dev_create(struct tty_struct *tty)
 	strscpy(dev->name, tty->name, sizeof(dev->name));
 	dev->net = get_net(current->nsproxy->net_ns);
 	dev->tty = tty;
-	dev->state = ICHIP_DEV_STATE_IDLE;
 	ichip_frame_reset(dev->frame);
 	ichip_cmdq_init(dev);
 	return dev;
