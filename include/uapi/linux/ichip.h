@@ -42,6 +42,7 @@ enum ichip_status {
 	ICHIP_STATUS_BUSY,		/* I/BUSY: module refused the command */
 	ICHIP_STATUS_FAILED,		/* no module answer; ICHIP_A_ERRNO */
 	ICHIP_STATUS_OVERFLOW,		/* answer exceeded the bounds, dropped */
+	ICHIP_STATUS_CHECKSUM,		/* checksum mode: payload kept corrupt */
 };
 
 /* Why a DEV_STATE event was sent (ICHIP_A_EVENT). */
