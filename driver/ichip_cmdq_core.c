@@ -65,8 +65,26 @@ static struct ichip_cq_cmd *ichip_cq_take_inflight(struct ichip_cq *cq)
 
 static size_t ichip_cq_tx_total(const struct ichip_cq *cq)
 {
-	return cq->inflight->wire_len +
+	return cq->tx_wire_len +
 	       (cq->inflight == &cq->ping ? cq->tx_fill : 0);
+}
+
+/*
+ * "AT+i!SRCV..." for "AT+iSRCV...": the module sends the last SRCV data
+ * again (at-plus-i.md §1).  The tail (handle, maximum) stays.
+ */
+static size_t ichip_cq_refetch_text(struct ichip_cq *cq,
+				    const struct ichip_cq_cmd *cmd)
+{
+	size_t n = cmd->text_len + 1;
+
+	if (n + 1 > sizeof(cq->refetch) || cmd->text_len < 4)
+		return 0;
+	memcpy(cq->refetch, cmd->text, 4);
+	cq->refetch[4] = '!';
+	memcpy(cq->refetch + 5, cmd->text + 4, cmd->text_len - 4);
+	cq->refetch[n] = '\r';
+	return n;
 }
 
 static void ichip_cq_kick(struct ichip_cq *cq)
@@ -96,14 +114,24 @@ static void ichip_cq_kick(struct ichip_cq *cq)
 	}
 	cq->inflight = cmd;
 	cq->tx_pos = 0;
+	cq->tx_wire = cmd->wire;
+	cq->tx_wire_len = cmd->wire_len;
 	ichip_cq_flow(cq, false);
-	if (cmd->data_len)
+	if (cmd != &cq->ping)
+		ichip_frame_set_cksum(cq->frame, cmd->cksum);
+	if (cmd->refetch && ichip_cq_refetch_text(cq, cmd)) {
+		cq->tx_wire = (const u8 *)cq->refetch;
+		cq->tx_wire_len = cmd->text_len + 2;
+		ichip_frame_expect(cq->frame, cmd->kind, cq->refetch,
+				   cmd->text_len + 1);
+	} else if (cmd->data_len) {
 		ichip_frame_expect_ssnd(cq->frame, cmd->text, cmd->text_len,
 					cmd->wire + cmd->text_len + 1,
 					cmd->data_len);
-	else
+	} else {
 		ichip_frame_expect(cq->frame, cmd->kind, cmd->text,
 				   cmd->text_len);
+	}
 	ichip_cq_set_state(cq, cmd == &cq->ping ? ICHIP_DEV_STATE_RESYNC :
 						  ICHIP_DEV_STATE_BUSY);
 	cq->ops->arm(cq->owner, cmd->timeout_ms);
@@ -184,6 +212,39 @@ static void ichip_cq_resync_failed(struct ichip_cq *cq)
 	ichip_cq_fail_all(cq, EIO);
 }
 
+/* Checksum mode: did the line damage @cmd's payload (or its answer)? */
+static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
+			       const struct ichip_result *res)
+{
+	if (!cmd->cksum)
+		return false;
+	if (res->status == ICHIP_STATUS_CHECKSUM)
+		return true;
+	return cmd->data_len && res->status == ICHIP_STATUS_ERROR &&
+	       res->module_error == ICHIP_CKSUM_MODULE_ERROR;
+}
+
+/*
+ * A bad checksum: @cmd goes again at the head of the queue (behind a
+ * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
+ * has handed its data out already.  Returns false once retries are spent.
+ */
+static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
+				 struct ichip_cq_cmd *cmd)
+{
+	cq->stats.cksum_errors++;
+	if (cmd->retries >= ICHIP_CQ_CKSUM_RETRIES)
+		return false;
+	cmd->retries++;
+	cq->stats.cksum_retries++;
+	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
+	cmd->next = cq->head;
+	cq->head = cmd;
+	if (!cq->tail)
+		cq->tail = cmd;
+	return true;
+}
+
 /* The module answered @cmd (already off the wire); the queue goes on. */
 static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			    const struct ichip_result *res)
@@ -200,10 +261,22 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
 			cq->ops->resync(cq->owner, true, 0);
 		}
+	} else if (ichip_cq_cksum_bad(cmd, res) &&
+		   ichip_cq_cksum_retry(cq, cmd)) {
+		/* still this command's turn: kicked below */
 	} else {
+		struct ichip_result bad;
+
 		cq->stats.commands++;
 		if (cq->state == ICHIP_DEV_STATE_BUSY)
 			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
+		if (ichip_cq_cksum_bad(cmd, res)) {
+			/* retries spent: a named outcome, never data */
+			bad = *res;
+			bad.status = ICHIP_STATUS_CHECKSUM;
+			bad.data_len = 0;
+			res = &bad;
+		}
 		ichip_cq_done(cq, cmd, res, 0);
 	}
 	ichip_cq_kick(cq);
@@ -300,8 +373,8 @@ size_t ichip_cq_tx_peek(struct ichip_cq *cq, const u8 **buf)
 		}
 		pos -= cq->tx_fill;
 	}
-	*buf = cq->inflight->wire + pos;
-	return cq->inflight->wire_len - pos;
+	*buf = cq->tx_wire + pos;
+	return cq->tx_wire_len - pos;
 }
 
 void ichip_cq_tx_advance(struct ichip_cq *cq, size_t n)

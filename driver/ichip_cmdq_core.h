@@ -7,6 +7,12 @@
  * EIO and the device is UNRESPONSIVE.  Nothing queued is ever dropped
  * without a completion.
  *
+ * Checksum mode (a command's cksum, the module in AT+iCKSM=1): an SRCV
+ * whose checksum is wrong is fetched again with AT+i!SRCV, an SSND the
+ * module refused with I/ERROR (228) is sent again from the same bytes,
+ * each up to ICHIP_CQ_CKSUM_RETRIES times; then the command completes
+ * as ICHIP_STATUS_CHECKSUM.  Written here once for n_ichip and ichipd.
+ *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's
  * transport-tty.c) owns the commands' memory and does what the ops table
@@ -22,6 +28,10 @@
 
 /* Unanswered resync pings in a row before the queue is failed. */
 #define ICHIP_CQ_RESYNC_TRIES	3
+/* Checksum-mode retries of one command before it fails. */
+#define ICHIP_CQ_CKSUM_RETRIES	3
+/* I/ERROR (228): SSND checksum mismatch, the data dropped. */
+#define ICHIP_CKSUM_MODULE_ERROR	228
 
 /* A command as the core sees it; embed it in the caller's own command. */
 struct ichip_cq_cmd {
@@ -33,6 +43,10 @@ struct ichip_cq_cmd {
 	size_t data_len;		/* SSND payload at wire + text_len + 1 */
 	enum ichip_reply_kind kind;
 	unsigned int timeout_ms;
+	bool cksum;			/* checksum mode: wire has SSND's sum */
+	/* the core's */
+	bool refetch;			/* next time as AT+i!SRCV */
+	unsigned int retries;
 };
 
 struct ichip_cq_stats {
@@ -42,6 +56,8 @@ struct ichip_cq_stats {
 	u64 resyncs;		/* pings queued */
 	u64 noise;
 	u64 unsolicited;
+	u64 cksum_errors;	/* bad SRCV checksums, SSND I/ERROR (228) */
+	u64 cksum_retries;	/* commands sent again for them */
 };
 
 struct ichip_cq;
@@ -88,12 +104,16 @@ struct ichip_cq {
 	bool resync_pending;		/* a ping goes before the queue */
 	unsigned int depth;		/* queued + inflight + parked */
 	unsigned int resync_tries;
-	size_t tx_pos;			/* of the inflight wire (+ fill) */
+	const u8 *tx_wire;		/* what inflight sends */
+	size_t tx_wire_len;
+	size_t tx_pos;			/* of tx_wire (+ fill) */
 	size_t tx_fill;			/* CRs before the ping */
 	bool tx_stopped;		/* the module sent WAIT */
 
 	struct ichip_cq_cmd ping;
 	struct ichip_cq_stats stats;
+	/* AT+i!SRCV<tail of the SRCV>, then CR: a refetch's text and wire */
+	char refetch[ICHIP_CMD_LEN_MAX + 2];
 };
 
 void ichip_cq_init(struct ichip_cq *cq, struct ichip_frame *frame,

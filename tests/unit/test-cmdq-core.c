@@ -130,7 +130,7 @@ static struct fake *fake_new(void)
 
 struct cmd {
 	struct ichip_cq_cmd cq;
-	u8 wire[ICHIP_WIRE_MAX(ICHIP_CMD_LEN_MAX, 64)];
+	u8 wire[ICHIP_WIRE_MAX_CKSUM(ICHIP_CMD_LEN_MAX, 64)];
 };
 
 static struct ichip_cq_cmd *cmd_make(struct cmd *c, const char *text,
@@ -176,6 +176,26 @@ static size_t drain(struct fake *f)
 static size_t say(struct fake *f, const char *s)
 {
 	return ichip_cq_rx(&f->cq, (const u8 *)s, strlen(s));
+}
+
+/* A command in checksum mode: the SSND wire ends in the checksum. */
+static struct ichip_cq_cmd *cmd_cksum(struct cmd *c, const char *text,
+				      const char *data)
+{
+	size_t len = strlen(text), dlen = data ? strlen(data) : 0;
+
+	cmd_make(c, text, data, 0);
+	c->cq.cksum = true;
+	c->cq.wire_len = ichip_cmd_wire_cksum(c->wire, sizeof(c->wire), text,
+					      len, (const u8 *)data, dlen);
+	if (dlen)
+		c->cq.data_len = dlen + ICHIP_CKSUM_LEN;
+	return &c->cq;
+}
+
+static size_t say_n(struct fake *f, const void *p, size_t n)
+{
+	return ichip_cq_rx(&f->cq, p, n);
 }
 
 static void test_fifo(void)
@@ -386,6 +406,94 @@ static void test_unsolicited(void)
 	free(f);
 }
 
+static void test_cksum_srcv(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	/* "hello" sums to 0x214: checksum 0xfdec */
+	static const u8 good[] = "I/5:hello\xfd\xec\r\n";
+	static const u8 bad[] = "I/5:hellp\xfd\xec\r\n";
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,100", NULL));
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iSRCV:0,100\r"), "cksum srcv: sent as is");
+	say_n(f, bad, sizeof(bad) - 1);
+	tap_ok(f->ndone == 0, "cksum srcv: a bad checksum completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,100\r"),
+	       "cksum srcv: fetched again with AT+i!SRCV (%s)", f->wire);
+	say_n(f, good, sizeof(good) - 1);
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "cksum srcv: the good copy completes it");
+	tap_ok(f->cq.stats.cksum_errors == 1 && f->cq.stats.cksum_retries == 1 &&
+	       f->cq.stats.commands == 1 && f->cq.depth == 0,
+	       "cksum srcv: one error, one retry, one command");
+
+	/* bad every time: named, never data */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0", NULL));
+	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		drain(f);
+		say_n(f, bad, sizeof(bad) - 1);
+	}
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_CHECKSUM,
+	       "cksum srcv: CHECKSUM after %d retries", ICHIP_CQ_CKSUM_RETRIES);
+	tap_ok(f->cq.stats.cksum_errors == 1 + 1 + ICHIP_CQ_CKSUM_RETRIES &&
+	       f->cq.stats.cksum_retries == 1 + ICHIP_CQ_CKSUM_RETRIES,
+	       "cksum srcv: every error and retry counted");
+	tap_ok(!drain(f) && f->cq.state == ICHIP_DEV_STATE_IDLE,
+	       "cksum srcv: nothing more sent");
+	free(f);
+}
+
+static void test_cksum_ssnd(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	const u8 *buf;
+	size_t n;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "cksum ssnd: stream ends in its checksum");
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->ndone == 0, "cksum ssnd: 228 completes nothing");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "cksum ssnd: sent again from the same bytes");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       f->cq.stats.cksum_retries == 1, "cksum ssnd: then OK");
+
+	/* answered early where the caller flushes: resync, then again */
+	f->cq.flush_early_ssnd = true;
+	ichip_cq_queue(&f->cq, cmd_cksum(&b, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_tx_advance(&f->cq, 16);
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->cq.need_flush && !ichip_cq_tx_peek(&f->cq, &buf),
+	       "cksum ssnd: early 228 waits for the flush");
+	ichip_cq_flushed(&f->cq);
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r") && f->ndone == 1,
+	       "cksum ssnd: a resync ping first");
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23, "cksum ssnd: then the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_OK,
+	       "cksum ssnd: completed once");
+
+	/* without checksum mode, 228 is just a module error */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/ERROR (228)\r\n");
+	ichip_cq_flushed(&f->cq);
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
+	       "no cksum: 228 delivered as an error, not retried");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -395,5 +503,7 @@ int main(void)
 	test_tx();
 	test_ssnd();
 	test_unsolicited();
+	test_cksum_srcv();
+	test_cksum_ssnd();
 	return tap_done();
 }
