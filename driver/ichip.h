@@ -92,7 +92,7 @@ void ichip_cmdq_init(struct ichip_dev *dev);
 struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
 				     size_t len, const u8 *data,
 				     size_t data_len, unsigned int timeout_ms,
-				     struct genl_info *info);
+				     bool cksum, struct genl_info *info);
 int ichip_cmdq_queue(struct ichip_dev *dev, struct ichip_cmd *cmd);
 void ichip_cmdq_discard(struct ichip_cmd *cmd);
 void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,

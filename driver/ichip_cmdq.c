@@ -21,9 +21,9 @@ static atomic64_t ichip_next_cookie = ATOMIC64_INIT(0);
 
 static struct ichip_cmd *ichip_cmd_alloc(const char *text, size_t len,
 					 const u8 *data, size_t data_len,
-					 enum ichip_reply_kind kind)
+					 enum ichip_reply_kind kind, bool cksum)
 {
-	size_t wire_max = ICHIP_WIRE_MAX(len, data_len);
+	size_t wire_max = ICHIP_WIRE_MAX_CKSUM(len, data_len);
 	struct ichip_cmd *cmd;
 	char *ctext;
 	u8 *wire;
@@ -38,9 +38,14 @@ static struct ichip_cmd *ichip_cmd_alloc(const char *text, size_t len,
 	cmd->cq.text = ctext;
 	cmd->cq.text_len = len;
 	cmd->cq.wire = wire;
-	cmd->cq.wire_len = ichip_cmd_wire(wire, wire_max, text, len,
-					  data, data_len);
-	cmd->cq.data_len = data_len;
+	/* in checksum mode the kernel adds the sum: clients cannot err */
+	cmd->cq.wire_len = cksum ?
+		ichip_cmd_wire_cksum(wire, wire_max, text, len, data, data_len) :
+		ichip_cmd_wire(wire, wire_max, text, len, data, data_len);
+	/* an SSND's stream: what follows "<text>:" (checksum included) */
+	if (cmd->cq.wire_len > len && wire[len] == ':')
+		cmd->cq.data_len = cmd->cq.wire_len - len - 1;
+	cmd->cq.cksum = cksum;
 	cmd->cq.kind = kind;
 	cmd->cq.timeout_ms = ichip_cmd_default_timeout_ms(text, len);
 	return cmd;
@@ -205,7 +210,7 @@ void ichip_cmdq_init(struct ichip_dev *dev)
 struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
 				     size_t len, const u8 *data,
 				     size_t data_len, unsigned int timeout_ms,
-				     struct genl_info *info)
+				     bool cksum, struct genl_info *info)
 {
 	struct ichip_cmd *cmd;
 	int kind;
@@ -221,7 +226,7 @@ struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
 	if (kind < 0)
 		return ERR_PTR(kind);
 
-	cmd = ichip_cmd_alloc(text, len, data, data_len, kind);
+	cmd = ichip_cmd_alloc(text, len, data, data_len, kind, cksum);
 	if (!cmd)
 		return ERR_PTR(-ENOMEM);
 	if (timeout_ms)

@@ -44,12 +44,13 @@ static const struct nla_policy ichip_dev_get_policy[ICHIP_A_DEV_INDEX + 1] = {
 	[ICHIP_A_DEV_INDEX] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy ichip_exec_policy[ICHIP_A_TIMEOUT_MS + 1] = {
+static const struct nla_policy ichip_exec_policy[ICHIP_A_CKSUM + 1] = {
 	[ICHIP_A_DEV_INDEX] = { .type = NLA_U32 },
 	[ICHIP_A_CMD] = { .type = NLA_NUL_STRING, .len = ICHIP_CMD_LEN_MAX },
 	[ICHIP_A_DATA] = { .type = NLA_BINARY, .len = ICHIP_DATA_LEN_MAX },
 	[ICHIP_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						     &ichip_timeout_range),
+	[ICHIP_A_CKSUM] = { .type = NLA_FLAG },
 };
 
 static int ichip_put_stats(struct sk_buff *msg, const struct ichip_dev *dev)
@@ -71,7 +72,9 @@ static int ichip_put_stats(struct sk_buff *msg, const struct ichip_dev *dev)
 	    PUT(ICHIP_A_STATS_OVERRUNS, dev->frame->stats.overflows) ||
 	    PUT(ICHIP_A_STATS_NOISE, s->noise + q->noise) ||
 	    PUT(ICHIP_A_STATS_UNSOLICITED, q->unsolicited) ||
-	    PUT(ICHIP_A_STATS_RESULTS_LOST, s->results_lost)) {
+	    PUT(ICHIP_A_STATS_RESULTS_LOST, s->results_lost) ||
+	    PUT(ICHIP_A_STATS_CKSUM_ERRORS, q->cksum_errors) ||
+	    PUT(ICHIP_A_STATS_CKSUM_RETRIES, q->cksum_retries)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -260,7 +263,8 @@ static int ichip_nl_exec_doit(struct sk_buff *skb, struct genl_info *info)
 	 */
 	mutex_lock(&dev->lock);
 	cmd = hdr ? ichip_cmdq_prepare(dev, text, len, data, data_len,
-				       timeout_ms, info) : ERR_PTR(-EMSGSIZE);
+				       timeout_ms, nla_get_flag(attrs[ICHIP_A_CKSUM]),
+				       info) : ERR_PTR(-EMSGSIZE);
 	if (IS_ERR(cmd)) {
 		err = PTR_ERR(cmd);
 	} else if (nla_put_u32(reply, ICHIP_A_DEV_INDEX, dev->index) ||
