@@ -54,14 +54,16 @@ struct xport_tty {
 static void tty_really_free(struct xport_tty *t);
 
 static struct tty_cmd *cmd_new(const char *text, size_t len,
-			       const void *data, size_t data_len, int kind)
+			       const void *data, size_t data_len, int kind,
+			       bool cksum)
 {
+	size_t wire_max = ICHIP_WIRE_MAX_CKSUM(len, data_len);
 	struct tty_cmd *cmd = calloc(1, sizeof(*cmd));
 
 	if (!cmd)
 		return NULL;
 	cmd->text = malloc(len + 1);
-	cmd->wire = malloc(ICHIP_WIRE_MAX(len, data_len));
+	cmd->wire = malloc(wire_max);
 	if (!cmd->text || !cmd->wire) {
 		free(cmd->text);
 		free(cmd->wire);
@@ -73,11 +75,15 @@ static struct tty_cmd *cmd_new(const char *text, size_t len,
 	cmd->cq.text = cmd->text;
 	cmd->cq.text_len = len;
 	cmd->cq.wire = cmd->wire;
-	cmd->cq.wire_len = ichip_cmd_wire(cmd->wire,
-					  ICHIP_WIRE_MAX(len, data_len),
-					  text, len, data, data_len);
+	cmd->cq.wire_len = cksum ?
+		ichip_cmd_wire_cksum(cmd->wire, wire_max, text, len, data,
+				     data_len) :
+		ichip_cmd_wire(cmd->wire, wire_max, text, len, data, data_len);
 	cmd->cq.kind = kind;
-	cmd->cq.data_len = data_len;
+	cmd->cq.cksum = cksum;
+	/* an SSND's stream: what follows "<text>:" (checksum included) */
+	if (cmd->cq.wire_len > len && cmd->wire[len] == ':')
+		cmd->cq.data_len = cmd->cq.wire_len - len - 1;
 	cmd->cq.timeout_ms = ichip_cmd_default_timeout_ms(text, len);
 	return cmd;
 }
@@ -310,7 +316,7 @@ static int tty_exec(struct xport *x, const char *text, const void *data,
 	kind = ichip_cmd_classify(text, len, data_len);
 	if (kind < 0)
 		return kind;
-	cmd = cmd_new(text, len, data, data_len, kind);
+	cmd = cmd_new(text, len, data, data_len, kind, x->cksum);
 	if (!cmd)
 		return -ENOMEM;
 	if (timeout_ms)
@@ -363,6 +369,8 @@ static int tty_counters(struct xport *x, struct xport_counters *c)
 	c->overruns = t->frame->stats.overflows;
 	c->noise = q->noise;
 	c->unsolicited = q->unsolicited;
+	c->cksum_errors = q->cksum_errors;
+	c->cksum_retries = q->cksum_retries;
 	return 0;
 }
 
