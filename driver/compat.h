@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * Kernel API differences n_ichip spans: Debian 12's 6.1 is the reference,

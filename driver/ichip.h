@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* SPDX-FileCopyrightText: 2026 The ichip authors */
 /*
  * n_ichip internals: one struct ichip_dev per tty with the line
@@ -28,38 +28,27 @@
 
 #include <linux/ichip.h>
 #include "ichip_frame.h"
+#include "ichip_cmdq_core.h"
 
-#define ICHIP_RESYNC_TRIES	3
 #define ICHIP_MONITOR_CHUNK	1024
 #define ICHIP_QUEUE_MAX_LIMIT	4096
 /* Unsolicited-line events per device: a burst, then this many a second. */
 #define ICHIP_UNSOL_BURST	16
 
+/* A netlink EXEC; the queue core's part (text, wire) points into buf. */
 struct ichip_cmd {
-	struct list_head node;
+	struct ichip_cq_cmd cq;
 	u64 cookie;
 	u32 portid;		/* where RESULT goes; 0 once that socket closed */
 	struct net *net;	/* held reference */
-	bool internal;		/* resync ping: no RESULT */
-	bool payload;		/* SSND: bytes after the header */
-	enum ichip_reply_kind kind;
-	unsigned int timeout_ms;
-	size_t text_len;
-	size_t wire_len;
-	char *text;		/* points into buf */
-	u8 *wire;		/* points into buf */
 	u8 buf[];
 };
 
+/* What the queue core does not count (see ichip_cq_stats). */
 struct ichip_stats {
 	u64 tx_bytes;
 	u64 rx_bytes;
-	u64 commands;
-	u64 module_errors;
-	u64 timeouts;
-	u64 resyncs;
-	u64 noise;
-	u64 unsolicited;
+	u64 noise;		/* bytes with a tty line error */
 	u64 results_lost;
 };
 
@@ -71,20 +60,10 @@ struct ichip_dev {
 	struct net *net;		/* of the attaching process */
 	struct tty_struct *tty;		/* NULL once detached */
 
-	enum ichip_dev_state state;
 	bool detached;
-	struct list_head queue;		/* waiting, not on the wire */
-	struct ichip_cmd *inflight;
-	unsigned int depth;		/* queue + inflight */
-	unsigned int resync_tries;
+	struct ichip_cq cq;		/* queue, state, in-flight command */
 	unsigned long deadline;		/* jiffies: inflight times out */
 
-	const u8 *tx_buf;		/* inflight->wire, being written */
-	size_t tx_len;
-	size_t tx_pos;
-	bool tx_flush;			/* receive path must flush the driver */
-	struct ichip_cmd *flush_cmd;	/* its RESULT waits for that flush */
-	bool tx_stopped;		/* the module sent WAIT */
 	struct work_struct tx_work;
 	struct delayed_work timeout_work;
 
@@ -114,17 +93,12 @@ void ichip_cmdq_init(struct ichip_dev *dev);
 struct ichip_cmd *ichip_cmdq_prepare(struct ichip_dev *dev, const char *text,
 				     size_t len, const u8 *data,
 				     size_t data_len, unsigned int timeout_ms,
-				     struct genl_info *info);
+				     bool cksum, struct genl_info *info);
 int ichip_cmdq_queue(struct ichip_dev *dev, struct ichip_cmd *cmd);
 void ichip_cmdq_discard(struct ichip_cmd *cmd);
 void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
 			      u32 portid);
-void ichip_cmdq_tx_failed(struct ichip_dev *dev, int err);
-void ichip_cmdq_flushed(struct ichip_dev *dev);
 size_t ichip_cmdq_rx(struct ichip_dev *dev, const u8 *buf, size_t len);
-void ichip_cmdq_fail_all(struct ichip_dev *dev, int err);
-void ichip_cmdq_tx_progress(struct ichip_dev *dev);
-void ichip_set_state(struct ichip_dev *dev, enum ichip_dev_state state);
 
 /* ichip_genl.c */
 int ichip_genl_register(void);

@@ -11,61 +11,8 @@
  * parser stays in step by still counting announced payload bytes.
  */
 #include "ichip_frame.h"
+#include "ichip_frame_priv.h"
 
-#define ICHIP_PAYLOAD_SIZE_DIGITS	10
-
-static bool is_digit(u8 c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(u8 c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static char to_upper(char c)
-{
-	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
-}
-
-/* Case-insensitive compare of s[0..n) with an upper-case literal. */
-static bool word_is(const char *s, size_t n, const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!word[i] || to_upper(s[i]) != word[i])
-			return false;
-	return word[n] == '\0';
-}
-
-static bool starts_with(const char *s, size_t n, const char *prefix)
-{
-	size_t i;
-
-	for (i = 0; prefix[i]; i++)
-		if (i >= n || to_upper(s[i]) != prefix[i])
-			return false;
-	return true;
-}
-
-/* Parse s[0..n) as a decimal number; false if empty, not digits, huge. */
-static bool parse_uint(const char *s, size_t n, u64 *out)
-{
-	u64 v = 0;
-	size_t i;
-
-	if (n == 0 || n > ICHIP_PAYLOAD_SIZE_DIGITS)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return false;
-		v = v * 10 + (u64)(s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
 
 /* ---- response side ---------------------------------------------------- */
 
@@ -143,9 +90,6 @@ void ichip_frame_forget_module(struct ichip_frame *f)
 	f->stray_ok = false;
 }
 
-static bool cmd_is_ssnd(const char *cmd, size_t len);
-static bool cmd_is_rp_value(const char *cmd, size_t len);
-
 void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 			const char *cmd, size_t cmd_len)
 {
@@ -156,8 +100,8 @@ void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 	f->expect = kind;
 	f->cmd = cmd;
 	f->cmd_len = cr ? (size_t)(cr - cmd) : cmd_len;
-	f->ssnd = cmd_is_ssnd(cmd, f->cmd_len);
-	f->rp_value = cmd_is_rp_value(cmd, f->cmd_len);
+	f->ssnd = ichip_cmd_is_ssnd(cmd, f->cmd_len);
+	f->rp_value = ichip_cmd_is_rp_value(cmd, f->cmd_len);
 	f->echo_pos = 0;
 	text_reset(f);	/* f->res is written whole when the result is ready */
 }
@@ -209,6 +153,12 @@ static void complete(struct ichip_frame *f, struct ichip_event *ev,
 		f->stray_ok = true;
 	context_clear(f);
 	ev->type = ICHIP_EV_RESULT;
+}
+
+void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
+			  enum ichip_status status, size_t data_len)
+{
+	complete(f, ev, status, 0, data_len);
 }
 
 static void line_event(struct ichip_frame *f, struct ichip_event *ev,
@@ -440,6 +390,7 @@ static void payload_start(struct ichip_frame *f, u64 size,
 		return;
 	}
 	f->payload_pos = 0;
+	f->rx_sum = 0;
 	f->payload_len = (size_t)size;
 	f->payload_overflow = size > ICHIP_DATA_LEN_MAX;
 	if (f->payload_overflow)
@@ -459,10 +410,17 @@ static size_t payload_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 		n = len;
 	if (!f->payload_overflow)
 		memcpy(f->payload + f->payload_pos, buf, n);
+	if (f->cksum)
+		f->rx_sum = ichip_cksum_add(f->rx_sum, buf, n);
 	f->payload_pos += n;
 	f->stats.payload_bytes += n;
 	if (f->payload_pos < f->payload_len)
 		return n;
+	if (f->cksum) {		/* two checksum bytes first: see cksum_feed */
+		f->rx = ICHIP_RX_CKSUM;
+		f->cksum_pos = 0;
+		return n;
+	}
 
 	/* The CR LF after the payload arrives as an empty line: skipped. */
 	f->rx = ICHIP_RX_LINE;
@@ -789,6 +747,10 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			i += payload_feed(f, buf + i, len - i, ev);
 			continue;
 		}
+		if (f->rx == ICHIP_RX_CKSUM) {
+			i += ichip_frame_cksum_feed(f, buf + i, len - i, ev);
+			continue;
+		}
 		if (f->echo_armed && f->rx == ICHIP_RX_LINE && !f->line_len)
 			echo_resume(f, buf[i]);
 		if (echo_may_start(f, buf[i])) {
@@ -827,177 +789,4 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 		f->flow_pending = ICHIP_EV_NONE;
 	}
 	return i;
-}
-
-/* ---- command side ----------------------------------------------------- */
-
-struct ichip_cmd_parts {
-	const char *code;	/* after "AT+i" and the ! @ flags */
-	size_t code_len;	/* letters, then digits */
-	const char *tail;	/* what follows the code */
-	size_t tail_len;
-};
-
-static bool cmd_split(const char *cmd, size_t len, struct ichip_cmd_parts *p)
-{
-	size_t i = 4, letters;
-
-	if (len < 4 || !starts_with(cmd, len, "AT+I"))
-		return false;
-	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
-		i++;
-	p->code = cmd + i;
-	while (i < len && is_alpha(cmd[i]))
-		i++;
-	letters = (size_t)(cmd + i - p->code);
-	while (letters && i < len && is_digit(cmd[i]))
-		i++;
-	p->code_len = (size_t)(cmd + i - p->code);
-	p->tail = cmd + i;
-	p->tail_len = len - i;
-	return true;
-}
-
-static bool code_in(const struct ichip_cmd_parts *p, const char *const *set)
-{
-	for (; *set; set++)
-		if (word_is(p->code, p->code_len, *set))
-			return true;
-	return false;
-}
-
-static const char *const value_codes[] = {
-	"STCP", "SUDP", "LTCP", "SST", "SCS", "LSST", "GPNM", "RP4", "RP7",
-	NULL
-};
-static const char *const close_codes[] = { "SCLS", "DOWN", NULL };
-static const char *const pem_codes[] = {
-	"CA", "CA2", "CA3", "CA4", "CERT", "PKEY", NULL
-};
-static const char *const connect_codes[] = { "STCP", "SUDP", "LTCP", NULL };
-
-static bool is_ssnd(const struct ichip_cmd_parts *p)
-{
-	return word_is(p->code, p->code_len, "SSND");
-}
-
-static bool cmd_is_ssnd(const char *cmd, size_t len)
-{
-	struct ichip_cmd_parts p;
-
-	return cmd_split(cmd, len, &p) && is_ssnd(&p);
-}
-
-static bool cmd_is_rp_value(const char *cmd, size_t len)
-{
-	struct ichip_cmd_parts p;
-
-	return cmd_split(cmd, len, &p) && (word_is(p.code, p.code_len, "RP4") ||
-					   word_is(p.code, p.code_len, "RP7"));
-}
-
-/* "[%]:<hn>,<sz>": the announced payload size of an SSND. */
-static bool ssnd_size(const struct ichip_cmd_parts *p, u64 *size)
-{
-	const char *t = p->tail, *comma;
-	size_t n = p->tail_len;
-
-	if (n && t[0] == '%') {
-		t++;
-		n--;
-	}
-	if (!n || t[0] != ':')
-		return false;
-	t++;
-	n--;
-	comma = memchr(t, ',', n);
-	if (!comma || !parse_uint(t, (size_t)(comma - t), size) ||
-	    *size > 11)		/* handles 0..11 */
-		return false;
-	n -= (size_t)(comma + 1 - t);
-	return parse_uint(comma + 1, n, size);
-}
-
-static bool cmd_bytes_ok(const char *cmd, size_t len,
-			 const struct ichip_cmd_parts *p)
-{
-	bool pem_value = code_in(p, pem_codes) && p->tail_len &&
-			 (p->tail[0] == '=' || p->tail[0] == '~');
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		u8 c = (u8)cmd[i];
-
-		if (c == '\r' && pem_value)
-			continue;
-		if (c < 0x20 || c > 0x7e)
-			return false;
-	}
-	return true;
-}
-
-int ichip_cmd_classify(const char *cmd, size_t len, size_t data_len)
-{
-	struct ichip_cmd_parts p;
-	u64 size;
-
-	if (len > ICHIP_CMD_LEN_MAX || data_len > ICHIP_DATA_LEN_MAX)
-		return -E2BIG;
-	if (!cmd_split(cmd, len, &p) || !cmd_bytes_ok(cmd, len, &p))
-		return -EINVAL;
-	if (is_ssnd(&p)) {
-		if (!ssnd_size(&p, &size) || size != data_len)
-			return -EINVAL;
-		return ICHIP_REPLY_STATUS;
-	}
-	if (data_len)
-		return -EINVAL;
-	if (p.tail_len == 1 && p.tail[0] == '?')
-		return ICHIP_REPLY_QUERY;
-	if (p.tail_len == 2 && p.tail[0] == '=' && p.tail[1] == '?')
-		return ICHIP_REPLY_QUERY;
-	if (code_in(&p, value_codes))
-		return ICHIP_REPLY_VALUE;
-	if (word_is(p.code, p.code_len, "SRCV"))
-		return ICHIP_REPLY_DATA;
-	if (code_in(&p, close_codes))
-		return ICHIP_REPLY_CLOSE;
-	if (p.code_len >= 3 && starts_with(p.code, p.code_len, "RP"))
-		return ICHIP_REPLY_QUERY;	/* RP0, RP2, RP5...: text lines */
-	return ICHIP_REPLY_STATUS;
-}
-
-size_t ichip_cmd_wire(u8 *out, size_t cap, const char *cmd, size_t len,
-		      const u8 *data, size_t data_len)
-{
-	struct ichip_cmd_parts p;
-	bool ssnd = cmd_split(cmd, len, &p) && is_ssnd(&p);
-
-	if (cap < ICHIP_WIRE_MAX(len, data_len))
-		return 0;
-	memcpy(out, cmd, len);
-	if (!ssnd) {
-		out[len] = '\r';
-		return len + 1;
-	}
-	out[len] = ':';
-	if (data_len)
-		memcpy(out + len + 1, data, data_len);
-	return len + 1 + data_len;
-}
-
-unsigned int ichip_cmd_default_timeout_ms(const char *cmd, size_t len)
-{
-	struct ichip_cmd_parts p;
-
-	if (!cmd_split(cmd, len, &p) || p.code_len == 0)
-		return 1000;		/* bare AT+i: a ping */
-	if (word_is(p.code, p.code_len, "SSL"))
-		return 30000;		/* a handshake over a slow line */
-	if (code_in(&p, connect_codes))
-		return 20000;		/* DNS + TCP connect */
-	if (code_in(&p, close_codes) || is_ssnd(&p) ||
-	    word_is(p.code, p.code_len, "FD"))
-		return 10000;		/* flushes and flash writes */
-	return 5000;
 }

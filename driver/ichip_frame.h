@@ -77,6 +77,7 @@ struct ichip_frame_stats {
 	u64 flow_continues;
 	u64 flow_reports;	/* I/(...) status reports during an SSND */
 	u64 stale;		/* results before the command's echo */
+	u64 cksum_errors;	/* SRCV payloads whose checksum was wrong */
 };
 
 enum ichip_rx_state {
@@ -84,6 +85,7 @@ enum ichip_rx_state {
 	ICHIP_RX_PAYLOAD,	/* counting the bytes of I/<n>: */
 	ICHIP_RX_PAYLOAD_END,	/* optional CR LF after a payload */
 	ICHIP_RX_ECHO,		/* matching the echo of an SSND */
+	ICHIP_RX_CKSUM,		/* the checksum after an SRCV payload */
 };
 
 struct ichip_frame {
@@ -119,6 +121,12 @@ struct ichip_frame {
 	size_t payload_pos;	/* bytes counted so far */
 	bool payload_overflow;	/* announced size over ICHIP_DATA_LEN_MAX */
 	u8 end_seen;		/* PAYLOAD_END: CR/LF bytes skipped */
+
+	/* checksum mode (AT+iCKSM=1, ichip_frame_cksum.c); kept on reset */
+	bool cksum;
+	u16 rx_sum;		/* byte sum of the payload so far */
+	u8 cksum_pos;		/* CKSUM: bytes of the checksum seen */
+	u8 cksum_got[2];
 
 	size_t text_len;
 	bool text_overflow;
@@ -194,6 +202,31 @@ int ichip_cmd_classify(const char *cmd, size_t len, size_t data_len);
 #define ICHIP_WIRE_MAX(len, data_len)	((len) + 1 + (data_len))
 size_t ichip_cmd_wire(u8 *out, size_t cap, const char *cmd, size_t len,
 		      const u8 *data, size_t data_len);
+
+/*
+ * Checksum mode (at-plus-i.md §3, AT+iCKSM=1): every SRCV payload and SSND
+ * stream is followed by two bytes, big-endian, the two's complement of
+ * the byte sum mod 65536.  With @on, the framer reads and checks them
+ * after an SRCV payload: a mismatch completes the command with
+ * ICHIP_STATUS_CHECKSUM and no data.  Kept across ichip_frame_reset().
+ */
+void ichip_frame_set_cksum(struct ichip_frame *f, bool on);
+
+/* The checksum of @n bytes at @p: what follows them on the wire. */
+u16 ichip_cksum(const u8 *p, size_t n);
+/* The running byte sum the checksum is made of. */
+u16 ichip_cksum_add(u16 sum, const u8 *p, size_t n);
+
+/*
+ * ichip_cmd_wire() for a module in checksum mode: an SSND's stream gets
+ * its two checksum bytes (other commands are the same as without).
+ * ICHIP_WIRE_MAX_CKSUM(len, data_len) bytes always suffice.
+ */
+#define ICHIP_CKSUM_LEN		2
+#define ICHIP_WIRE_MAX_CKSUM(len, data_len) \
+	(ICHIP_WIRE_MAX(len, data_len) + ICHIP_CKSUM_LEN)
+size_t ichip_cmd_wire_cksum(u8 *out, size_t cap, const char *cmd, size_t len,
+			    const u8 *data, size_t data_len);
 
 /* Default timeout for a command of this text, in milliseconds. */
 unsigned int ichip_cmd_default_timeout_ms(const char *cmd, size_t len);

@@ -20,6 +20,7 @@
 #include <errno.h>
 
 typedef uint8_t u8;
+typedef uint16_t u16;
 typedef uint64_t u64;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

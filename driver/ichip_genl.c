@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-License-Identifier: GPL-2.0-only
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Generic netlink family "ichip" (Documentation/netlink/specs/ichip.yaml):
@@ -45,34 +45,37 @@ static const struct nla_policy ichip_dev_get_policy[ICHIP_A_DEV_INDEX + 1] = {
 	[ICHIP_A_DEV_INDEX] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy ichip_exec_policy[ICHIP_A_TIMEOUT_MS + 1] = {
+static const struct nla_policy ichip_exec_policy[ICHIP_A_CKSUM + 1] = {
 	[ICHIP_A_DEV_INDEX] = { .type = NLA_U32 },
 	[ICHIP_A_CMD] = { .type = NLA_NUL_STRING, .len = ICHIP_CMD_LEN_MAX },
 	[ICHIP_A_DATA] = { .type = NLA_BINARY, .len = ICHIP_DATA_LEN_MAX },
 	[ICHIP_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						     &ichip_timeout_range),
+	[ICHIP_A_CKSUM] = { .type = NLA_FLAG },
 };
 
-static int ichip_put_stats(struct sk_buff *msg, const struct ichip_stats *s,
-			   const struct ichip_frame_stats *fs)
+static int ichip_put_stats(struct sk_buff *msg, const struct ichip_dev *dev)
 {
+	const struct ichip_stats *s = &dev->stats;
+	const struct ichip_cq_stats *q = &dev->cq.stats;
 	struct nlattr *nest = nla_nest_start(msg, ICHIP_A_STATS);
 
 	if (!nest)
 		return -EMSGSIZE;
-#define PUT(attr, field) \
-	nla_put_u64_64bit(msg, attr, s->field, ICHIP_A_STATS_PAD)
-	if (PUT(ICHIP_A_STATS_TX_BYTES, tx_bytes) ||
-	    PUT(ICHIP_A_STATS_RX_BYTES, rx_bytes) ||
-	    PUT(ICHIP_A_STATS_COMMANDS, commands) ||
-	    PUT(ICHIP_A_STATS_MODULE_ERRORS, module_errors) ||
-	    PUT(ICHIP_A_STATS_TIMEOUTS, timeouts) ||
-	    PUT(ICHIP_A_STATS_RESYNCS, resyncs) ||
-	    nla_put_u64_64bit(msg, ICHIP_A_STATS_OVERRUNS, fs->overflows,
-			      ICHIP_A_STATS_PAD) ||
-	    PUT(ICHIP_A_STATS_NOISE, noise) ||
-	    PUT(ICHIP_A_STATS_UNSOLICITED, unsolicited) ||
-	    PUT(ICHIP_A_STATS_RESULTS_LOST, results_lost)) {
+#define PUT(attr, val) \
+	nla_put_u64_64bit(msg, attr, val, ICHIP_A_STATS_PAD)
+	if (PUT(ICHIP_A_STATS_TX_BYTES, s->tx_bytes) ||
+	    PUT(ICHIP_A_STATS_RX_BYTES, s->rx_bytes) ||
+	    PUT(ICHIP_A_STATS_COMMANDS, q->commands) ||
+	    PUT(ICHIP_A_STATS_MODULE_ERRORS, q->module_errors) ||
+	    PUT(ICHIP_A_STATS_TIMEOUTS, q->timeouts) ||
+	    PUT(ICHIP_A_STATS_RESYNCS, q->resyncs) ||
+	    PUT(ICHIP_A_STATS_OVERRUNS, dev->frame->stats.overflows) ||
+	    PUT(ICHIP_A_STATS_NOISE, s->noise + q->noise) ||
+	    PUT(ICHIP_A_STATS_UNSOLICITED, q->unsolicited) ||
+	    PUT(ICHIP_A_STATS_RESULTS_LOST, s->results_lost) ||
+	    PUT(ICHIP_A_STATS_CKSUM_ERRORS, q->cksum_errors) ||
+	    PUT(ICHIP_A_STATS_CKSUM_RETRIES, q->cksum_retries)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -98,11 +101,11 @@ static int ichip_fill_dev(struct sk_buff *msg, struct ichip_dev *dev)
 	lockdep_assert_held(&dev->lock);
 	if (nla_put_u32(msg, ICHIP_A_DEV_INDEX, dev->index) ||
 	    nla_put_string(msg, ICHIP_A_DEV_NAME, dev->name) ||
-	    nla_put_u32(msg, ICHIP_A_DEV_STATE, dev->state) ||
-	    nla_put_u32(msg, ICHIP_A_QUEUE_DEPTH, dev->depth) ||
+	    nla_put_u32(msg, ICHIP_A_DEV_STATE, dev->cq.state) ||
+	    nla_put_u32(msg, ICHIP_A_QUEUE_DEPTH, dev->cq.depth) ||
 	    nla_put_u32(msg, ICHIP_A_QUEUE_MAX, READ_ONCE(ichip_queue_max)))
 		return -EMSGSIZE;
-	return ichip_put_stats(msg, &dev->stats, &dev->frame->stats);
+	return ichip_put_stats(msg, dev);
 }
 
 static int ichip_dev_msg(struct sk_buff *msg, struct ichip_dev *dev,
@@ -261,7 +264,8 @@ static int ichip_nl_exec_doit(struct sk_buff *skb, struct genl_info *info)
 	 */
 	mutex_lock(&dev->lock);
 	cmd = hdr ? ichip_cmdq_prepare(dev, text, len, data, data_len,
-				       timeout_ms, info) : ERR_PTR(-EMSGSIZE);
+				       timeout_ms, nla_get_flag(attrs[ICHIP_A_CKSUM]),
+				       info) : ERR_PTR(-EMSGSIZE);
 	if (IS_ERR(cmd)) {
 		err = PTR_ERR(cmd);
 	} else if (nla_put_u32(reply, ICHIP_A_DEV_INDEX, dev->index) ||

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-License-Identifier: GPL-2.0-only
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * The line discipline: attach/detach, bytes in from the tty, bytes out to
@@ -21,30 +21,28 @@
 void ichip_tx_push(struct ichip_dev *dev)
 {
 	struct tty_struct *tty = dev->tty;
+	const u8 *buf;
+	size_t len;
 	int n;
 
 	lockdep_assert_held(&dev->lock);
-	if (!dev->tx_buf || !tty || dev->tx_stopped)
+	if (!tty)
 		return;
-	while (dev->tx_pos < dev->tx_len) {
+	while ((len = ichip_cq_tx_peek(&dev->cq, &buf))) {
 		/* set before writing: the driver may drain and wake at once */
 		set_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
-		n = tty->ops->write(tty, dev->tx_buf + dev->tx_pos,
-				    dev->tx_len - dev->tx_pos);
+		n = tty->ops->write(tty, buf, len);
 		if (n < 0) {	/* the driver failed: no wakeup will come */
-			ichip_cmdq_tx_failed(dev, n);
+			ichip_cq_tx_failed(&dev->cq, -n);
 			return;
 		}
 		if (n == 0)
 			return;	/* full: write_wakeup resumes; timeout backs */
-		ichip_genl_monitor(dev, ICHIP_MON_DIR_TX,
-				   dev->tx_buf + dev->tx_pos, n);
-		dev->tx_pos += n;
+		ichip_genl_monitor(dev, ICHIP_MON_DIR_TX, buf, n);
 		dev->stats.tx_bytes += n;
-		ichip_cmdq_tx_progress(dev);
+		ichip_cq_tx_advance(&dev->cq, n);
 	}
 	clear_bit(TTY_DO_WRITE_WAKEUP, &tty->flags);
-	dev->tx_buf = NULL;
 }
 
 static void ichip_tx_work(struct work_struct *work)
@@ -70,7 +68,7 @@ static void ichip_rx_flush(struct ichip_dev *dev, struct tty_struct *tty)
 	mutex_unlock(&dev->lock);
 	tty_driver_flush_buffer(tty);
 	mutex_lock(&dev->lock);
-	ichip_cmdq_flushed(dev);
+	ichip_cq_flushed(&dev->cq);
 }
 
 static int ichip_ldisc_open(struct tty_struct *tty)
@@ -116,7 +114,7 @@ static void ichip_ldisc_close(struct tty_struct *tty)
 
 	mutex_lock(&dev->lock);
 	dev->detached = true;
-	ichip_cmdq_fail_all(dev, ENODEV);
+	ichip_cq_fail_all(&dev->cq, ENODEV);
 	dev->tty = NULL;
 	ichip_genl_dev_event(dev, ICHIP_CMD_DEV_DEL, ICHIP_DEV_EVENT_STATE,
 			     NULL, 0);
@@ -136,8 +134,8 @@ static void ichip_ldisc_hangup(struct tty_struct *tty)
 
 	mutex_lock(&dev->lock);
 	if (!dev->detached) {
-		ichip_cmdq_fail_all(dev, EPIPE);
-		ichip_set_state(dev, ICHIP_DEV_STATE_HUNGUP);
+		ichip_cq_fail_all(&dev->cq, EPIPE);
+		ichip_cq_set_state(&dev->cq, ICHIP_DEV_STATE_HUNGUP);
 	}
 	mutex_unlock(&dev->lock);
 
@@ -172,7 +170,7 @@ static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
 		while (i < n && (!fp || fp[i] == TTY_NORMAL))
 			i++;
 		i = start + ichip_cmdq_rx(dev, cp + start, i - start);
-		if (dev->tx_flush)
+		if (dev->cq.need_flush)
 			ichip_rx_flush(dev, tty);
 	}
 	mutex_unlock(&dev->lock);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-License-Identifier: GPL-2.0-only
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * n_ichip: line discipline for Connect One iChip / W24 modules (AT+i).
@@ -106,7 +106,6 @@ struct ichip_dev *ichip_dev_create(struct tty_struct *tty)
 	strscpy(dev->name, tty->name, sizeof(dev->name));
 	dev->net = get_net(current->nsproxy->net_ns);
 	dev->tty = tty;
-	dev->state = ICHIP_DEV_STATE_IDLE;
 	ichip_frame_reset(dev->frame);
 	ichip_cmdq_init(dev);
 	return dev;
@@ -166,7 +165,7 @@ static void __exit ichip_exit(void)
 
 module_init(ichip_init);
 module_exit(ichip_exit);
-MODULE_LICENSE("Dual MIT/GPL");
+MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Line discipline for Connect One iChip / W24 AT+i modules");
 /*
  * The alias can only name the default number: it must be known before

@@ -6,6 +6,7 @@
  *   [daemon]
  *   transport = auto | kernel | tty
  *   debug-commands = yes | no
+ *   checksum-mode = yes | no        (AT+iCKSM=1 at device setup)
  *   max-sessions-per-user = N      (per device, 0..10, 0 = no limit)
  *   session-idle-timeout = SECONDS (0 = none)
  *
@@ -80,6 +81,8 @@ static int daemon_key(struct config *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "debug-commands"))
 		return parse_bool(v, &c->debug_commands);
+	if (!strcmp(k, "checksum-mode"))
+		return parse_bool(v, &c->checksum_mode);
 	if (!strcmp(k, "max-sessions-per-user"))
 		return parse_uint(v, ICHIPD_MAX_SOCKETS,
 				  &c->max_sessions_per_user);

@@ -24,6 +24,7 @@ struct config_device {
 struct config {
 	enum transport_choice transport;
 	bool debug_commands;
+	bool checksum_mode;			/* AT+iCKSM=1 on every device */
 	unsigned int max_sessions_per_user;	/* per device; 0: no limit */
 	unsigned int session_idle_timeout_s;
 	struct config_device devices[CONFIG_DEVICES_MAX];

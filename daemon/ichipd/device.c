@@ -312,9 +312,30 @@ static void on_stale_sockets(void *userdata, const struct xport_reply *r)
 	}
 }
 
+static void on_cksum(void *userdata, const struct xport_reply *r)
+{
+	struct device *d = userdata;
+
+	if (r->status == ICHIP_STATUS_OK)
+		return;
+	d->x->cksum = false;
+	log_dev(LOG_WARNING, d->name,
+		"AT+iCKSM=1 refused (status %d, error %u): no checksum mode",
+		r->status, r->module_error);
+}
+
 static void query_module(struct device *d)
 {
 	xport_exec(d->x, "AT+i", NULL, 0, 0, NULL, NULL, NULL);
+	/*
+	 * Checksum mode (ichipd.conf checksum-mode): saved in the module
+	 * (=, not ~: a session value would end with the module's next
+	 * I/DONE).  Commands run in order, so every SSND and SRCV queued
+	 * from here on goes out after it, with checksums.
+	 */
+	if (d->m->checksum_mode &&
+	    !xport_exec(d->x, "AT+iCKSM=1", NULL, 0, 0, on_cksum, d, NULL))
+		d->x->cksum = true;
 	xport_exec(d->x, "AT+iRP4", NULL, 0, 0, on_stale_sockets, d, NULL);
 	xport_exec(d->x, "AT+iRP1", NULL, 0, 0, on_firmware, d, NULL);
 	xport_exec(d->x, "AT+iRP5", NULL, 0, 0, on_serial, d, NULL);
@@ -381,6 +402,8 @@ static int get_counters(sd_bus *bus, const char *path, const char *interface,
 	PUT("overruns", c.overruns);
 	PUT("noise", c.noise);
 	PUT("unsolicited", c.unsolicited);
+	PUT("checksum-errors", c.cksum_errors);
+	PUT("checksum-retries", c.cksum_retries);
 	PUT("sessions-opened", d->counters.sessions_opened);
 	PUT("session-bytes-in", d->counters.session_bytes_in);
 	PUT("session-bytes-out", d->counters.session_bytes_out);

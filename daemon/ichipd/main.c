@@ -266,6 +266,7 @@ static int run(struct args *a, struct config *conf)
 	m->transport = a->transport >= 0 ?
 		       (enum transport_choice)a->transport : conf->transport;
 	m->debug_commands = a->debug_commands || conf->debug_commands;
+	m->checksum_mode = conf->checksum_mode;
 	m->max_sessions_per_user = conf->max_sessions_per_user;
 	m->idle_timeout_us = conf->session_idle_timeout_s * 1000000ULL;
 	m->test_allow_all = a->test_allow_all;

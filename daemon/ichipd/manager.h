@@ -30,6 +30,7 @@ struct manager {
 	enum transport_choice transport;
 	bool test_allow_all;
 	bool debug_commands;
+	bool checksum_mode;			/* ichipd.conf checksum-mode */
 	unsigned int max_sessions_per_user;	/* per device, root exempt */
 	uint64_t idle_timeout_us;		/* 0: no idle timeout */
 	struct device *devices;

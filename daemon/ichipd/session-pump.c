@@ -52,6 +52,9 @@ static const char *reason_from_reply(const struct xport_reply *r)
 	if (r->status == ICHIP_STATUS_FAILED)
 		return r->err == EPIPE || r->err == ENODEV ? "device-lost" :
 		       "timeout";
+	/* checksum mode: the payload stayed corrupt through every retry */
+	if (r->status == ICHIP_STATUS_CHECKSUM)
+		return "line-errors";
 	/* 200: the socket does not exist any more: the module was reset */
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 200)
 		return "module-reset";
@@ -92,6 +95,9 @@ void send_to_module(struct session *s)
 	/* over 256 bytes "iChip assumes host flow control" (at-plus-i.md §7) */
 	if (s->d->flow == DEV_FLOW_NONE && max > SESSION_SSND_NOFLOW_MAX)
 		max = SESSION_SSND_NOFLOW_MAX;
+	/* checksum mode streams are 2048 bytes at most (error 227) */
+	if (s->d->x->cksum && max > SESSION_SSND_SSL_MAX)
+		max = SESSION_SSND_SSL_MAX;
 	n = s->net_out.len < max ? s->net_out.len : max;
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
@@ -322,6 +328,13 @@ size_t session_srcv_size(const struct session *s)
 
 	if (want > room)
 		want = room;
+	/*
+	 * Checksum mode: a damaged payload is fetched again whole, and one
+	 * of 16 KiB on a line that flips 1 byte in 10^4 is damaged 4 times
+	 * in 5; 2 KiB, as SSND's limit, almost never 4 times in a row.
+	 */
+	if (s->d->x->cksum && want > SESSION_SSND_SSL_MAX)
+		want = SESSION_SSND_SSL_MAX;
 	return want > ICHIP_DATA_LEN_MAX ? ICHIP_DATA_LEN_MAX : want;
 }
 

@@ -257,7 +257,8 @@ static int nl_exec(struct xport *x, const char *cmd, const void *data,
 	    nla_put_u32(msg, ICHIP_A_DEV_INDEX, t->index) ||
 	    nla_put_string(msg, ICHIP_A_CMD, cmd) ||
 	    (data && nla_put(msg, ICHIP_A_DATA, (int)data_len, data)) ||
-	    (timeout_ms && nla_put_u32(msg, ICHIP_A_TIMEOUT_MS, timeout_ms))) {
+	    (timeout_ms && nla_put_u32(msg, ICHIP_A_TIMEOUT_MS, timeout_ms)) ||
+	    (x->cksum && nla_put_flag(msg, ICHIP_A_CKSUM))) {
 		nlmsg_free(msg);
 		free(p);
 		return -EMSGSIZE;
@@ -329,6 +330,8 @@ static int on_dev_get(struct nl_msg *msg, void *arg)
 	c->overruns = GET(ICHIP_A_STATS_OVERRUNS);
 	c->noise = GET(ICHIP_A_STATS_NOISE);
 	c->unsolicited = GET(ICHIP_A_STATS_UNSOLICITED);
+	c->cksum_errors = GET(ICHIP_A_STATS_CKSUM_ERRORS);
+	c->cksum_retries = GET(ICHIP_A_STATS_CKSUM_RETRIES);
 #undef GET
 	return NL_OK;
 }

@@ -2,9 +2,10 @@
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Fallback transport: ichipd drives the tty itself with the framing core
- * when n_ichip is not loaded.  Same rules as the kernel queue: one command
- * on the wire, per-command timeout, resync with a bare AT+i, three failed
- * pings fail the queue with EIO.
+ * when n_ichip is not loaded.  The kernel's queue rules, from the same
+ * queue core (driver/ichip_cmdq_core.c): one command on the wire,
+ * per-command timeout, resync with a bare AT+i, three failed pings fail
+ * the queue with EIO.  This file does the I/O, the timer and callbacks.
  *
  * Software flow control: while an SSND is in flight, the framer's WAIT and
  * CONTINUE (found only outside counted payloads, so 0x11/0x13 inside SRCV
@@ -18,27 +19,20 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ichip_frame.h"
+#include "ichip_cmdq_core.h"
 #include "log.h"
 #include "transport.h"
 
-#define TTY_RESYNC_TRIES 3
 #define TTY_QUEUE_MAX 256
 #define TTY_READS_MAX 16	/* per wakeup: 64 KiB of a raw tty */
 
 struct tty_cmd {
-	struct tty_cmd *next;
+	struct ichip_cq_cmd cq;
 	uint64_t id;
-	xport_done_fn done;		/* NULL: internal or cancelled */
+	xport_done_fn done;		/* NULL: cancelled */
 	void *userdata;
-	bool internal;
-	enum ichip_reply_kind kind;
-	unsigned int timeout_ms;
 	char *text;
-	size_t text_len;
 	uint8_t *wire;
-	size_t wire_len;
-	size_t data_len;		/* SSND payload, at wire + text_len + 1 */
 };
 
 struct xport_tty {
@@ -47,16 +41,11 @@ struct xport_tty {
 	int fd;
 	sd_event_source *io;
 	sd_event_source *timer;
-	uint64_t deadline;		/* of the command in flight */
+	uint64_t deadline;		/* of the command in flight; 0: none */
 	struct ichip_frame *frame;
-	struct tty_cmd *head, *tail, *inflight;
-	size_t tx_pos;
-	bool tx_stopped;		/* the module sent WAIT */
-	unsigned int depth;
-	unsigned int resync_tries;
+	struct ichip_cq cq;		/* queue, timeouts, resync: the core */
 	uint64_t next_id;
-	enum ichip_dev_state state;
-	struct xport_counters c;
+	uint64_t tx_bytes, rx_bytes;
 	bool dead;
 	int write_error;		/* reported by lost_defer */
 	sd_event_source *lost_defer;
@@ -65,19 +54,19 @@ struct xport_tty {
 	char text[ICHIP_TEXT_LEN_MAX + 1];
 };
 
-static void tty_kick(struct xport_tty *t);
 static void tty_really_free(struct xport_tty *t);
-static void flow_stop(struct xport_tty *t, bool stop);
 
 static struct tty_cmd *cmd_new(const char *text, size_t len,
-			       const void *data, size_t data_len, int kind)
+			       const void *data, size_t data_len, int kind,
+			       bool cksum)
 {
+	size_t wire_max = ICHIP_WIRE_MAX_CKSUM(len, data_len);
 	struct tty_cmd *cmd = calloc(1, sizeof(*cmd));
 
 	if (!cmd)
 		return NULL;
 	cmd->text = malloc(len + 1);
-	cmd->wire = malloc(ICHIP_WIRE_MAX(len, data_len));
+	cmd->wire = malloc(wire_max);
 	if (!cmd->text || !cmd->wire) {
 		free(cmd->text);
 		free(cmd->wire);
@@ -86,12 +75,19 @@ static struct tty_cmd *cmd_new(const char *text, size_t len,
 	}
 	memcpy(cmd->text, text, len);
 	cmd->text[len] = '\0';
-	cmd->text_len = len;
-	cmd->wire_len = ichip_cmd_wire(cmd->wire, ICHIP_WIRE_MAX(len, data_len),
-				       text, len, data, data_len);
-	cmd->kind = kind;
-	cmd->data_len = data_len;
-	cmd->timeout_ms = ichip_cmd_default_timeout_ms(text, len);
+	cmd->cq.text = cmd->text;
+	cmd->cq.text_len = len;
+	cmd->cq.wire = cmd->wire;
+	cmd->cq.wire_len = cksum ?
+		ichip_cmd_wire_cksum(cmd->wire, wire_max, text, len, data,
+				     data_len) :
+		ichip_cmd_wire(cmd->wire, wire_max, text, len, data, data_len);
+	cmd->cq.kind = kind;
+	cmd->cq.cksum = cksum;
+	/* an SSND's stream: what follows "<text>:" (checksum included) */
+	if (cmd->cq.wire_len > len && cmd->wire[len] == ':')
+		cmd->cq.data_len = cmd->cq.wire_len - len - 1;
+	cmd->cq.timeout_ms = ichip_cmd_default_timeout_ms(text, len);
 	return cmd;
 }
 
@@ -102,137 +98,12 @@ static void cmd_free(struct tty_cmd *cmd)
 	free(cmd);
 }
 
-static void set_state(struct xport_tty *t, enum ichip_dev_state s)
-{
-	if (t->state == s)
-		return;
-	t->state = s;
-	if (t->x.ev->state)
-		t->x.ev->state(t->x.owner, s);
-}
-
-/* Run a command's callback; the callback may queue more or free us. */
-static void finish(struct xport_tty *t, struct tty_cmd *cmd,
-		   const struct xport_reply *r)
-{
-	if (!cmd->internal) {
-		t->depth--;
-		if (cmd->done) {
-			t->dispatching++;
-			cmd->done(cmd->userdata, r);
-			t->dispatching--;
-		}
-	}
-	cmd_free(cmd);
-}
-
-static void fail_cmd(struct xport_tty *t, struct tty_cmd *cmd, int err)
-{
-	struct xport_reply r = {
-		.status = ICHIP_STATUS_FAILED, .err = err, .text = "",
-	};
-
-	finish(t, cmd, &r);
-}
-
-static void fail_all(struct xport_tty *t, int err)
-{
-	struct tty_cmd *cmd;
-
-	flow_stop(t, false);
-
-	if (t->inflight) {
-		cmd = t->inflight;
-		t->inflight = NULL;
-		ichip_frame_abandon(t->frame);
-		fail_cmd(t, cmd, err);
-	}
-	while ((cmd = t->head)) {
-		t->head = cmd->next;
-		if (!t->head)
-			t->tail = NULL;
-		fail_cmd(t, cmd, err);
-	}
-	sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
-}
-
-static void push_front(struct xport_tty *t, struct tty_cmd *cmd)
-{
-	cmd->next = t->head;
-	t->head = cmd;
-	if (!t->tail)
-		t->tail = cmd;
-}
-
-/*
- * A resync ping; after one went unanswered, padded with CRs first: the
- * module may be swallowing an SSND payload a dead host left half-sent
- * (blank lines are ignored once it is done).
- */
-static bool queue_resync(struct xport_tty *t)
-{
-	size_t fill = t->resync_tries ? ICHIP_DATA_LEN_MAX : 0;
-	struct tty_cmd *cmd = cmd_new("AT+i", 4, NULL, 0, ICHIP_REPLY_STATUS);
-	uint8_t *wire;
-
-	if (!cmd)
-		return false;
-	if (fill) {
-		wire = malloc(fill + cmd->wire_len);
-		if (!wire) {
-			cmd_free(cmd);
-			return false;
-		}
-		memset(wire, '\r', fill);
-		memcpy(wire + fill, cmd->wire, cmd->wire_len);
-		free(cmd->wire);
-		cmd->wire = wire;
-		cmd->wire_len += fill;
-	}
-	cmd->internal = true;
-	t->c.resyncs++;
-	push_front(t, cmd);
-	return true;
-}
-
-/*
- * The deadline moves with every write and every command; the timer does
- * not: one due earlier stays, and on_timeout moves it on when it fires
- * before the deadline.  Moving it each time cost a timerfd_settime per
- * write (a fifth of ichipd's CPU in a transfer, perf in issue 16).
- */
-static void arm_timer(struct xport_tty *t)
-{
-	uint64_t now, when;
-	int on = SD_EVENT_OFF;
-
-	sd_event_now(t->event, CLOCK_MONOTONIC, &now);
-	t->deadline = now + t->inflight->timeout_ms * 1000ULL;
-	if (sd_event_source_get_enabled(t->timer, &on) >= 0 &&
-	    on != SD_EVENT_OFF &&
-	    sd_event_source_get_time(t->timer, &when) >= 0 &&
-	    when <= t->deadline)
-		return;
-	sd_event_source_set_time(t->timer, t->deadline);
-	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
-}
-
-/* WAIT: stop our output, already written bytes included; CONTINUE. */
-static void flow_stop(struct xport_tty *t, bool stop)
-{
-	if (t->tx_stopped == stop)
-		return;
-	t->tx_stopped = stop;
-	if (tcflow(t->fd, stop ? TCOOFF : TCOON) && errno != ENOTTY)
-		log_debug("tty transport: tcflow: %m");
-}
-
 static void update_io(struct xport_tty *t)
 {
+	const uint8_t *buf;
 	uint32_t events = EPOLLIN;
 
-	if (t->inflight && t->tx_pos < t->inflight->wire_len &&
-	    !t->tx_stopped)
+	if (ichip_cq_tx_peek(&t->cq, &buf))
 		events |= EPOLLOUT;
 	sd_event_source_set_io_events(t->io, events);
 }
@@ -242,10 +113,11 @@ static void lost(struct xport_tty *t, int err)
 	if (t->dead)
 		return;
 	t->dead = true;
+	t->cq.halted = true;
 	log_warning("tty transport: line lost: %s", strerror(err));
 	/* whatever read() said (EIO on a hung-up pty), the line is gone */
-	fail_all(t, EPIPE);
-	set_state(t, ICHIP_DEV_STATE_HUNGUP);
+	ichip_cq_fail_all(&t->cq, EPIPE);
+	ichip_cq_set_state(&t->cq, ICHIP_DEV_STATE_HUNGUP);
 	sd_event_source_set_enabled(t->io, SD_EVENT_OFF);
 	if (t->x.ev->lost)
 		t->x.ev->lost(t->x.owner, err);
@@ -253,11 +125,11 @@ static void lost(struct xport_tty *t, int err)
 
 static void tx_push(struct xport_tty *t)
 {
-	struct tty_cmd *cmd = t->inflight;
+	const uint8_t *buf;
+	size_t len;
 
-	while (cmd && t->tx_pos < cmd->wire_len && !t->tx_stopped) {
-		ssize_t n = write(t->fd, cmd->wire + t->tx_pos,
-				  cmd->wire_len - t->tx_pos);
+	while ((len = ichip_cq_tx_peek(&t->cq, &buf))) {
+		ssize_t n = write(t->fd, buf, len);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -271,131 +143,130 @@ static void tx_push(struct xport_tty *t)
 						    SD_EVENT_ONESHOT);
 			return;
 		}
-		t->tx_pos += (size_t)n;
-		t->c.tx_bytes += (uint64_t)n;
-		arm_timer(t);	/* the deadline counts from the last progress */
+		t->tx_bytes += (uint64_t)n;
+		ichip_cq_tx_advance(&t->cq, (size_t)n);
 	}
 	update_io(t);
 }
 
-static void tty_kick(struct xport_tty *t)
+/* The queue core's actions. */
+
+/* Run a command's callback; the callback may queue more or free us. */
+static void op_complete(void *owner, struct ichip_cq_cmd *c,
+			const struct ichip_result *res, int err)
 {
-	struct tty_cmd *cmd = t->head;
+	struct xport_tty *t = owner;
+	struct tty_cmd *cmd = (struct tty_cmd *)c;
+	struct xport_reply r = {
+		.status = ICHIP_STATUS_FAILED, .err = err, .text = "",
+	};
 
-	if (t->inflight || !cmd || t->dead)
-		return;
-	t->head = cmd->next;
-	if (!t->head)
-		t->tail = NULL;
-	t->inflight = cmd;
-	t->tx_pos = 0;
-	flow_stop(t, false);
-	if (cmd->data_len)
-		ichip_frame_expect_ssnd(t->frame, cmd->text, cmd->text_len,
-					cmd->wire + cmd->text_len + 1,
-					cmd->data_len);
-	else
-		ichip_frame_expect(t->frame, cmd->kind, cmd->text,
-				   cmd->text_len);
-	set_state(t, cmd->internal ? ICHIP_DEV_STATE_RESYNC :
-				     ICHIP_DEV_STATE_BUSY);
-	arm_timer(t);
-	tx_push(t);
-}
-
-static void resync_failed(struct xport_tty *t)
-{
-	/* the framer may be counting a payload the module never finished */
-	ichip_frame_reset(t->frame);
-	if (++t->resync_tries < TTY_RESYNC_TRIES && queue_resync(t))
-		return;
-	t->resync_tries = 0;
-	log_warning("tty transport: module not answering; failing %u commands",
-		    t->depth);
-	fail_all(t, EIO);
-	set_state(t, ICHIP_DEV_STATE_UNRESPONSIVE);
-}
-
-static void complete(struct xport_tty *t)
-{
-	const struct ichip_result *res = &t->frame->res;
-	struct tty_cmd *cmd = t->inflight;
-	struct xport_reply r = { 0 };
-
-	t->inflight = NULL;
-	flow_stop(t, false);
-	/* the timer stays: the next command's deadline is later */
-	if (res->status == ICHIP_STATUS_ERROR ||
-	    res->status == ICHIP_STATUS_BUSY)
-		t->c.module_errors++;
-
-	if (cmd->internal) {
-		cmd_free(cmd);
-		if (res->status == ICHIP_STATUS_OK) {
-			t->resync_tries = 0;
-			set_state(t, ICHIP_DEV_STATE_IDLE);
-		} else {
-			resync_failed(t);
-		}
-		return;
+	if (res) {
+		memcpy(t->text, res->text, res->text_len);
+		t->text[res->text_len] = '\0';
+		r.status = res->status;
+		r.module_error = res->module_error;
+		r.text = t->text;
+		r.text_len = res->text_len;
+		r.data = res->data;
+		r.data_len = res->data_len;
 	}
-	t->c.commands++;
-	memcpy(t->text, res->text, res->text_len);
-	t->text[res->text_len] = '\0';
-	r.status = res->status;
-	r.module_error = res->module_error;
-	r.text = t->text;
-	r.text_len = res->text_len;
-	r.data = res->data;
-	r.data_len = res->data_len;
-	if (t->state == ICHIP_DEV_STATE_BUSY)
-		set_state(t, ICHIP_DEV_STATE_IDLE);
-	finish(t, cmd, &r);
+	if (cmd->done) {
+		t->dispatching++;
+		cmd->done(cmd->userdata, &r);
+		t->dispatching--;
+	}
+	cmd_free(cmd);
 }
+
+static void op_tx_start(void *owner)
+{
+	tx_push(owner);
+}
+
+/*
+ * The deadline moves with every write and every command; the timer does
+ * not: one due earlier stays, and on_timeout() moves it on when it fires
+ * before the deadline.  Moving it each time cost a timerfd_settime per
+ * write (a fifth of ichipd's CPU in a transfer, perf in issue 16).
+ */
+static void op_arm(void *owner, unsigned int ms)
+{
+	struct xport_tty *t = owner;
+	uint64_t now, when;
+	int on = SD_EVENT_OFF;
+
+	sd_event_now(t->event, CLOCK_MONOTONIC, &now);
+	t->deadline = now + ms * 1000ULL;
+	if (sd_event_source_get_enabled(t->timer, &on) >= 0 &&
+	    on != SD_EVENT_OFF &&
+	    sd_event_source_get_time(t->timer, &when) >= 0 &&
+	    when <= t->deadline)
+		return;
+	sd_event_source_set_time(t->timer, t->deadline);
+	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
+}
+
+/* No deadline; a timer still set fires once for nothing (on_timeout). */
+static void op_disarm(void *owner)
+{
+	struct xport_tty *t = owner;
+
+	t->deadline = 0;
+}
+
+/* WAIT: stop our output, already written bytes included; CONTINUE. */
+static void op_flow(void *owner, bool stop)
+{
+	struct xport_tty *t = owner;
+
+	if (tcflow(t->fd, stop ? TCOOFF : TCOON) && errno != ENOTTY)
+		log_debug("tty transport: tcflow: %m");
+	update_io(t);
+}
+
+static void op_state(void *owner, enum ichip_dev_state old)
+{
+	struct xport_tty *t = owner;
+
+	if (t->x.ev->state)
+		t->x.ev->state(t->x.owner, t->cq.state);
+}
+
+static void op_resync(void *owner, bool ok, unsigned int failed)
+{
+	if (!ok)
+		log_warning("tty transport: module not answering; failing %u commands",
+			    failed);
+}
+
+static void op_unsolicited(void *owner, const char *text, size_t len)
+{
+	struct xport_tty *t = owner;
+	char line[ICHIP_LINE_MAX + 1];
+
+	memcpy(line, text, len);
+	line[len] = '\0';
+	if (t->x.ev->unsolicited)
+		t->x.ev->unsolicited(t->x.owner, line);
+}
+
+static const struct ichip_cq_ops tty_cq_ops = {
+	.complete = op_complete,
+	.tx_start = op_tx_start,
+	.arm = op_arm,
+	.disarm = op_disarm,
+	.flow = op_flow,
+	.state = op_state,
+	.resync = op_resync,
+	.unsolicited = op_unsolicited,
+};
 
 static void rx(struct xport_tty *t, const uint8_t *buf, size_t len)
 {
-	struct ichip_event ev;
-	char line[ICHIP_LINE_MAX + 1];
-	size_t used;
-
-	t->c.rx_bytes += len;
-	while (len && !t->dead) {
-		used = ichip_frame_feed(t->frame, buf, len, &ev);
-		buf += used;
-		len -= used;
-		switch (ev.type) {
-		case ICHIP_EV_RESULT:
-			if (t->inflight)
-				complete(t);
-			break;
-		case ICHIP_EV_UNSOLICITED:
-			t->c.unsolicited++;
-			memcpy(line, ev.line, ev.len);
-			line[ev.len] = '\0';
-			if (t->x.ev->unsolicited)
-				t->x.ev->unsolicited(t->x.owner, line);
-			break;
-		case ICHIP_EV_NOISE:
-			t->c.noise++;
-			break;
-		case ICHIP_EV_WAIT:
-			/* only an SSND stream is paced; stray bytes are not */
-			if (t->inflight && t->frame->ssnd) {
-				flow_stop(t, true);
-				update_io(t);
-			}
-			break;
-		case ICHIP_EV_CONTINUE:
-			if (t->tx_stopped) {
-				flow_stop(t, false);
-				tx_push(t);
-			}
-			break;
-		default:	/* overflows: counted by the framer */
-			break;
-		}
-	}
+	t->rx_bytes += len;
+	if (!t->dead)
+		ichip_cq_rx(&t->cq, buf, len);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t events, void *ud)
@@ -427,8 +298,6 @@ static int on_io(sd_event_source *s, int fd, uint32_t events, void *ud)
 		lost(t, EPIPE);
 	if (!t->dead && (events & EPOLLOUT))
 		tx_push(t);
-	if (!t->dead)
-		tty_kick(t);
 	t->dispatching--;
 	if (!t->dispatching && t->free_pending)
 		tty_really_free(t);
@@ -450,31 +319,19 @@ static int on_write_error(sd_event_source *s, void *ud)
 static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct xport_tty *t = ud;
-	struct tty_cmd *cmd = t->inflight;
 	uint64_t now;
 
-	if (!cmd)
-		return 0;
+	if (!t->deadline)
+		return 0;	/* disarmed since it was set */
 	sd_event_now(t->event, CLOCK_MONOTONIC, &now);
 	if (now < t->deadline) {	/* progress since: not yet due */
 		sd_event_source_set_time(t->timer, t->deadline);
 		sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
 		return 0;
 	}
+	t->deadline = 0;
 	t->dispatching++;
-	t->inflight = NULL;
-	flow_stop(t, false);
-	ichip_frame_abandon(t->frame);
-	t->c.timeouts++;
-	if (cmd->internal) {
-		cmd_free(cmd);
-		resync_failed(t);
-	} else {
-		fail_cmd(t, cmd, ETIMEDOUT);
-		if (!queue_resync(t))
-			fail_all(t, ENOMEM);
-	}
-	tty_kick(t);
+	ichip_cq_timeout(&t->cq);
 	t->dispatching--;
 	if (!t->dispatching && t->free_pending)
 		tty_really_free(t);
@@ -492,67 +349,75 @@ static int tty_exec(struct xport *x, const char *text, const void *data,
 
 	if (t->dead)
 		return -EPIPE;
-	if (t->depth >= TTY_QUEUE_MAX)
+	if (t->cq.depth >= TTY_QUEUE_MAX)
 		return -EBUSY;
 	kind = ichip_cmd_classify(text, len, data_len);
 	if (kind < 0)
 		return kind;
-	cmd = cmd_new(text, len, data, data_len, kind);
+	cmd = cmd_new(text, len, data, data_len, kind, x->cksum);
 	if (!cmd)
 		return -ENOMEM;
 	if (timeout_ms)
-		cmd->timeout_ms = timeout_ms;
+		cmd->cq.timeout_ms = timeout_ms;
 	cmd->done = done;
 	cmd->userdata = userdata;
 	cmd->id = ++t->next_id;
 	if (id)
 		*id = cmd->id;
-	if (t->state == ICHIP_DEV_STATE_UNRESPONSIVE && !t->inflight &&
-	    !t->head && !queue_resync(t)) {
-		cmd_free(cmd);
-		return -ENOMEM;
-	}
-	if (t->tail)
-		t->tail->next = cmd;
-	else
-		t->head = cmd;
-	t->tail = cmd;
-	t->depth++;
-	tty_kick(t);
+	ichip_cq_queue(&t->cq, &cmd->cq);
 	return 0;
+}
+
+/* Every command the core holds, for cancel and free. */
+static void for_each_cmd(struct xport_tty *t,
+			 void (*fn)(struct tty_cmd *cmd, uint64_t id),
+			 uint64_t id)
+{
+	struct ichip_cq_cmd *c = ichip_cq_inflight(&t->cq);
+
+	if (c)
+		fn((struct tty_cmd *)c, id);
+	for (c = t->cq.head; c; c = c->next)
+		fn((struct tty_cmd *)c, id);
+}
+
+static void cancel_one(struct tty_cmd *cmd, uint64_t id)
+{
+	if (cmd->id == id || !id)
+		cmd->done = NULL;
 }
 
 static void tty_cancel(struct xport *x, uint64_t id)
 {
-	struct xport_tty *t = (struct xport_tty *)x;
-	struct tty_cmd *cmd;
-
-	if (t->inflight && t->inflight->id == id)
-		t->inflight->done = NULL;
-	for (cmd = t->head; cmd; cmd = cmd->next)
-		if (cmd->id == id)
-			cmd->done = NULL;
+	for_each_cmd((struct xport_tty *)x, cancel_one, id);
 }
 
 static int tty_counters(struct xport *x, struct xport_counters *c)
 {
 	struct xport_tty *t = (struct xport_tty *)x;
+	const struct ichip_cq_stats *q = &t->cq.stats;
 
-	*c = t->c;
+	memset(c, 0, sizeof(*c));
+	c->tx_bytes = t->tx_bytes;
+	c->rx_bytes = t->rx_bytes;
+	c->commands = q->commands;
+	c->module_errors = q->module_errors;
+	c->timeouts = q->timeouts;
+	c->resyncs = q->resyncs;
 	c->overruns = t->frame->stats.overflows;
+	c->noise = q->noise;
+	c->unsolicited = q->unsolicited;
+	c->cksum_errors = q->cksum_errors;
+	c->cksum_retries = q->cksum_retries;
 	return 0;
 }
 
 static void tty_really_free(struct xport_tty *t)
 {
-	struct tty_cmd *cmd;
-
-	if (t->inflight)
-		cmd_free(t->inflight);
-	while ((cmd = t->head)) {
-		t->head = cmd->next;
-		cmd_free(cmd);
-	}
+	/* every callback is off (tty_free): this only frees the commands */
+	t->cq.halted = true;
+	if (t->timer && t->io)
+		ichip_cq_fail_all(&t->cq, EPIPE);
 	sd_event_source_disable_unref(t->io);
 	sd_event_source_disable_unref(t->timer);
 	sd_event_source_disable_unref(t->lost_defer);
@@ -566,14 +431,11 @@ static void tty_really_free(struct xport_tty *t)
 static void tty_free(struct xport *x)
 {
 	struct xport_tty *t = (struct xport_tty *)x;
-	struct tty_cmd *cmd;
 
 	/* no callbacks after free, even for commands still queued */
 	t->dead = true;
-	for (cmd = t->head; cmd; cmd = cmd->next)
-		cmd->done = NULL;
-	if (t->inflight)
-		t->inflight->done = NULL;
+	t->cq.halted = true;
+	for_each_cmd(t, cancel_one, 0);
 	if (t->dispatching)
 		t->free_pending = true;
 	else
@@ -600,7 +462,6 @@ int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 	t->x.ev = ev;
 	t->x.owner = owner;
 	t->fd = fd;
-	t->state = ICHIP_DEV_STATE_IDLE;
 	t->event = sd_event_ref(e);
 	t->frame = calloc(1, sizeof(*t->frame));
 	if (!t->frame) {
@@ -608,6 +469,7 @@ int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 		goto fail;
 	}
 	ichip_frame_reset(t->frame);
+	ichip_cq_init(&t->cq, t->frame, &tty_cq_ops, t);
 	r = sd_event_add_io(e, &t->io, fd, EPOLLIN, on_io, t);
 	if (r < 0)
 		goto fail;

@@ -41,6 +41,7 @@ struct xport_events {
 struct xport_counters {
 	uint64_t tx_bytes, rx_bytes, commands, module_errors, timeouts;
 	uint64_t resyncs, overruns, noise, unsolicited;
+	uint64_t cksum_errors, cksum_retries;	/* checksum mode */
 };
 
 struct xport_ops {
@@ -58,6 +59,13 @@ struct xport {
 	const struct xport_ops *ops;
 	const struct xport_events *ev;
 	void *owner;
+	/*
+	 * The module is in checksum mode (AT+iCKSM=1): commands queued from
+	 * now on carry SSND checksums and expect SRCV ones, and bad ones are
+	 * retried (driver/ichip_cmdq_core.c) before a command fails with
+	 * ICHIP_STATUS_CHECKSUM.
+	 */
+	bool cksum;
 };
 
 /*

@@ -3,7 +3,8 @@
 /*
  * libFuzzer target for the framing core.  Input: byte 0 picks the command
  * (bit 7: expect it again after each result; bit 6: flow control bytes
- * off), byte 1 the chunk size, the rest is what the module "sends".  The
+ * off; bit 5: checksum mode), byte 1 the chunk size, the rest is what the
+ * module "sends".  The
  * SSND commands take their payload from the input's first bytes, so the
  * echo matcher sees payloads that the module echoes (or not).
  * Besides the sanitizers, it asserts the core's own promises: progress on
@@ -55,7 +56,10 @@ static void check_event(const struct ichip_frame *f,
 	switch (ev->type) {
 	case ICHIP_EV_RESULT:
 		check(f->res.status >= ICHIP_STATUS_OK &&
-		      f->res.status <= ICHIP_STATUS_OVERFLOW);
+		      f->res.status <= ICHIP_STATUS_CHECKSUM);
+		/* a payload that failed its checksum is never data */
+		check(f->res.status != ICHIP_STATUS_CHECKSUM ||
+		      f->res.data_len == 0);
 		check(f->res.text_len <= ICHIP_TEXT_LEN_MAX);
 		check(f->res.data_len <= ICHIP_DATA_LEN_MAX);
 		check(f->expect == ICHIP_REPLY_NONE);
@@ -79,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	cmd = cmds[(data[0] & 0x3f) % ncmds];
+	cmd = cmds[(data[0] & 0x1f) % ncmds];
 	chunk = (size_t)data[1] + 1;
 	plen = ssnd_payload(cmd, data, size, &payload);
 	kind = ichip_cmd_classify(cmd, strlen(cmd), plen);
@@ -88,6 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ichip_frame_reset(&f);
 	ichip_frame_forget_module(&f);
 	ichip_frame_set_flow(&f, !(data[0] & 0x40), 0, 0);
+	ichip_frame_set_cksum(&f, data[0] & 0x20);
+	/* in checksum mode the stream (and its echo) ends in 2 more bytes */
+	if (plen && (data[0] & 0x20) && size >= 2 + plen + ICHIP_CKSUM_LEN)
+		plen += ICHIP_CKSUM_LEN;
 	expect(&f, cmd, kind, payload, plen);
 
 	while (pos < size) {

@@ -31,7 +31,8 @@ CALL_TIMEOUT = 60       # seconds; TLS handshakes through the module are slow
 # Closed(s reason) values the contract names.
 CLOSE_REASONS = {'closed', 'app-closed', 'peer-closed', 'truncated',
                  'device-lost', 'module-reset', 'timeout', 'tls-error',
-                 'module-error', 'idle-timeout', 'worker-crashed'}
+                 'module-error', 'idle-timeout', 'worker-crashed',
+                 'line-errors'}
 
 
 def pump(seconds=0.0):

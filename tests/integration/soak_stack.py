@@ -48,7 +48,7 @@ class SupervisedIchipd:
     """
 
     def __init__(self, tmp, bus, port, baud=115200, extra=(),
-                 restart_sec=0.5, name=DEVICE_NAME):
+                 restart_sec=0.5, name=DEVICE_NAME, daemon_conf=''):
         self.tmp = tmp
         self.bus = bus
         self.name = name
@@ -56,7 +56,7 @@ class SupervisedIchipd:
         os.makedirs(self.state_dir, exist_ok=True)
         self.config = os.path.join(tmp, 'ichipd-soak.conf')
         with open(self.config, 'w') as f:
-            f.write(f'[daemon]\ntransport = tty\n\n'
+            f.write(f'[daemon]\ntransport = tty\n{daemon_conf}\n'
                     f'[device {name}]\nport = {port}\nbaud = {baud}\n')
         self.log_path = os.path.join(tmp, 'ichipd.log')
         self.argv = [fixtures.ICHIPD_BIN, '--config', self.config,

@@ -104,7 +104,8 @@ static int ctl_num(const char *arg, double max, double *v)
 }
 
 static const char ctl_help[] =
-	"ok ping status noise RATE drop PROB stall MS slow MS baud N "
+	"ok ping status noise RATE drop PROB corrupt PROB stall MS slow MS "
+	"baud N "
 	"echo on|off seed N reset hangup quit";
 
 /* Returns the reply; @after is set for actions that follow the reply. */
@@ -141,6 +142,8 @@ static const char *ctl_exec(struct sim *s, char *cmd, char *buf, size_t cap,
 		sim_line_set_noise(s->line, v);
 	} else if (!strcmp(cmd, "drop") && !ctl_num(arg, 1.0, &v)) {
 		sim_line_set_drop(s->line, v);
+	} else if (!strcmp(cmd, "corrupt") && !ctl_num(arg, 1.0, &v)) {
+		sim_line_set_corrupt(s->line, v);
 	} else if (!strcmp(cmd, "stall") && !ctl_num(arg, 3600000, &v)) {
 		sim_line_stall(s->line, (unsigned int)v, sim_now_ns());
 	} else if (!strcmp(cmd, "slow") && !ctl_num(arg, 600000, &v)) {

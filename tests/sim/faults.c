@@ -2,8 +2,9 @@
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
  * Faults above the byte level: spontaneous module reset, hang-up and the
- * periodic schedules from the command line; plus the one random number
- * generator every fault draws from, so --seed replays a run exactly.
+ * periodic schedules from the command line; the byte faults the line
+ * applies (drop, corrupt); plus the one random number generator every
+ * fault draws from, so --seed replays a run exactly.
  */
 #include <string.h>
 
@@ -24,6 +25,29 @@ u64 sim_rand(struct sim *s)
 double sim_rand01(struct sim *s)
 {
 	return (double)(sim_rand(s) >> 11) / (double)(1ULL << 53);
+}
+
+/*
+ * Bytes entering the line, either direction: each lost with @drop, or
+ * one bit of it flipped with @corrupt (what a noisy UART does inside a
+ * payload as well as anywhere else).  Returns the bytes left.
+ */
+size_t sim_byte_faults(struct sim *s, u8 *p, size_t n, double drop,
+		       double corrupt)
+{
+	size_t w = 0;
+
+	if (drop <= 0 && corrupt <= 0)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (drop > 0 && sim_rand01(s) < drop)
+			continue;
+		p[w] = p[i];
+		if (corrupt > 0 && sim_rand01(s) < corrupt)
+			p[w] ^= (u8)(1u << (sim_rand(s) & 7));
+		w++;
+	}
+	return w;
 }
 
 /*

@@ -64,6 +64,7 @@ struct sim_line {
 	double noise_rate, noise_acc;
 	u64 noise_ns;
 	double drop;
+	double corrupt;		/* bit flips, like drop: either direction */
 	unsigned int slow_ms;
 	u64 stall_until;
 	struct sim *s;
@@ -196,6 +197,7 @@ struct sim_line *sim_line_open(struct sim *s)
 	sim_line_set_baud(l, s->o->baud);
 	sim_line_set_noise(l, s->o->noise_rate);
 	sim_line_set_drop(l, s->o->drop_prob);
+	l->corrupt = s->o->corrupt_prob;
 	sim_line_set_slow(l, s->o->slow_ms);
 	publish(s, l);
 	return l;
@@ -250,6 +252,11 @@ void sim_line_set_drop(struct sim_line *l, double prob)
 	l->drop = prob;
 }
 
+void sim_line_set_corrupt(struct sim_line *l, double prob)
+{
+	l->corrupt = prob;
+}
+
 void sim_line_set_slow(struct sim_line *l, unsigned int ms)
 {
 	l->slow_ms = ms;
@@ -262,10 +269,10 @@ void sim_line_stall(struct sim_line *l, unsigned int ms, u64 now)
 
 void sim_line_status(struct sim_line *l, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "pty=%s baud=%.0f noise=%g drop=%g slow=%u "
+	snprintf(buf, cap, "pty=%s baud=%.0f noise=%g drop=%g corrupt=%g slow=%u "
 		 "queued=%zu uart_lost=%llu waits=%llu continues=%llu "
 		 "wait_ignored=%llu stalls=%llu", l->path, l->rate * 10,
-		 l->noise_rate, l->drop, l->slow_ms, l->queued,
+		 l->noise_rate, l->drop, l->corrupt, l->slow_ms, l->queued,
 		 (unsigned long long)l->lost, (unsigned long long)l->waits,
 		 (unsigned long long)l->continues,
 		 (unsigned long long)l->ignored,
@@ -491,17 +498,10 @@ static void uart_deliver(struct sim *s, const u8 *p, size_t n, u64 now)
 	}
 }
 
-/* Lost bytes are decided when they enter the line, either direction. */
+/* Lost and flipped bytes are decided when they enter the line. */
 static size_t drop_filter(struct sim *s, u8 *p, size_t n)
 {
-	size_t w = 0;
-
-	if (s->line->drop <= 0)
-		return n;
-	for (size_t i = 0; i < n; i++)
-		if (sim_rand01(s) >= s->line->drop)
-			p[w++] = p[i];
-	return w;
+	return sim_byte_faults(s, p, n, s->line->drop, s->line->corrupt);
 }
 
 void sim_line_emit(struct sim *s, const void *p, size_t n)

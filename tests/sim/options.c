@@ -16,7 +16,8 @@ enum {
 	OPT_PTY_LINK = 256, OPT_PTY_FILE, OPT_STATE, OPT_TRACE, OPT_CONTROL,
 	OPT_FIRMWARE, OPT_SERIAL, OPT_BANNER, OPT_ECHO, OPT_BAUD,
 	OPT_MAX_SOCKETS, OPT_CA_MAX, OPT_RX_BUFFER, OPT_CONNECT_TIMEOUT,
-	OPT_TLS_TIMEOUT, OPT_ON_HANGUP, OPT_NOISE, OPT_DROP, OPT_STALL,
+	OPT_TLS_TIMEOUT, OPT_ON_HANGUP, OPT_NOISE, OPT_DROP, OPT_CORRUPT,
+	OPT_STALL,
 	OPT_RESET_EVERY, OPT_HANGUP_AFTER, OPT_SLOW, OPT_SEED, OPT_TTY,
 	OPT_PROFILE, OPT_NO_ECHO, OPT_ECHO_PAYLOAD, OPT_RP_TRAILER,
 	OPT_SRCV_CRLF, OPT_CA_END, OPT_BLANK_LINE, OPT_HANDLE_WIDTH,
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "on-hangup",		required_argument, NULL, OPT_ON_HANGUP },
 	{ "noise",		required_argument, NULL, OPT_NOISE },
 	{ "drop",		required_argument, NULL, OPT_DROP },
+	{ "corrupt",		required_argument, NULL, OPT_CORRUPT },
 	{ "stall",		required_argument, NULL, OPT_STALL },
 	{ "reset-every",	required_argument, NULL, OPT_RESET_EVERY },
 	{ "hangup-after",	required_argument, NULL, OPT_HANGUP_AFTER },
@@ -124,6 +126,7 @@ static void usage(FILE *fp)
 "  --control PATH        unix stream socket for run-time control\n"
 "  --noise RATE          inject RATE random bytes/s toward the host\n"
 "  --drop PROB           lose each byte from/to the host with PROB (0..1)\n"
+"  --corrupt PROB        flip a bit of each byte from/to the host with PROB\n"
 "  --stall MS[,EVERY]    stop answering for MS ms (once, or every EVERY ms)\n"
 "  --reset-every MS      spontaneous module reset every MS ms\n"
 "  --hangup-after MS     hang up the line MS ms after start\n"
@@ -404,6 +407,8 @@ static int one_opt(struct sim_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_NOISE: return real_arg("noise", arg, 1e6, &o->noise_rate);
 	case OPT_DROP: return real_arg("drop", arg, 1.0, &o->drop_prob);
+	case OPT_CORRUPT:
+		return real_arg("corrupt", arg, 1.0, &o->corrupt_prob);
 	case OPT_STALL: return stall_arg(o, arg);
 	case OPT_RESET_EVERY:
 		return uint_arg("reset-every", arg, 1, 86400000,

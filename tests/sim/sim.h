@@ -74,6 +74,7 @@ struct sim_opts {
 	/* faults */
 	double noise_rate;		/* bytes/s */
 	double drop_prob;
+	double corrupt_prob;
 	unsigned int stall_ms, stall_every_ms;
 	unsigned int reset_every_ms;
 	unsigned int hangup_after_ms;
@@ -251,6 +252,7 @@ void sim_line_discard_output(struct sim_line *l);
 void sim_line_set_baud(struct sim_line *l, unsigned long baud);
 void sim_line_set_noise(struct sim_line *l, double rate);
 void sim_line_set_drop(struct sim_line *l, double prob);
+void sim_line_set_corrupt(struct sim_line *l, double prob);
 void sim_line_set_slow(struct sim_line *l, unsigned int ms);
 void sim_line_stall(struct sim_line *l, unsigned int ms, u64 now);
 void sim_line_status(struct sim_line *l, char *buf, size_t cap);
@@ -334,6 +336,8 @@ void sim_tls_close(struct sim *s, int hn);
 /* faults.c */
 u64 sim_rand(struct sim *s);
 double sim_rand01(struct sim *s);
+size_t sim_byte_faults(struct sim *s, u8 *p, size_t n, double drop,
+		       double corrupt);
 void sim_module_reset(struct sim *s, const char *why);
 
 #endif /* ICHIP_SIM_H */

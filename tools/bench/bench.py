@@ -82,28 +82,12 @@ class Bench(BasicMetrics, RttMetrics, ResourceMetrics, LineMetrics,
         return self._certs
 
     def tool(self, name, extra_libs=()):
-        """BUILD/tools/bench/NAME; built here with cc when meson has not
-        (the tools/bench subdir not yet in the top-level meson.build)."""
+        """BUILD/tools/bench/NAME, as meson built it (make bench builds
+        first; a missing tool is an error, never a silent stand-in)."""
         p = os.path.join(self.bin_dir, name)
-        if os.access(p, os.X_OK):
-            return p
-        out = os.path.join(self.tmp, name)
-        if os.access(out, os.X_OK):
-            return out
-        src = os.path.join(HERE, f'{name}.c')
-        cmd = ['cc', '-O2', '-g', '-std=gnu11', '-D_GNU_SOURCE',
-               '-I', os.path.join(SRC, 'include', 'uapi'),
-               '-I', os.path.join(SRC, 'driver'), '-o', out, src]
-        if name == 'bench-framer':
-            cmd.append(os.path.join(SRC, 'driver', 'ichip_frame.c'))
-        for pkg in extra_libs:
-            cmd += subprocess.run(['pkg-config', '--cflags', '--libs', pkg],
-                                  check=True, capture_output=True,
-                                  text=True).stdout.split()
-        log(f'{p} not built (add tools/bench to meson.build); '
-            f'building {out}')
-        subprocess.run(cmd, check=True)
-        return out
+        if not os.access(p, os.X_OK):
+            raise SystemExit(f'bench: {p} not built (run make first)')
+        return p
 
     def record(self, name, ratio, target, better, raw, unit='x',
                note=''):

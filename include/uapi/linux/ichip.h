@@ -43,6 +43,7 @@ enum ichip_status {
 	ICHIP_STATUS_BUSY,		/* I/BUSY: module refused the command */
 	ICHIP_STATUS_FAILED,		/* no module answer; ICHIP_A_ERRNO */
 	ICHIP_STATUS_OVERFLOW,		/* answer exceeded the bounds, dropped */
+	ICHIP_STATUS_CHECKSUM,		/* checksum mode: payload kept corrupt */
 };
 
 /* Why a DEV_STATE event was sent (ICHIP_A_EVENT). */
@@ -79,6 +80,7 @@ enum {
 	ICHIP_A_MON_DIR,		/* u32: enum ichip_mon_dir */
 	ICHIP_A_MON_TIME_NS,		/* u64: CLOCK_MONOTONIC */
 	ICHIP_A_PAD,
+	ICHIP_A_CKSUM,			/* flag: EXEC in checksum mode */
 
 	__ICHIP_A_MAX,
 	ICHIP_A_MAX = __ICHIP_A_MAX - 1
@@ -97,6 +99,8 @@ enum {
 	ICHIP_A_STATS_UNSOLICITED,	/* u64 */
 	ICHIP_A_STATS_RESULTS_LOST,	/* u64: RESULT not deliverable */
 	ICHIP_A_STATS_PAD,
+	ICHIP_A_STATS_CKSUM_ERRORS,	/* u64: bad SRCV sums, SSND 228s */
+	ICHIP_A_STATS_CKSUM_RETRIES,	/* u64: commands sent again for them */
 
 	__ICHIP_A_STATS_MAX,
 	ICHIP_A_STATS_MAX = __ICHIP_A_STATS_MAX - 1

@@ -337,6 +337,14 @@ int inl_exec_raw(struct inl *c, const uint32_t *dev, const void *cmd,
 int inl_exec(struct inl *c, uint32_t dev, const char *cmd, const void *data,
 	     size_t data_len, uint32_t timeout_ms, uint64_t *cookie)
 {
+	return inl_exec_cksum(c, dev, cmd, data, data_len, timeout_ms, false,
+			      cookie);
+}
+
+int inl_exec_cksum(struct inl *c, uint32_t dev, const char *cmd,
+		   const void *data, size_t data_len, uint32_t timeout_ms,
+		   int cksum, uint64_t *cookie)
+{
 	struct inl_rx rx = { .c = c };
 	struct nl_msg *msg = new_msg(c, ICHIP_CMD_EXEC, NLM_F_ACK);
 	int ret;
@@ -346,7 +354,8 @@ int inl_exec(struct inl *c, uint32_t dev, const char *cmd, const void *data,
 	if (nla_put_u32(msg, ICHIP_A_DEV_INDEX, dev) ||
 	    nla_put_string(msg, ICHIP_A_CMD, cmd) ||
 	    (data && nla_put(msg, ICHIP_A_DATA, (int)data_len, data)) ||
-	    (timeout_ms && nla_put_u32(msg, ICHIP_A_TIMEOUT_MS, timeout_ms))) {
+	    (timeout_ms && nla_put_u32(msg, ICHIP_A_TIMEOUT_MS, timeout_ms)) ||
+	    (cksum && nla_put_flag(msg, ICHIP_A_CKSUM))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

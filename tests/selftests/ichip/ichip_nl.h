@@ -68,6 +68,10 @@ void inl_discard(struct inl *c);
 /* Queue a command; 0 and *cookie, or the negative errno of the kernel. */
 int inl_exec(struct inl *c, uint32_t dev, const char *cmd, const void *data,
 	     size_t data_len, uint32_t timeout_ms, uint64_t *cookie);
+/* inl_exec with the checksum-mode flag (ICHIP_A_CKSUM) when @cksum. */
+int inl_exec_cksum(struct inl *c, uint32_t dev, const char *cmd,
+		   const void *data, size_t data_len, uint32_t timeout_ms,
+		   int cksum, uint64_t *cookie);
 /* Like inl_exec but the caller picks which attributes go in. */
 int inl_exec_raw(struct inl *c, const uint32_t *dev, const void *cmd,
 		 size_t cmd_len, const uint32_t *timeout_ms, uint64_t *cookie);

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
+/*
+ * The command queue core (see ichip_cmdq_core.h): shared by n_ichip and
+ * ichipd's tty transport, so the queue, timeout and resync rules are
+ * written once.  Order of work everywhere: first the core's own state is
+ * made consistent, then callbacks run, since a completion may queue the
+ * next command and re-enter.
+ */
+#include "ichip_cmdq_core.h"
+
+static const char ichip_cq_ping_text[] = "AT+i";
+static const u8 ichip_cq_ping_wire[] = "AT+i\r";
+#define ICHIP_CQ_PING_LEN	(sizeof(ichip_cq_ping_wire) - 1)
+
+/* CRs padding a ping, handed out a chunk at a time. */
+static const u8 ichip_cq_crs[256] = {
+	[0 ... 255] = '\r',
+};
+
+void ichip_cq_init(struct ichip_cq *cq, struct ichip_frame *frame,
+		   const struct ichip_cq_ops *ops, void *owner)
+{
+	memset(cq, 0, sizeof(*cq));
+	cq->ops = ops;
+	cq->owner = owner;
+	cq->frame = frame;
+	cq->state = ICHIP_DEV_STATE_IDLE;
+	cq->ping.text = ichip_cq_ping_text;
+	cq->ping.text_len = sizeof(ichip_cq_ping_text) - 1;
+	cq->ping.wire = ichip_cq_ping_wire;
+	cq->ping.wire_len = ICHIP_CQ_PING_LEN;
+	cq->ping.kind = ICHIP_REPLY_STATUS;
+	cq->ping.timeout_ms = ichip_cmd_default_timeout_ms(cq->ping.text,
+							   cq->ping.text_len);
+}
+
+void ichip_cq_set_state(struct ichip_cq *cq, enum ichip_dev_state state)
+{
+	enum ichip_dev_state old = cq->state;
+
+	if (old == state)
+		return;
+	cq->state = state;
+	cq->ops->state(cq->owner, old);
+}
+
+static void ichip_cq_flow(struct ichip_cq *cq, bool stop)
+{
+	if (cq->tx_stopped == stop)
+		return;
+	cq->tx_stopped = stop;
+	cq->ops->flow(cq->owner, stop);
+}
+
+/* Take the command off the wire: the framer and output forget it. */
+static struct ichip_cq_cmd *ichip_cq_take_inflight(struct ichip_cq *cq)
+{
+	struct ichip_cq_cmd *cmd = cq->inflight;
+
+	cq->inflight = NULL;
+	cq->ops->disarm(cq->owner);
+	ichip_cq_flow(cq, false);
+	return cmd;
+}
+
+static size_t ichip_cq_tx_total(const struct ichip_cq *cq)
+{
+	return cq->tx_wire_len +
+	       (cq->inflight == &cq->ping ? cq->tx_fill : 0);
+}
+
+/*
+ * "AT+i!SRCV..." for "AT+iSRCV...": the module sends the last SRCV data
+ * again (at-plus-i.md §1).  The tail (handle, maximum) stays.
+ */
+static size_t ichip_cq_refetch_text(struct ichip_cq *cq,
+				    const struct ichip_cq_cmd *cmd)
+{
+	size_t n = cmd->text_len + 1;
+
+	if (n + 1 > sizeof(cq->refetch) || cmd->text_len < 4)
+		return 0;
+	memcpy(cq->refetch, cmd->text, 4);
+	cq->refetch[4] = '!';
+	memcpy(cq->refetch + 5, cmd->text + 4, cmd->text_len - 4);
+	cq->refetch[n] = '\r';
+	return n;
+}
+
+static void ichip_cq_kick(struct ichip_cq *cq)
+{
+	struct ichip_cq_cmd *cmd;
+
+	if (cq->inflight || cq->halted || cq->need_flush ||
+	    cq->state == ICHIP_DEV_STATE_HUNGUP)
+		return;
+	if (cq->resync_pending) {
+		cq->resync_pending = false;
+		/*
+		 * After a ping went unanswered the module may be swallowing
+		 * an SSND payload a dead host left half-sent: pad the next
+		 * ones with CRs (blank lines, which the module ignores).
+		 */
+		cq->tx_fill = cq->resync_tries ? ICHIP_DATA_LEN_MAX : 0;
+		cmd = &cq->ping;
+	} else if (cq->head) {
+		cmd = cq->head;
+		cq->head = cmd->next;
+		if (!cq->head)
+			cq->tail = NULL;
+		cmd->next = NULL;
+	} else {
+		return;
+	}
+	cq->inflight = cmd;
+	cq->tx_pos = 0;
+	cq->tx_wire = cmd->wire;
+	cq->tx_wire_len = cmd->wire_len;
+	ichip_cq_flow(cq, false);
+	if (cmd != &cq->ping)
+		ichip_frame_set_cksum(cq->frame, cmd->cksum);
+	if (cmd->refetch && ichip_cq_refetch_text(cq, cmd)) {
+		cq->tx_wire = (const u8 *)cq->refetch;
+		cq->tx_wire_len = cmd->text_len + 2;
+		ichip_frame_expect(cq->frame, cmd->kind, cq->refetch,
+				   cmd->text_len + 1);
+	} else if (cmd->data_len) {
+		ichip_frame_expect_ssnd(cq->frame, cmd->text, cmd->text_len,
+					cmd->wire + cmd->text_len + 1,
+					cmd->data_len);
+	} else {
+		ichip_frame_expect(cq->frame, cmd->kind, cmd->text,
+				   cmd->text_len);
+	}
+	ichip_cq_set_state(cq, cmd == &cq->ping ? ICHIP_DEV_STATE_RESYNC :
+						  ICHIP_DEV_STATE_BUSY);
+	cq->ops->arm(cq->owner, cmd->timeout_ms);
+	cq->ops->tx_start(cq->owner);
+}
+
+static void ichip_cq_queue_resync(struct ichip_cq *cq)
+{
+	cq->resync_pending = true;
+	cq->stats.resyncs++;
+}
+
+void ichip_cq_queue(struct ichip_cq *cq, struct ichip_cq_cmd *cmd)
+{
+	cmd->next = NULL;
+	cq->depth++;
+	/* an unresponsive module gets a resync before new work */
+	if (cq->state == ICHIP_DEV_STATE_UNRESPONSIVE && !cq->inflight &&
+	    !cq->head && !cq->resync_pending)
+		ichip_cq_queue_resync(cq);
+	if (cq->tail)
+		cq->tail->next = cmd;
+	else
+		cq->head = cmd;
+	cq->tail = cmd;
+	ichip_cq_kick(cq);
+}
+
+static void ichip_cq_done(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
+			  const struct ichip_result *res, int err)
+{
+	cq->depth--;
+	cq->ops->complete(cq->owner, cmd, res, err);
+}
+
+void ichip_cq_fail_all(struct ichip_cq *cq, int err)
+{
+	struct ichip_cq_cmd *parked = cq->parked, *inflight, *list;
+
+	/* detach everything first: a completion may queue anew */
+	cq->parked = NULL;
+	cq->need_flush = false;
+	cq->resync_pending = false;
+	inflight = cq->inflight ? ichip_cq_take_inflight(cq) : NULL;
+	if (inflight)
+		ichip_frame_abandon(cq->frame);
+	list = cq->head;
+	cq->head = NULL;
+	cq->tail = NULL;
+	cq->ops->disarm(cq->owner);
+
+	if (parked)
+		ichip_cq_done(cq, parked, NULL, err);
+	if (inflight && inflight != &cq->ping)
+		ichip_cq_done(cq, inflight, NULL, err);
+	while (list) {
+		struct ichip_cq_cmd *cmd = list;
+
+		list = cmd->next;
+		ichip_cq_done(cq, cmd, NULL, err);
+	}
+}
+
+static void ichip_cq_resync_failed(struct ichip_cq *cq)
+{
+	unsigned int failed;
+
+	/* the framer may be counting a payload the module never finished */
+	ichip_frame_reset(cq->frame);
+	if (++cq->resync_tries < ICHIP_CQ_RESYNC_TRIES) {
+		ichip_cq_queue_resync(cq);
+		return;
+	}
+	cq->resync_tries = 0;
+	failed = cq->depth;
+	ichip_cq_set_state(cq, ICHIP_DEV_STATE_UNRESPONSIVE);
+	cq->ops->resync(cq->owner, false, failed);
+	ichip_cq_fail_all(cq, EIO);
+}
+
+/* Checksum mode: did the line damage @cmd's payload (or its answer)? */
+static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
+			       const struct ichip_result *res)
+{
+	if (!cmd->cksum)
+		return false;
+	if (res->status == ICHIP_STATUS_CHECKSUM)
+		return true;
+	return cmd->data_len && res->status == ICHIP_STATUS_ERROR &&
+	       res->module_error == ICHIP_CKSUM_MODULE_ERROR;
+}
+
+/*
+ * A bad checksum: @cmd goes again at the head of the queue (behind a
+ * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
+ * has handed its data out already.  Returns false once retries are spent.
+ */
+static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
+				 struct ichip_cq_cmd *cmd)
+{
+	cq->stats.cksum_errors++;
+	if (cmd->retries >= ICHIP_CQ_CKSUM_RETRIES)
+		return false;
+	cmd->retries++;
+	cq->stats.cksum_retries++;
+	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
+	cmd->next = cq->head;
+	cq->head = cmd;
+	if (!cq->tail)
+		cq->tail = cmd;
+	return true;
+}
+
+/* The module answered @cmd (already off the wire); the queue goes on. */
+static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
+			    const struct ichip_result *res)
+{
+	if (res->status == ICHIP_STATUS_ERROR ||
+	    res->status == ICHIP_STATUS_BUSY)
+		cq->stats.module_errors++;
+
+	if (cmd == &cq->ping) {
+		if (res->status != ICHIP_STATUS_OK) {
+			ichip_cq_resync_failed(cq);
+		} else {
+			cq->resync_tries = 0;
+			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
+			cq->ops->resync(cq->owner, true, 0);
+		}
+	} else if (ichip_cq_cksum_bad(cmd, res) &&
+		   ichip_cq_cksum_retry(cq, cmd)) {
+		/* still this command's turn: kicked below */
+	} else {
+		struct ichip_result bad;
+
+		cq->stats.commands++;
+		if (cq->state == ICHIP_DEV_STATE_BUSY)
+			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
+		if (ichip_cq_cksum_bad(cmd, res)) {
+			/* retries spent: a named outcome, never data */
+			bad = *res;
+			bad.status = ICHIP_STATUS_CHECKSUM;
+			bad.data_len = 0;
+			res = &bad;
+		}
+		ichip_cq_done(cq, cmd, res, 0);
+	}
+	ichip_cq_kick(cq);
+}
+
+/* The framer completed the command on the wire. */
+static void ichip_cq_complete(struct ichip_cq *cq)
+{
+	const struct ichip_result *res = &cq->frame->res;
+	bool unsent = cq->tx_pos < ichip_cq_tx_total(cq);
+	struct ichip_cq_cmd *cmd = ichip_cq_take_inflight(cq);
+
+	/*
+	 * An SSND answered early (I/ERROR after the header) or before all
+	 * of it left: the payload bytes still in the driver's buffer would
+	 * reach the module as AT+i lines.  The caller flushes them, then
+	 * ichip_cq_flushed() completes it and resyncs: a client that has
+	 * the result knows the rest of the payload is gone.
+	 */
+	if (cq->flush_early_ssnd && cmd->data_len &&
+	    (unsent || res->status != ICHIP_STATUS_OK)) {
+		cq->need_flush = true;
+		cq->parked = cmd;
+		return;
+	}
+	ichip_cq_finish(cq, cmd, res);
+}
+
+void ichip_cq_flushed(struct ichip_cq *cq)
+{
+	struct ichip_cq_cmd *cmd = cq->parked;
+
+	cq->need_flush = false;
+	cq->parked = NULL;
+	if (!cmd) {		/* failed meanwhile (hangup) */
+		ichip_cq_kick(cq);
+		return;
+	}
+	ichip_cq_queue_resync(cq);
+	ichip_cq_finish(cq, cmd, &cq->frame->res);
+}
+
+size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len)
+{
+	struct ichip_event ev;
+	size_t done = 0;
+
+	while (done < len && !cq->need_flush && !cq->halted) {
+		done += ichip_frame_feed(cq->frame, buf + done, len - done,
+					 &ev);
+		switch (ev.type) {
+		case ICHIP_EV_RESULT:
+			if (cq->inflight)
+				ichip_cq_complete(cq);
+			break;
+		case ICHIP_EV_UNSOLICITED:
+			cq->stats.unsolicited++;
+			cq->ops->unsolicited(cq->owner, ev.line, ev.len);
+			break;
+		case ICHIP_EV_NOISE:
+			cq->stats.noise++;
+			break;
+		case ICHIP_EV_WAIT:
+			/* only an SSND stream is paced; stray bytes are not */
+			if (cq->inflight && cq->frame->ssnd)
+				ichip_cq_flow(cq, true);
+			break;
+		case ICHIP_EV_CONTINUE:
+			if (cq->tx_stopped) {
+				ichip_cq_flow(cq, false);
+				cq->ops->tx_start(cq->owner);
+			}
+			break;
+		case ICHIP_EV_OVERFLOW:	/* counted by the framer */
+		case ICHIP_EV_ECHO:
+		case ICHIP_EV_NONE:
+			break;
+		}
+	}
+	return done;
+}
+
+size_t ichip_cq_tx_peek(struct ichip_cq *cq, const u8 **buf)
+{
+	size_t pos = cq->tx_pos, n;
+
+	if (!cq->inflight || cq->tx_stopped || cq->halted)
+		return 0;
+	if (cq->inflight == &cq->ping) {
+		if (pos < cq->tx_fill) {
+			n = cq->tx_fill - pos;
+			*buf = ichip_cq_crs;
+			return n < sizeof(ichip_cq_crs) ? n : sizeof(ichip_cq_crs);
+		}
+		pos -= cq->tx_fill;
+	}
+	*buf = cq->tx_wire + pos;
+	return cq->tx_wire_len - pos;
+}
+
+void ichip_cq_tx_advance(struct ichip_cq *cq, size_t n)
+{
+	if (!cq->inflight || !n)
+		return;
+	cq->tx_pos += n;
+	cq->ops->arm(cq->owner, cq->inflight->timeout_ms);
+}
+
+/* The command on the wire is lost (@err) or timed out: fail, resync. */
+static void ichip_cq_abort(struct ichip_cq *cq, int err)
+{
+	struct ichip_cq_cmd *cmd;
+
+	if (!cq->inflight)
+		return;
+	cmd = ichip_cq_take_inflight(cq);
+	ichip_frame_abandon(cq->frame);
+	if (cmd == &cq->ping) {
+		ichip_cq_resync_failed(cq);
+	} else {
+		/* the ping first: the completion may queue the next command */
+		ichip_cq_queue_resync(cq);
+		ichip_cq_done(cq, cmd, NULL, err);
+	}
+	ichip_cq_kick(cq);
+}
+
+void ichip_cq_tx_failed(struct ichip_cq *cq, int err)
+{
+	ichip_cq_abort(cq, err);
+}
+
+void ichip_cq_timeout(struct ichip_cq *cq)
+{
+	if (!cq->inflight)
+		return;
+	cq->stats.timeouts++;
+	ichip_cq_abort(cq, ETIMEDOUT);
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
+/*
+ * n_ichip in checksum mode (EXEC with ICHIP_A_CKSUM, the module at
+ * AT+iCKSM=1): the kernel appends the SSND checksum, checks the SRCV
+ * one, fetches a bad SRCV again with AT+i!SRCV, sends an SSND answered
+ * I/ERROR (228) again from its own copy, and names the failure
+ * (ICHIP_STATUS_CHECKSUM) once 3 retries are spent.  The pty master
+ * plays the module byte for byte.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "ichip_nl.h"
+#include "ichip_peer.h"
+#include "ichip_fixture.h"
+
+#define RETRIES 3
+
+/* "hello" sums to 0x214: its checksum is 0xfdec */
+static const char srcv_good[] = "I/5:hello\xfd\xec\r\n";
+static const char srcv_bad[] = "I/5:hellp\xfd\xec\r\n";
+static const char ssnd_wire[] = "AT+iSSND%:0,5:hello\xfd\xec";
+
+TEST_F(dev, srcv_good_checksum)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 0, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	ASSERT_EQ(5, r.data_len);
+	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
+	inl_result_free(&r);
+}
+
+TEST_F(dev, srcv_bad_checksum_refetched)
+{
+	struct inl_result r;
+	struct inl_dev d;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 0, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
+	/* the corrupt copy is not delivered; the module is asked again */
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	ASSERT_EQ(5, r.data_len);
+	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
+	inl_result_free(&r);
+	ASSERT_EQ(0, inl_dev_get(&self->nl, self->d.index, &d));
+	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_ERRORS]);
+	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_RETRIES]);
+}
+
+TEST_F(dev, srcv_bad_checksum_named_after_retries)
+{
+	struct inl_result r;
+	uint64_t cookie;
+	int i;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 0, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
+	for (i = 0; i < RETRIES; i++) {
+		ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
+		ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
+	}
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_CHECKSUM, r.status);
+	EXPECT_EQ(0, r.data_len);
+	inl_result_free(&r);
+	/* nothing more on the wire: the queue goes on */
+	EXPECT_TRUE(peer_silent(self->master, 300));
+}
+
+TEST_F(dev, ssnd_checksum_added_by_kernel)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
+				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
+				    &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	inl_result_free(&r);
+
+	/* without the flag: no checksum, as before */
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSSND%:0,5",
+			      "hello", 5, 0, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSSND%:0,5:hello"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	inl_result_free(&r);
+}
+
+/*
+ * I/ERROR (228) after the whole stream: the kernel flushes what the tty
+ * still holds, resyncs, then sends the SSND again from its own copy.
+ */
+TEST_F(dev, ssnd_228_resent)
+{
+	struct inl_result r;
+	struct inl_dev d;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
+				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
+				    &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	inl_result_free(&r);
+	ASSERT_EQ(0, inl_dev_get(&self->nl, self->d.index, &d));
+	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_ERRORS]);
+	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_RETRIES]);
+}
+
+TEST_F(dev, ssnd_228_named_after_retries)
+{
+	struct inl_result r;
+	uint64_t cookie;
+	int i;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
+				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
+				    &cookie));
+	for (i = 0; i <= RETRIES; i++) {
+		ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+		ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\n"));
+		ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
+		ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	}
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_CHECKSUM, r.status);
+	EXPECT_EQ(228, r.module_error);
+	inl_result_free(&r);
+}
+
+/* Without the flag a 228 is an ordinary module error. */
+TEST_F(dev, ssnd_228_without_cksum_not_retried)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSSND%:0,5",
+			      "hello", 5, 0, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSSND%:0,5:hello"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_ERROR, r.status);
+	EXPECT_EQ(228, r.module_error);
+	inl_result_free(&r);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-FileCopyrightText: 2026 The ichip authors
+/*
+ * Unit tests of the command queue core (driver/ichip_cmdq_core.c), the
+ * queue/timeout/resync state machine n_ichip and ichipd's tty transport
+ * share.  A fake owner records what the core asks for (bytes to write,
+ * timer, flow control, completions) and plays the module with the real
+ * framing core.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ichip_cmdq_core.h"
+#include "tap.h"
+
+#define MAX_DONE 16
+
+struct done {
+	const char *text;
+	enum ichip_status status;
+	int err;
+};
+
+struct fake {
+	struct ichip_cq cq;
+	struct ichip_frame frame;
+	struct done done[MAX_DONE];
+	int ndone;
+	unsigned int armed_ms;		/* 0: not armed */
+	int arms, tx_starts, flows_stopped, resync_ok, resync_failed;
+	unsigned int failed_count;
+	enum ichip_dev_state states[32];
+	int nstates;
+	int unsolicited;
+	/* a completion that queues this command (re-entrancy) */
+	struct ichip_cq_cmd *requeue;
+	/* what the "wire" got */
+	char wire[65536];
+	size_t wire_len;
+};
+
+static void op_complete(void *owner, struct ichip_cq_cmd *cmd,
+			const struct ichip_result *res, int err)
+{
+	struct fake *f = owner;
+	struct ichip_cq_cmd *next = f->requeue;
+
+	if (f->ndone < MAX_DONE)
+		f->done[f->ndone++] = (struct done){
+			.text = cmd->text,
+			.status = res ? res->status : ICHIP_STATUS_FAILED,
+			.err = err,
+		};
+	if (next) {
+		f->requeue = NULL;
+		ichip_cq_queue(&f->cq, next);
+	}
+}
+
+static void op_tx_start(void *owner)
+{
+	((struct fake *)owner)->tx_starts++;
+}
+
+static void op_arm(void *owner, unsigned int ms)
+{
+	struct fake *f = owner;
+
+	f->armed_ms = ms;
+	f->arms++;
+}
+
+static void op_disarm(void *owner)
+{
+	((struct fake *)owner)->armed_ms = 0;
+}
+
+static void op_flow(void *owner, bool stop)
+{
+	if (stop)
+		((struct fake *)owner)->flows_stopped++;
+}
+
+static void op_state(void *owner, enum ichip_dev_state old)
+{
+	struct fake *f = owner;
+
+	if (f->nstates < 32)
+		f->states[f->nstates++] = f->cq.state;
+}
+
+static void op_resync(void *owner, bool ok, unsigned int failed)
+{
+	struct fake *f = owner;
+
+	if (ok) {
+		f->resync_ok++;
+	} else {
+		f->resync_failed++;
+		f->failed_count = failed;
+	}
+}
+
+static void op_unsolicited(void *owner, const char *line, size_t len)
+{
+	((struct fake *)owner)->unsolicited++;
+}
+
+static const struct ichip_cq_ops fake_ops = {
+	.complete = op_complete,
+	.tx_start = op_tx_start,
+	.arm = op_arm,
+	.disarm = op_disarm,
+	.flow = op_flow,
+	.state = op_state,
+	.resync = op_resync,
+	.unsolicited = op_unsolicited,
+};
+
+static struct fake *fake_new(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		abort();
+	ichip_frame_reset(&f->frame);
+	ichip_cq_init(&f->cq, &f->frame, &fake_ops, f);
+	return f;
+}
+
+struct cmd {
+	struct ichip_cq_cmd cq;
+	u8 wire[ICHIP_WIRE_MAX_CKSUM(ICHIP_CMD_LEN_MAX, 64)];
+};
+
+static struct ichip_cq_cmd *cmd_make(struct cmd *c, const char *text,
+				     const char *data, unsigned int timeout)
+{
+	size_t len = strlen(text), dlen = data ? strlen(data) : 0;
+	int kind = ichip_cmd_classify(text, len, dlen);
+
+	if (kind < 0)
+		abort();
+	memset(c, 0, sizeof(*c));
+	c->cq.text = text;
+	c->cq.text_len = len;
+	c->cq.wire = c->wire;
+	c->cq.wire_len = ichip_cmd_wire(c->wire, sizeof(c->wire), text, len,
+					(const u8 *)data, dlen);
+	c->cq.data_len = dlen;
+	c->cq.kind = kind;
+	c->cq.timeout_ms = timeout ? timeout :
+			   ichip_cmd_default_timeout_ms(text, len);
+	return &c->cq;
+}
+
+/* Take everything the core would write now (the tty accepts all). */
+static size_t drain(struct fake *f)
+{
+	const u8 *buf;
+	size_t n, total = 0;
+
+	f->wire_len = 0;
+	while ((n = ichip_cq_tx_peek(&f->cq, &buf))) {
+		if (f->wire_len + n < sizeof(f->wire)) {
+			memcpy(f->wire + f->wire_len, buf, n);
+			f->wire_len += n;
+		}
+		total += n;
+		ichip_cq_tx_advance(&f->cq, n);
+	}
+	f->wire[f->wire_len] = '\0';
+	return total;
+}
+
+static size_t say(struct fake *f, const char *s)
+{
+	return ichip_cq_rx(&f->cq, (const u8 *)s, strlen(s));
+}
+
+/* A command in checksum mode: the SSND wire ends in the checksum. */
+static struct ichip_cq_cmd *cmd_cksum(struct cmd *c, const char *text,
+				      const char *data)
+{
+	size_t len = strlen(text), dlen = data ? strlen(data) : 0;
+
+	cmd_make(c, text, data, 0);
+	c->cq.cksum = true;
+	c->cq.wire_len = ichip_cmd_wire_cksum(c->wire, sizeof(c->wire), text,
+					      len, (const u8 *)data, dlen);
+	if (dlen)
+		c->cq.data_len = dlen + ICHIP_CKSUM_LEN;
+	return &c->cq;
+}
+
+static size_t say_n(struct fake *f, const void *p, size_t n)
+{
+	return ichip_cq_rx(&f->cq, p, n);
+}
+
+static void test_fifo(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b, c;
+
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iRP1", NULL, 0));
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP2", NULL, 0));
+	ichip_cq_queue(&f->cq, cmd_make(&c, "AT+iRP3", NULL, 0));
+	tap_ok(f->cq.depth == 3, "fifo: depth counts queued + in flight");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP1\r"), "fifo: only the first on the wire");
+	tap_ok(f->cq.state == ICHIP_DEV_STATE_BUSY, "fifo: BUSY");
+	tap_ok(f->armed_ms == a.cq.timeout_ms, "fifo: its timeout armed");
+	say(f, "I/one\r\nI/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       !strcmp(f->done[0].text, "AT+iRP1"), "fifo: first completed");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP2\r"), "fifo: then the second");
+	say(f, "I/OK\r\n");
+	drain(f);
+	tap_ok(f->ndone == 2, "fifo: second completed");
+	tap_ok(!strcmp(f->wire, "AT+iRP3\r"), "fifo: third on the wire");
+	say(f, "I/ERROR (41)\r\n");
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
+	       "fifo: error result delivered");
+	tap_ok(f->cq.stats.commands == 3 && f->cq.stats.module_errors == 1,
+	       "fifo: commands and module errors counted");
+	tap_ok(f->cq.depth == 0 && f->cq.state == ICHIP_DEV_STATE_IDLE &&
+	       !f->armed_ms, "fifo: idle, no timer");
+	free(f);
+}
+
+static void test_timeout_resync(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iRP4", NULL, 100));
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP7", NULL, 0));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 1 && f->done[0].err == ETIMEDOUT,
+	       "timeout: the command fails with ETIMEDOUT");
+	tap_ok(f->cq.state == ICHIP_DEV_STATE_RESYNC,
+	       "timeout: RESYNC state");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "timeout: a bare AT+i, unpadded");
+	tap_ok(f->armed_ms == f->cq.ping.timeout_ms, "timeout: ping armed");
+	/* a late answer to RP4 would be taken for the ping's: the framer's job */
+	say(f, "I/OK\r\n");
+	tap_ok(f->resync_ok == 1 && f->ndone == 1,
+	       "resync: answered, no completion for the ping");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP7\r"), "resync: the queue goes on");
+	tap_ok(f->cq.stats.timeouts == 1 && f->cq.stats.resyncs == 1,
+	       "resync: counted once each");
+	free(f);
+}
+
+static void test_unresponsive(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b, c;
+	size_t n;
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iRP4", NULL, 100));
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP7", NULL, 0));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	n = drain(f);
+	tap_ok(n == 5, "unresponsive: first ping unpadded");
+	ichip_cq_timeout(&f->cq);
+	n = drain(f);
+	tap_ok(n == ICHIP_DATA_LEN_MAX + 5 &&
+	       f->wire[0] == '\r' && f->wire[ICHIP_DATA_LEN_MAX - 1] == '\r' &&
+	       !strcmp(f->wire + ICHIP_DATA_LEN_MAX, "AT+i\r"),
+	       "unresponsive: later pings padded with CRs (%zu bytes)", n);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	tap_ok(f->ndone == 1, "unresponsive: two pings: queue still waits");
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 2 && f->done[1].err == EIO,
+	       "unresponsive: third failed ping fails the queue with EIO");
+	tap_ok(f->resync_failed == 1 && f->failed_count == 1,
+	       "unresponsive: reported with the number failed");
+	tap_ok(f->cq.state == ICHIP_DEV_STATE_UNRESPONSIVE && !f->cq.depth &&
+	       !f->armed_ms, "unresponsive: state, empty, no timer");
+	tap_ok(f->cq.stats.resyncs == 3 && f->cq.stats.timeouts == 4,
+	       "unresponsive: 3 resyncs, 4 timeouts");
+	/* the next command pings first (unpadded again) */
+	ichip_cq_queue(&f->cq, cmd_make(&c, "AT+iRP1", NULL, 0));
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "unresponsive: next EXEC pings first");
+	say(f, "I/OK\r\n");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP1\r") &&
+	       f->cq.state == ICHIP_DEV_STATE_BUSY,
+	       "unresponsive: module back, command goes out");
+	for (i = 0; i < f->nstates; i++)
+		if (f->states[i] == ICHIP_DEV_STATE_UNRESPONSIVE)
+			break;
+	tap_ok(i < f->nstates, "unresponsive: state change announced");
+	free(f);
+}
+
+/* A completion that queues the next command: the resync ping goes first. */
+static void test_reentrant(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iRP4", NULL, 100));
+	drain(f);
+	f->requeue = cmd_make(&b, "AT+iRP7", NULL, 0);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"),
+	       "reentrant: ping before a command queued by the timeout's completion");
+	say(f, "I/OK\r\n");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP7\r"), "reentrant: then the new command");
+
+	/* fail_all: a command queued from a failure callback survives */
+	f->requeue = cmd_make(&a, "AT+iRP1", NULL, 0);
+	ichip_cq_fail_all(&f->cq, EPIPE);
+	tap_ok(f->done[f->ndone - 1].err == EPIPE,
+	       "reentrant: fail_all fails what it held");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP1\r") && f->cq.depth == 1 &&
+	       f->armed_ms, "reentrant: a command queued meanwhile runs, armed");
+	free(f);
+}
+
+static void test_tx(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	const u8 *buf;
+	int arms;
+
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iRP7", NULL, 0));
+	tap_ok(f->tx_starts == 1, "tx: queueing asks for a write");
+	tap_ok(ichip_cq_tx_peek(&f->cq, &buf) == 8, "tx: whole command shown");
+	arms = f->arms;
+	ichip_cq_tx_advance(&f->cq, 3);
+	tap_ok(f->arms == arms + 1, "tx: progress re-arms the deadline");
+	tap_ok(ichip_cq_tx_peek(&f->cq, &buf) == 5 && buf[0] == 'i',
+	       "tx: the rest from where it stopped");
+	ichip_cq_tx_failed(&f->cq, EIO);
+	tap_ok(f->ndone == 1 && f->done[0].err == EIO,
+	       "tx: a failed write fails the command with its errno");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r") &&
+	       f->cq.stats.timeouts == 0, "tx: then resyncs, no timeout counted");
+	free(f);
+}
+
+static void test_ssnd(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	const u8 *buf;
+	size_t used;
+
+	/* WAIT inside an SSND stops output; CONTINUE restarts it */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	tap_ok(ichip_cq_tx_peek(&f->cq, &buf) == 21, "ssnd: header and payload");
+	ichip_cq_tx_advance(&f->cq, 10);
+	say(f, "\x13");
+	tap_ok(f->flows_stopped == 1 && !ichip_cq_tx_peek(&f->cq, &buf),
+	       "ssnd: WAIT stops output");
+	f->tx_starts = 0;
+	say(f, "\x11");
+	tap_ok(f->tx_starts == 1 && ichip_cq_tx_peek(&f->cq, &buf) == 11,
+	       "ssnd: CONTINUE restarts it");
+	drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "ssnd: sent and answered");
+
+	/* answered early: with flush_early_ssnd the caller flushes first */
+	f->cq.flush_early_ssnd = true;
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iSSND%:000,5", "hello", 0));
+	ichip_cq_tx_advance(&f->cq, 16);	/* header only */
+	used = say(f, "I/ERROR (203)\r\nI/late\r\n");
+	tap_ok(used < 23 && f->cq.need_flush && f->ndone == 1,
+	       "ssnd: early answer parks the result, rx stops (%zu)", used);
+	tap_ok(!ichip_cq_tx_peek(&f->cq, &buf),
+	       "ssnd: nothing more to write");
+	ichip_cq_flushed(&f->cq);
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_ERROR,
+	       "ssnd: result after the flush");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "ssnd: then a resync ping");
+	free(f);
+}
+
+static void test_unsolicited(void)
+{
+	struct fake *f = fake_new();
+
+	say(f, "I/ONLINE\r\n");
+	tap_ok(f->unsolicited == 1 && f->cq.stats.unsolicited == 1,
+	       "unsolicited: reported and counted");
+	free(f);
+}
+
+static void test_cksum_srcv(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	/* "hello" sums to 0x214: checksum 0xfdec */
+	static const u8 good[] = "I/5:hello\xfd\xec\r\n";
+	static const u8 bad[] = "I/5:hellp\xfd\xec\r\n";
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,100", NULL));
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iSRCV:0,100\r"), "cksum srcv: sent as is");
+	say_n(f, bad, sizeof(bad) - 1);
+	tap_ok(f->ndone == 0, "cksum srcv: a bad checksum completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,100\r"),
+	       "cksum srcv: fetched again with AT+i!SRCV (%s)", f->wire);
+	say_n(f, good, sizeof(good) - 1);
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "cksum srcv: the good copy completes it");
+	tap_ok(f->cq.stats.cksum_errors == 1 && f->cq.stats.cksum_retries == 1 &&
+	       f->cq.stats.commands == 1 && f->cq.depth == 0,
+	       "cksum srcv: one error, one retry, one command");
+
+	/* bad every time: named, never data */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0", NULL));
+	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		drain(f);
+		say_n(f, bad, sizeof(bad) - 1);
+	}
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_CHECKSUM,
+	       "cksum srcv: CHECKSUM after %d retries", ICHIP_CQ_CKSUM_RETRIES);
+	tap_ok(f->cq.stats.cksum_errors == 1 + 1 + ICHIP_CQ_CKSUM_RETRIES &&
+	       f->cq.stats.cksum_retries == 1 + ICHIP_CQ_CKSUM_RETRIES,
+	       "cksum srcv: every error and retry counted");
+	tap_ok(!drain(f) && f->cq.state == ICHIP_DEV_STATE_IDLE,
+	       "cksum srcv: nothing more sent");
+	free(f);
+}
+
+static void test_cksum_ssnd(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	const u8 *buf;
+	size_t n;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "cksum ssnd: stream ends in its checksum");
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->ndone == 0, "cksum ssnd: 228 completes nothing");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "cksum ssnd: sent again from the same bytes");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       f->cq.stats.cksum_retries == 1, "cksum ssnd: then OK");
+
+	/* answered early where the caller flushes: resync, then again */
+	f->cq.flush_early_ssnd = true;
+	ichip_cq_queue(&f->cq, cmd_cksum(&b, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_tx_advance(&f->cq, 16);
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->cq.need_flush && !ichip_cq_tx_peek(&f->cq, &buf),
+	       "cksum ssnd: early 228 waits for the flush");
+	ichip_cq_flushed(&f->cq);
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r") && f->ndone == 1,
+	       "cksum ssnd: a resync ping first");
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23, "cksum ssnd: then the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_OK,
+	       "cksum ssnd: completed once");
+
+	/* without checksum mode, 228 is just a module error */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/ERROR (228)\r\n");
+	ichip_cq_flushed(&f->cq);
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
+	       "no cksum: 228 delivered as an error, not retried");
+	free(f);
+}
+
+int main(void)
+{
+	test_fifo();
+	test_timeout_resync();
+	test_unresponsive();
+	test_reentrant();
+	test_tx();
+	test_ssnd();
+	test_unsolicited();
+	test_cksum_srcv();
+	test_cksum_ssnd();
+	return tap_done();
+}
