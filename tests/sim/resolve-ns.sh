@@ -11,7 +11,9 @@
 # code that wrongly resolves it reaches nothing.
 set -euo pipefail
 test_sim=$1 sim=$2
-lib=$(/sbin/ldconfig -p | awk '/libnss_wrapper\.so /{print $NF; exit}')
+# awk reads to the end: an early exit would kill ldconfig with SIGPIPE
+# mid-output, which pipefail turns into a failed test
+lib=$(/sbin/ldconfig -p | awk '/libnss_wrapper\.so / && !n++ {print $NF}')
 [ -n "$lib" ] || lib=/usr/lib/$(gcc -print-multiarch 2>/dev/null)/libnss_wrapper.so
 [ -r "$lib" ] || { echo "resolve-ns.sh: libnss_wrapper.so not found (make deps)" >&2; exit 1; }
 dir=$(mktemp -d)
