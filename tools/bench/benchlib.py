@@ -54,14 +54,13 @@ def rss_by_file(pid, top=8):
 
 
 def proc_status(pid):
-    """VmRSS, RssAnon, RssFile, VmHWM of pid in KiB."""
-    out = {}
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            k, _, v = line.partition(':')
-            if k in ('VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM'):
-                out[k] = int(v.split()[0])
-    return out
+    """VmRSS, RssAnon, RssFile, RssShmem, VmHWM of pid in KiB (parsed by
+    tests/integration/procs.py, the one reader of /proc/PID/status)."""
+    from procs import proc_status as status   # on sys.path, as above
+    st = status(pid)
+    return {k: int(st[k].split()[0])
+            for k in ('VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM')
+            if k in st}
 
 
 # ---------------------------------------------------------------------------
