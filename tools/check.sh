@@ -211,6 +211,7 @@ vm_bins() {
 	for b in "$build"/selftests/ichip_*test "$build/daemon/ichipd" \
 		 "$build/daemon/ichip-tls-worker" \
 		 "$build/daemon/ichipctl" "$build/tests/sim/ichip-sim" \
+		 "$build/tests/e2e/ichip-tls-echo" \
 		 /usr/bin/dbus-daemon /usr/bin/busctl /usr/bin/gnutls-serv; do
 		[ -x "$b" ] && printf -- '--bin\n%s\n' "$b"
 	done

@@ -7,9 +7,12 @@
 # echo, RP4/RP7 trailer, CR LF after SRCV data, soft or no flow control),
 # ichip-sim plays that module on a pty with a real-sized receive buffer at
 # 3 Mbaud, ichipd drives it through n_ichip, and a host-tls session echoes
-# about MATRIX_KB KiB (default 256: the VM runs under TCG) of text lines
-# (gnutls-serv --echo answers by line) sha256-checked; the module must
-# have lost no byte and, with soft flow control, paced the host.
+# about MATRIX_KB KiB (default 256: the VM runs under TCG) of text lines,
+# sha256-checked; the module must have lost no byte and, with soft flow
+# control, paced the host.  The echo server is ichip-tls-echo, not
+# gnutls-serv --echo: that one drops every connection 30 s after
+# accepting it, and a no-flow-control variant (256-byte SSNDs) can take
+# longer than that on a loaded machine (tls-echo.c).
 # MATRIX_FLOW picks the flow control half (soft, the default, or none:
 # 61-matrix-kernel-none.sh), so each half fits the VM's per-test limit.
 # Prints TAP.  Files prepared on the host are in /etc/ichip-e2e.
@@ -38,8 +41,7 @@ ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
 [ -s /etc/machine-id ] || echo 0123456789abcdef0123456789abcdef > /etc/machine-id
 dbus-daemon --config-file=$E/test-bus.conf --address=$BUS --fork --nopidfile
 wait_for 5 test -S /run/ichip-test-bus
-gnutls-serv --echo -p 4434 --x509certfile $E/server.pem \
-	--x509keyfile $E/server.key > $W/serv.log 2>&1 &
+ichip-tls-echo 4434 $E/server.pem $E/server.key > $W/serv.log 2>&1 &
 SERVPID=$!
 wait_for 5 sh -c "netstat -ltn 2>/dev/null | grep -q :4434"
 # random bytes as hex lines: 16 bytes a line, about three times as long
@@ -84,6 +86,7 @@ one() {
 		echo "not ok $n - kernel transport, $name: $why"; failed=$((failed + 1))
 		sed 's/^/#   /' $W/ichipd.log | tail -n 10
 		sed 's/^/#   /' $W/connect.log | tail -n 5
+		sed 's/^/#   /' $W/serv.log | tail -n 3
 	fi
 }
 
