@@ -82,7 +82,8 @@ boot_one() {
 	disk=$w/disk-$k.img
 	cp --sparse=always "$w/vm/disk.img" "$disk"
 	tests/system/vm.py --disk "$disk" --kernel "$vmlinuz" --initrd "$initrd" \
-		--sim "$build/tests/sim/ichip-sim" --certs "$certs" \
+		--sim "$build/tests/sim/ichip-sim" \
+		--echo "$build/tests/e2e/ichip-tls-echo" --certs "$certs" \
 		--work "$w/run-$k" --timeout "${ICHIP_SYSTEM_TIMEOUT:-900}" \
 		--smp "$smp" > "$w/run-$k.out" 2>&1
 }

@@ -9,7 +9,8 @@
 The host side of the system checks (tests/system/guest/run.sh):
   * ichip-sim on a pty is the module behind the guest's 16550 ttyS1
     (QEMU isa-serial, -serial /dev/pts/N): a UART, as on hardware;
-  * two TLS servers on 127.0.0.1 made by gnutls-serv with the certificate
+  * two TLS servers on 127.0.0.1 (gnutls-serv --http and our
+    ichip-tls-echo) with the certificate
     from `ichipctl pki`: HTTPS (TLS 1.3 only) and an echo server.  The
     guest has no network card at all: the simulated module, running on
     the host, makes the TCP connections, so nothing in the VM reaches
@@ -101,7 +102,7 @@ def main():
 
 def run(procs):
     ap = argparse.ArgumentParser()
-    for a in ('disk', 'kernel', 'initrd', 'sim', 'certs', 'work'):
+    for a in ('disk', 'kernel', 'initrd', 'sim', 'echo', 'certs', 'work'):
         ap.add_argument('--' + a, required=True)
     ap.add_argument('--timeout', type=int, default=900)
     ap.add_argument('--memory', default='1024')
@@ -134,7 +135,11 @@ def run(procs):
             '--x509keyfile', os.path.join(args.certs, 'server.key')]
     spawn(['gnutls-serv', '--http', '-p', str(http),
            '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.3'] + cert, 'https.log')
-    spawn(['gnutls-serv', '--echo', '-p', str(echo)] + cert, 'echo.log')
+    # not gnutls-serv --echo: it drops every connection 30 s after
+    # accepting it, and alice's session is held open longer than that
+    # (tests/e2e/tls-echo.c)
+    spawn([args.echo, str(echo), os.path.join(args.certs, 'server.pem'),
+           os.path.join(args.certs, 'server.key')], 'echo.log')
     wait_port(http)
     wait_port(echo)
     uart = sim('sim-uart0')
