@@ -585,6 +585,21 @@ out:
 	return ret;
 }
 
+/* A server certificate or request job: 825 days, valid hosts, paths. */
+static int server_job(struct job *j, const struct pki_params *p,
+		      const char *const *hosts, size_t nhosts,
+		      const char *out_prefix, const char *ext, char *why,
+		      size_t why_len)
+{
+	int ret = job_init(j, p, 825, why, why_len);
+
+	if (!ret)
+		ret = check_hosts(j, hosts, nhosts);
+	if (!ret)
+		ret = job_paths(j, out_prefix, ext);
+	return ret;
+}
+
 int pki_issue(const char *ca_cert_path, const char *ca_key_path,
 	      const char *out_prefix, const char *const *hosts, size_t nhosts,
 	      const struct pki_params *p, char *why, size_t why_len)
@@ -593,11 +608,8 @@ int pki_issue(const char *ca_cert_path, const char *ca_key_path,
 	struct job j;
 	int ret;
 
-	ret = job_init(&j, p, 825, why, why_len);
-	if (!ret)
-		ret = check_hosts(&j, hosts, nhosts);
-	if (!ret)
-		ret = job_paths(&j, out_prefix, "pem");
+	ret = server_job(&j, p, hosts, nhosts, out_prefix, "pem", why,
+			 why_len);
 	if (ret)
 		return ret;
 	if (!ca_cert_path || !ca_key_path)
@@ -616,11 +628,8 @@ int pki_self_signed(const char *out_prefix, const char *const *hosts,
 	struct job j;
 	int ret;
 
-	ret = job_init(&j, p, 825, why, why_len);
-	if (!ret)
-		ret = check_hosts(&j, hosts, nhosts);
-	if (!ret)
-		ret = job_paths(&j, out_prefix, "pem");
+	ret = server_job(&j, p, hosts, nhosts, out_prefix, "pem", why,
+			 why_len);
 	if (!ret)
 		ret = make_server(&j, NULL, hosts, nhosts);
 	return ret;
@@ -635,11 +644,8 @@ int pki_csr(const char *out_prefix, const char *const *hosts, size_t nhosts,
 	struct job j;
 	int ret;
 
-	ret = job_init(&j, p, 825, why, why_len);
-	if (!ret)
-		ret = check_hosts(&j, hosts, nhosts);
-	if (!ret)
-		ret = job_paths(&j, out_prefix, "csr");
+	ret = server_job(&j, p, hosts, nhosts, out_prefix, "csr", why,
+			 why_len);
 	if (!ret)
 		ret = gen_key(&j, &key);
 	if (ret)
