@@ -80,7 +80,9 @@ static void worker_path(char *out, size_t len)
 /* In the child, between fork and exec: nothing that allocates. */
 static void child_exec(int fd, const char *path)
 {
+	char *const argv[] = { WORKER_NAME, NULL };
 	sigset_t none;
+	int exe;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -91,10 +93,18 @@ static void child_exec(int fd, const char *path)
 	syscall(SYS_close_range, 4U, ~0U, 0U);
 	/* ambient capabilities would survive exec: CAP_NET_ADMIN stays here */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/*
+	 * Opened while still root: nobody may not be able to reach it (a
+	 * build tree under /root, mode 0700); the file itself is 0755, and
+	 * fexecve checks only that.
+	 */
+	exe = open(path, O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		_exit(127);
 	if (geteuid() == 0 && (setgroups(0, NULL) || setgid(NOBODY) ||
 			       setuid(NOBODY)))
 		_exit(127);
-	execl(path, WORKER_NAME, (char *)NULL);
+	fexecve(exe, argv, environ);
 	_exit(127);
 }
 

@@ -655,6 +655,29 @@ class CertificateIntakeTest(harness.IchipTestCase):
         self.assertNotEqual(children(pid, 'ichip-tls-worker'), workers)
         self.assertIchipdAlive()
 
+    def test_worker_runs_from_a_private_build_tree(self):
+        """ichipd run as root from a tree nobody may enter (a clone in
+        /root, mode 0700: make run in a container): the worker still
+        starts.  ichipd opens it before dropping to nobody, so the
+        directories' permissions do not decide; SetCA needs it."""
+        if os.geteuid() != 0:
+            self.skipTest('only root drops the worker to nobody')
+        priv = os.path.join(self.tmp, 'root-only')
+        os.makedirs(os.path.join(priv, 'daemon'))
+        os.chmod(priv, 0o700)
+        for exe in ('ichipd', 'ichip-tls-worker'):
+            dst = os.path.join(priv, 'daemon', exe)
+            with open(os.path.join(BUILD, 'daemon', exe), 'rb') as a, \
+                    open(dst, 'wb') as b:
+                b.write(a.read())
+            os.chmod(dst, 0o755)
+        self.start_stack(binary=os.path.join(priv, 'daemon', 'ichipd'))
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+        self.assertEqual(self.client.get_ca(self.dev).strip(),
+                         self.certs.ca.pem.strip())
+        self.assertIchipdAlive()
+
+
 
 if __name__ == '__main__':
     harness.main()
