@@ -4,7 +4,7 @@
 by vm-profile-rtt.sh (tools/bench/profile-vm-rtt.sh; issue 16, target 2a).
 
 The capture holds segments between "hops MODE begin" / "hops MODE end"
-markers (MODE nl, pty or tty).  Each round trip starts at the client's
+markers (MODE nl, lean, pty or tty).  Each round trip starts at the client's
 send (sendmsg for nl, write for pty/tty); each milestone is the first
 matching trace line after the milestone it names as its predecessor.
 Prints, per mode, the median time of every milestone since the send and
@@ -23,9 +23,12 @@ SWITCH = re.compile(r'prev_comm=(.+?) prev_pid=(\d+) .*prev_state=(\S+) '
 
 # (name, predecessor, task pattern or None, what pattern); {C} is the
 # client's comm, {P} the peer's.
-SEND = {'nl': r'__sys_sendmsg', 'pty': r'^ksys_write', 'tty': r'^ksys_write'}
-CLIENT = {'nl': 'bench-nl', 'pty': 'bench-rtt', 'tty': 'bench-rtt'}
-PEER = {'nl': 'ichip-sim', 'pty': 'bench-rtt', 'tty': 'ichip-sim'}
+SEND = {'nl': r'__sys_sendmsg', 'lean': r'__sys_sendto',
+        'pty': r'^ksys_write', 'tty': r'^ksys_write'}
+CLIENT = {'nl': 'bench-nl', 'lean': 'bench-nl', 'pty': 'bench-rtt',
+          'tty': 'bench-rtt'}
+PEER = {'nl': 'ichip-sim', 'lean': 'ichip-sim', 'pty': 'bench-rtt',
+        'tty': 'ichip-sim'}
 STEPS = {
     'nl': [
         ('doit writes the tty', 'send', 'C', r'pty_write <-ichip_tx_push'),
@@ -52,6 +55,10 @@ STEPS = {
         ('next send', 'client runs', 'C', SEND['nl']),
     ],
 }
+# the lean client: no ACK; its next send is a sendto
+STEPS['lean'] = [s for s in STEPS['nl'] if s[0] not in ('ACK queued',
+                                                         'next send')]
+STEPS['lean'].append(('next send', 'client runs', 'C', SEND['lean']))
 for m in ('pty', 'tty'):
     STEPS[m] = [
         ('client write done', 'send', 'C', r'pty_write <-n_tty_write'),
@@ -187,7 +194,7 @@ def main():
     if not segs:
         print('no "hops MODE begin" markers in the trace')
         return 1
-    for mode in ('nl', 'pty', 'tty'):
+    for mode in ('nl', 'lean', 'pty', 'tty'):
         if mode in segs:
             print('\n'.join(analyse(mode, segs[mode])))
     return 0

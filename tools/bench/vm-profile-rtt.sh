@@ -4,7 +4,8 @@
 # Sourced by 60-bench-rtt.sh in the VM when tools/bench/profile-vm-rtt.sh
 # installs it as /etc/bench-profile.sh: with ichipd (kernel transport) and
 # ichip-sim still running, profile the netlink round trip (bench-nl) and,
-# for comparison, the raw pty one (bench-rtt pty):
+# for comparison, the same with a lean client (bench-nl lean), the raw pty
+# one (bench-rtt pty) and the simulator alone (bench-rtt tty):
 #   1. perf record -a -g, cpu-clock (TCG has no PMU), then perf report
 #      sorted by process and by symbol, lines prefixed "PROF ";
 #   2. one ftrace capture (sched_switch/sched_wakeup, workqueue starts,
@@ -43,12 +44,13 @@ prof() {	# prof NAME COMMAND...: record COMMAND, print the reports
 
 if [ "${PROFILE_PERF:-1}" = 1 ]; then
 	prof nl bench-nl "$PN"
+	prof lean bench-nl lean "$PN"
 	prof pty bench-rtt pty "$PN"
 	prof tty bench-rtt tty "$W/tty1" "$PN"
 fi
 
 # ftrace: the hops of a few round trips, function entry times only
-FUNCS='__sys_sendmsg ___sys_recvmsg do_sys_poll genl_rcv_msg ichip_nl_exec_doit
+FUNCS='__sys_sendmsg ___sys_recvmsg __sys_sendto __sys_recvfrom do_sys_poll genl_rcv_msg ichip_nl_exec_doit
 ichip_tx_push pty_write tty_flip_buffer_push flush_to_ldisc n_tty_receive_buf2
 n_tty_read n_tty_write ichip_ldisc_receive_buf ichip_genl_result
 netlink_unicast ksys_read ksys_write do_pselect.constprop.0'
@@ -67,10 +69,11 @@ if [ -w $T/set_ftrace_filter ]; then
 		echo 1 > $T/events/$e/enable
 	done
 	echo 1 > $T/tracing_on
-	for m in nl pty tty; do
+	for m in nl lean pty tty; do
 		echo "hops $m begin" > $T/trace_marker
 		case $m in
 		nl) bench-nl 30 > /dev/null ;;
+		lean) bench-nl lean 30 > /dev/null ;;
 		pty) bench-rtt pty 30 > /dev/null ;;
 		tty) bench-rtt tty "$W/tty1" 30 > /dev/null ;;
 		esac
