@@ -65,12 +65,21 @@ bool ichip_cmd_is_ssnd(const char *cmd, size_t len)
 	return cmd_split(cmd, len, &p) && is_ssnd(&p);
 }
 
-bool ichip_cmd_is_rp_value(const char *cmd, size_t len)
+/*
+ * What the framer needs of the command in flight, from one split: it asks
+ * at every ichip_frame_expect(), once per reply on a busy line.
+ */
+void ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd, bool *rp_value)
 {
 	struct ichip_cmd_parts p;
 
-	return cmd_split(cmd, len, &p) && (word_is(p.code, p.code_len, "RP4") ||
-					   word_is(p.code, p.code_len, "RP7"));
+	*ssnd = false;
+	*rp_value = false;
+	if (!cmd_split(cmd, len, &p))
+		return;
+	*ssnd = is_ssnd(&p);
+	*rp_value = word_is(p.code, p.code_len, "RP4") ||
+		    word_is(p.code, p.code_len, "RP7");
 }
 
 /* "[%]:<hn>,<sz>": the announced payload size of an SSND. */

@@ -100,8 +100,7 @@ void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 	f->expect = kind;
 	f->cmd = cmd;
 	f->cmd_len = cr ? (size_t)(cr - cmd) : cmd_len;
-	f->ssnd = ichip_cmd_is_ssnd(cmd, f->cmd_len);
-	f->rp_value = ichip_cmd_is_rp_value(cmd, f->cmd_len);
+	ichip_cmd_traits(cmd, f->cmd_len, &f->ssnd, &f->rp_value);
 	f->echo_pos = 0;
 	text_reset(f);	/* f->res is written whole when the result is ready */
 }

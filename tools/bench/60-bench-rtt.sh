@@ -47,8 +47,14 @@ if wait_for 20 bench-rtt dbus /org/ichip/dev0 1; then
 	done
 	out=$(bench-nl "$N") || rc=1
 	echo "BENCH-RTT $out"
+	out=$(bench-nl lean "$N") || rc=1
+	echo "BENCH-RTT $out"
 	out=$(bench-rtt tty $W/tty1 "$N") || rc=1
 	echo "BENCH-RTT $out"
+	# tools/bench/profile-vm-rtt.sh only: perf and ftrace of the same
+	# round trips, on the same setup
+	# shellcheck source=/dev/null
+	[ -r /etc/bench-profile.sh ] && . /etc/bench-profile.sh
 else
 	echo "ichipd never answered Command"; rc=1
 	cat $W/ichipd.log

@@ -114,6 +114,9 @@ class RttMetrics:
                                               vm['pty']['p50_us'], 3)
             vraw['vm_nl_vs_sim_tty'] = round(vm['nl']['p50_us'] /
                                              vm['tty']['p50_us'], 3)
+        if 'nl-lean' in vm:  # the same path, a client of three syscalls
+            vraw['vm_nl_lean_vs_pty'] = round(vm['nl-lean']['p50_us'] /
+                                              vm['pty']['p50_us'], 3)
         self.record('2a netlink EXEC / raw pty (VM)',
                     vm['nl']['p50_us'] / vm['pty']['p50_us'], 1.5, 'le',
                     vraw,
