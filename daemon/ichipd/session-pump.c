@@ -96,6 +96,8 @@ void send_to_module(struct session *s)
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
+	if (connect_barrier_up(s->d))
+		return;		/* session-connect.c pumps after the answer */
 	n = sched_grant(s, n);
 	if (!n)
 		return;		/* the turn comes: session-sched.c pumps */
@@ -329,6 +331,8 @@ bool session_srcv(struct session *s, size_t max)
 {
 	char cmd[48];
 
+	if (connect_barrier_up(s->d))
+		return false;	/* session-connect.c pumps after the answer */
 	max = sched_grant(s, max);
 	if (!max)
 		return false;	/* the turn comes: session-sched.c pumps */
