@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
 # SPDX-FileCopyrightText: 2026 The ichip authors
-"""A module reset while a connect (AT+iSTCP) is on the wire.
+"""A module reset while OpenSession runs: during a connect (AT+iSTCP)
+on the wire, and during the handshake.
 
 The module answers one command at a time, in order.  A reset frees every
 socket number, and the connect that runs after it may be handed the
@@ -16,6 +17,12 @@ has failed", "An illegal TLS extension was received".
 
 The scripted module (fakemodule.py) holds the connect's answer while the
 older session has bytes to send, so the race is taken every time.
+
+A reset during the handshake fails OpenSession with DeviceError, its
+message "module-reset" (Device1.rst), whether the module answered the
+session's command with I/ERROR (200) or the reset swallowed the answer
+(then the next RP4, -200 for the socket, tells the reset from a silent
+module, as for an open session's Closed "module-reset").
 """
 
 import os
@@ -119,6 +126,35 @@ class ResetRaceTest(harness.IchipTestCase):
                                 f'a command of A on socket 0: {after}')
         self.assertEqual(list(fake.sockets), [0], fake.commands)
         self.assertIchipdAlive()
+
+
+    def reset_mid_handshake(self, answer):
+        """The ClientHello's SSND meets a reset: the module's sockets are
+        gone and the SSND gets `answer`; OpenSession's error."""
+        self.start_fake()
+        fake = self.fake
+        self.client.set_ca(self.dev, self.certs.ca.pem)
+
+        def reset(text):
+            fake.sockets.clear()
+            return answer
+        fake.replies['SSND'] = reset
+        e = self.assertDBusError(ERR + 'DeviceError',
+                                 self.client.open_session, self.dev,
+                                 'localhost', 443,
+                                 timeout_ms=dbus.UInt32(60000))
+        harness.note(f'reset mid-handshake: {e}')
+        self.assertIn('module-reset', str(e))
+        self.assertIchipdAlive()
+
+    def test_handshake_reset_error_200(self):
+        """The module, reset, answers the SSND I/ERROR (200)."""
+        self.reset_mid_handshake(b'I/ERROR (200)\r\n')
+
+    def test_handshake_reset_reply_lost(self):
+        """The reset swallows the SSND's answer: not Timeout, the next
+        RP4 shows the socket gone (-200): module-reset."""
+        self.reset_mid_handshake(b'')
 
 
 if __name__ == '__main__':
