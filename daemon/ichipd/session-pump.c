@@ -66,14 +66,15 @@ static const char *reason_from_reply(const struct xport_reply *r)
  * is not named at once: a module reset also loses the reply on the wire,
  * or answers the rest of an SSND payload as a bad command.  The next RP4
  * (after this command in the queue) tells a reset (-200: "module-reset")
- * from the reason the reply gave; see poller.c.
+ * from the reason the reply gave; see poller.c.  In the handshake too:
+ * OpenSession then fails with DeviceError "module-reset" (Device1.rst).
  */
 static void session_cmd_failed(struct session *s, const struct xport_reply *r)
 {
 	const char *reason = reason_from_reply(r);
 
-	if (s->state == SESSION_OPEN && (!strcmp(reason, "timeout") ||
-					 !strcmp(reason, "module-error"))) {
+	if ((s->state == SESSION_OPEN || s->state == SESSION_HANDSHAKE) &&
+	    (!strcmp(reason, "timeout") || !strcmp(reason, "module-error"))) {
 		s->failed = reason;
 		poller_kick(s->d);
 		return;
