@@ -269,6 +269,11 @@ void device_close_socket(struct device *d, int handle)
 	if (handle < 0 || handle >= ICHIPD_MAX_SOCKETS || d->lost ||
 	    (d->closing & (1u << handle)))
 		return;
+	/* behind an STCP it could close the new socket: session-connect.c */
+	if (connect_barrier_up(d)) {
+		d->close_due |= (uint16_t)(1u << handle);
+		return;
+	}
 	c = &d->close_slots[handle];
 	c->d = d;
 	c->handle = handle;

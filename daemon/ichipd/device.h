@@ -80,6 +80,10 @@ struct device {
 	 * closed when the answer comes (finding 1 of issue 12) */
 	struct session *orphans;
 	uint16_t closing;		/* bit h: SCLS of handle h in flight */
+	/* the connect barrier (session-connect.c) */
+	unsigned int connecting;	/* AT+iSTCPs in flight */
+	uint16_t close_due;		/* bit h: SCLS of h after their answer */
+	sd_event_source *connect_wake;
 	struct close_slot close_slots[ICHIPD_MAX_SOCKETS];
 	unsigned int next_session;
 	struct device_counters counters;

@@ -102,6 +102,23 @@ static void on_ssl(void *userdata, const struct xport_reply *r)
 	}
 }
 
+/* device-tls: the module's SSL on the socket, after any STCP in flight */
+void session_start_ssl(struct session *s)
+{
+	char cmd[32];
+
+	s->ssl_due = connect_barrier_up(s->d);
+	if (s->ssl_due)
+		return;		/* session-connect.c starts it */
+	snprintf(cmd, sizeof(cmd), "AT+iSSL:%d", s->handle);
+	if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_ssl, s,
+		       &s->pending_cmd) < 0) {
+		open_failed(s, ERR_DEVICE_ERROR, "cannot queue SSL");
+		return;
+	}
+	s->cmd_busy = true;
+}
+
 /*
  * The module handed out a socket number another session still holds: it
  * lost that socket in a reset (whose reply loss may have left the holder
@@ -121,20 +138,35 @@ static void reset_holder_of(struct session *s, int handle)
 	}
 }
 
+/* The socket number an STCP answer gave, or -1. */
+static int given_handle(const struct xport_reply *r)
+{
+	int handle;
+
+	if (r->status != ICHIP_STATUS_OK || sscanf(r->text, "%d", &handle) != 1 ||
+	    handle < 0 || handle >= ICHIPD_MAX_SOCKETS)
+		return -1;
+	return handle;
+}
+
 static void on_connected(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
+	struct device *d = s->d;
 	char why[256];
-	int handle;
+	int handle = given_handle(r);
 
 	s->cmd_busy = false;
+	/* first: its old holder lets go, before any SCLS due is sent */
+	if (handle >= 0)
+		reset_holder_of(s, handle);
+	connect_answered(d, handle);
 	if (s->orphan) {	/* connected for nobody: close it at once */
-		if (r->status == ICHIP_STATUS_OK &&
-		    sscanf(r->text, "%d", &handle) == 1) {
-			log_dev(LOG_INFO, s->d->name,
+		if (handle >= 0) {
+			log_dev(LOG_INFO, d->name,
 				"closing module socket %d: its session is gone",
 				handle);
-			device_close_socket(s->d, handle);
+			device_close_socket(d, handle);
 		}
 		unlink_orphan(s);
 		free(s);
@@ -151,10 +183,11 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 	 * behind them, once.
 	 */
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 204 &&
-	    s->d->closing && !s->stcp_retried) {
+	    (d->closing || d->close_due) && !s->stcp_retried) {
 		snprintf(why, sizeof(why), "AT+iSTCP:%s,%u", s->host, s->port);
-		if (xport_exec(s->d->x, why, NULL, 0, 0, on_connected, s,
+		if (xport_exec(d->x, why, NULL, 0, 0, on_connected, s,
 			       &s->pending_cmd) == 0) {
+			connect_sent(d);
 			s->stcp_retried = true;
 			s->cmd_busy = true;
 			return;
@@ -167,23 +200,13 @@ static void on_connected(void *userdata, const struct xport_reply *r)
 			    ERR_CONNECT_FAILED, why);
 		return;
 	}
-	if (sscanf(r->text, "%d", &handle) != 1 || handle < 0 ||
-	    handle >= ICHIPD_MAX_SOCKETS) {
+	if (handle < 0) {
 		open_failed(s, ERR_DEVICE_ERROR, "module gave no socket handle");
 		return;
 	}
-	reset_holder_of(s, handle);
 	s->handle = handle;
 	if (s->security == SECURITY_DEVICE_TLS) {
-		char cmd[32];
-
-		snprintf(cmd, sizeof(cmd), "AT+iSSL:%d", handle);
-		if (xport_exec(s->d->x, cmd, NULL, 0, 0, on_ssl, s,
-			       &s->pending_cmd) < 0) {
-			open_failed(s, ERR_DEVICE_ERROR, "cannot queue SSL");
-			return;
-		}
-		s->cmd_busy = true;
+		session_start_ssl(s);
 		return;
 	}
 	if (s->security == SECURITY_PLAIN) {
@@ -329,6 +352,7 @@ static int start_session(struct device *d, sd_bus_message *m,
 		open_failed(s, ERR_DEVICE_ERROR, "cannot queue the connect");
 		return 1;
 	}
+	connect_sent(d);
 	s->cmd_busy = true;
 	return 1;
 }

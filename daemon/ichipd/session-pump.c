@@ -69,14 +69,15 @@ static const char *reason_from_reply(const struct xport_reply *r)
  * is not named at once: a module reset also loses the reply on the wire,
  * or answers the rest of an SSND payload as a bad command.  The next RP4
  * (after this command in the queue) tells a reset (-200: "module-reset")
- * from the reason the reply gave; see poller.c.
+ * from the reason the reply gave; see poller.c.  In the handshake too:
+ * OpenSession then fails with DeviceError "module-reset" (Device1.rst).
  */
 static void session_cmd_failed(struct session *s, const struct xport_reply *r)
 {
 	const char *reason = reason_from_reply(r);
 
-	if (s->state == SESSION_OPEN && (!strcmp(reason, "timeout") ||
-					 !strcmp(reason, "module-error"))) {
+	if ((s->state == SESSION_OPEN || s->state == SESSION_HANDSHAKE) &&
+	    (!strcmp(reason, "timeout") || !strcmp(reason, "module-error"))) {
 		s->failed = reason;
 		poller_kick(s->d);
 		return;
@@ -102,6 +103,8 @@ void send_to_module(struct session *s)
 
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
+	if (connect_barrier_up(s->d))
+		return;		/* session-connect.c pumps after the answer */
 	n = sched_grant(s, n);
 	if (!n)
 		return;		/* the turn comes: session-sched.c pumps */
@@ -342,6 +345,8 @@ bool session_srcv(struct session *s, size_t max)
 {
 	char cmd[48];
 
+	if (connect_barrier_up(s->d))
+		return false;	/* session-connect.c pumps after the answer */
 	max = sched_grant(s, max);
 	if (!max)
 		return false;	/* the turn comes: session-sched.c pumps */

@@ -256,7 +256,12 @@ static void flush_for_close(struct session *s)
 		     SESSION_SSND_SSL_MAX : SESSION_SSND_MAX, n;
 	char cmd[48];
 
-	if (s->handle < 0 || s->peer_eof || s->d->lost)
+	/*
+	 * Behind a connect (session-connect.c) an SSND could reach another
+	 * session's socket: then the pending data is dropped (Session1.rst).
+	 */
+	if (s->handle < 0 || s->peer_eof || s->d->lost ||
+	    connect_barrier_up(s->d))
 		return;
 	if (s->security == SECURITY_HOST_TLS && s->tls_sid && !s->bye_sent) {
 		session_tls_bye(s);
@@ -336,6 +341,7 @@ void sessions_close_all(struct device *d, const char *reason)
 	while (d->sessions)
 		session_end(d->sessions, reason, false);
 	sched_stop(d);
+	connect_barrier_stop(d);
 }
 
 /* ---- D-Bus object ------------------------------------------------------- */

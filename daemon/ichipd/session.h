@@ -95,6 +95,7 @@ struct session {
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
 	bool stcp_retried;		/* refused (204) while SCLSs were due */
+	bool ssl_due;			/* AT+iSSL waits for an STCP's answer */
 	bool bulk_wait;			/* waits for the device's bulk turn */
 	unsigned int bulk_held;		/* SCHED_SSND/SRCV: holds the turn */
 	uint64_t bytes_in, bytes_out;
@@ -144,6 +145,17 @@ void sched_stop(struct device *d);
 
 /* session-open.c */
 void handshake_step(struct session *s);
+void session_start_ssl(struct session *s);
+
+/*
+ * session-connect.c: while an AT+iSTCP is in flight, no command naming a
+ * socket is queued (a reset may let the STCP take an older session's
+ * number); SSND/SRCV wait, SCLS is sent after the answer.
+ */
+bool connect_barrier_up(const struct device *d);
+void connect_sent(struct device *d);
+void connect_answered(struct device *d, int handle);	/* -1: none given */
+void connect_barrier_stop(struct device *d);
 
 /* session-tls.c */
 int session_tls_start(struct session *s, const struct ca_cert *anchor,
