@@ -58,6 +58,13 @@ static const char *reason_from_reply(const struct xport_reply *r)
 	/* 200: the socket does not exist any more: the module was reset */
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 200)
 		return "module-reset";
+	/*
+	 * 041-053: the module could not parse a command ichipd wrote whole
+	 * (ichip_cmd_classify() checks each one): the line damaged it
+	 */
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error >= 41 &&
+	    r->module_error <= 53)
+		return "line-errors";
 	/* 203: socket down: the server closed or reset the connection */
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203)
 		return "peer-closed";
@@ -77,7 +84,8 @@ static void session_cmd_failed(struct session *s, const struct xport_reply *r)
 	const char *reason = reason_from_reply(r);
 
 	if ((s->state == SESSION_OPEN || s->state == SESSION_HANDSHAKE) &&
-	    (!strcmp(reason, "timeout") || !strcmp(reason, "module-error"))) {
+	    (!strcmp(reason, "timeout") || !strcmp(reason, "module-error") ||
+	     !strcmp(reason, "line-errors"))) {
 		s->failed = reason;
 		poller_kick(s->d);
 		return;

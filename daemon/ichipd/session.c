@@ -292,11 +292,14 @@ static void session_end(struct session *s, const char *reason, bool linger)
 		}
 		/*
 		 * errors.rst: an unanswered command is Timeout; Device1.rst:
-		 * a connection reset during the handshake is HandshakeFailed
+		 * a connection reset during the handshake, or a handshake
+		 * command the line damaged, is HandshakeFailed
 		 */
 		open_failed(s, !strcmp(reason, "device-lost") ? ERR_DEVICE_LOST :
 			    !strcmp(reason, "timeout") ? ERR_TIMEOUT :
-			    !strcmp(reason, "peer-closed") ?
+			    !strcmp(reason, "peer-closed") ||
+			    (!strcmp(reason, "line-errors") &&
+			     s->state == SESSION_HANDSHAKE) ?
 			    ERR_HANDSHAKE_FAILED : ERR_DEVICE_ERROR, reason);
 		return;
 	}

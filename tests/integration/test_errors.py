@@ -387,6 +387,20 @@ class ErrorTest(harness.IchipTestCase):
         self.assertEqual(len([c for c in self.fake.commands
                               if 'STCP' in c]), 2, self.fake.commands)
 
+    def test_garbled_command_is_line_errors(self):
+        """A byte lost on the line turns AT+iSSND% into AT+iSSN%: the
+        module answers a syntax error (I/ERROR (051)) for a command
+        ichipd wrote whole, its socket still up (RP4 >= 0): the line
+        damaged it, Closed("line-errors"), not module-error."""
+        self.start_fake()
+        fake = self.fake
+        fake.replies['SSND'] = lambda text: b'I/ERROR (051)\r\n'
+        path, sock = self.open(7, host='127.0.0.1', security='plain')
+        sock.sendall(b'garbled on the way\n')
+        reason = self.client.wait_closed(path, timeout=30)
+        self.assertEqual(reason, 'line-errors')
+        self.assertIchipdAlive()
+
     def test_closed_module_error(self):
         """SRCV answered with I/ERROR (215): Closed("module-error")."""
         self.start_fake()

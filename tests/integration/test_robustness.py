@@ -82,10 +82,11 @@ _BUS_GONE = ('org.freedesktop.DBus.Error.NoReply',
              'org.freedesktop.DBus.Error.UnknownObject',
              'org.freedesktop.DBus.Error.UnknownMethod')
 FAULT_REASONS = {
-    # bytes corrupted or lost on the line: a bad TLS record, or a reply
-    # that never arrives whole
-    'noise': {'tls-error', 'timeout'},
-    'drop': {'tls-error', 'timeout'},
+    # bytes corrupted or lost on the line: a bad TLS record, a reply that
+    # never arrives whole, or a command the module could not parse
+    # (Session1.rst: line-errors)
+    'noise': {'tls-error', 'timeout', 'line-errors'},
+    'drop': {'tls-error', 'timeout', 'line-errors'},
     # shorter than every command timeout: nothing may break
     'stall': set(),
     'reset': {'module-reset'},
