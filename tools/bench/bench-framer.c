@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "ichip_frame.h"
+#include "bench-time.h"
 
 struct exchange {
 	enum ichip_reply_kind kind;
@@ -138,14 +139,6 @@ static void build_mix(void)
 			    "I/ERROR (203)\r\n");
 		add(ICHIP_REPLY_QUERY, "AT+iRP1", "I/ICHIP-SIM 1.0\r\nI/OK\r\n");
 	}
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static volatile size_t sink;

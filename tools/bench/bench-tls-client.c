@@ -35,6 +35,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include "bench-time.h"
 
 #define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%PROFILE_MEDIUM"
 
@@ -51,14 +52,6 @@ static void die(const char *what, int r)
 	fprintf(stderr, "bench-tls-client: %s: %s\n", what,
 		r < 0 ? gnutls_strerror(r) : strerror(errno));
 	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static ssize_t push(gnutls_transport_ptr_t p, const void *d, size_t n)
