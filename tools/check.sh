@@ -60,6 +60,18 @@ record() {
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
+# Each failure's diagnostics are kept and printed again at the end, next
+# to the summary: a CI log that shows only its tail still says why.
+fail_log=$(mktemp)
+trap 'rm -f "$fail_log"' EXIT
+
+# tap_failures SUITE < OUTPUT: the "not ok" lines and the comment lines
+# after each (at most 25).
+tap_failures() {
+	awk -v s="$1" '/^not ok /{ print "--- " s ": " $0; n = 25; next }
+		n > 0 && /^#/ { print; n--; next } { n = 0 }' >> "$fail_log"
+}
+
 # A failed or interrupted meson run, or a log that does not hold one
 # result per registered test, is a failure whatever the log says: the
 # old log is deleted first so it can never be read as this run's.
@@ -75,12 +87,13 @@ run_meson() {
 	rc=$?
 	tail -n 40 "$build/meson-test.out"
 	counts=$(/usr/bin/python3 tools/meson-counts.py "$log" \
-		--expect "$registered")
+		--expect "$registered" --details "$build/meson-failures.txt")
+	cat "$build/meson-failures.txt" >> "$fail_log" 2>/dev/null
 	echo "$counts" | sed -n '2,$p'
 	while read -r kind p f s; do
 		add_kind "$kind" "$p" "$f" "$s"
 	done < <(echo "$counts" | sed -n '2,$p' | grep -v '^  FAILED')
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046
 	record meson $(echo "$counts" | head -n 1) "$((SECONDS - t0)) s, $registered tests"
 	if [ "$rc" -ne 0 ] && ! echo "$counts" | head -n 1 | grep -qv ' 0 '; then
 		record meson-exit 0 1 0 "meson test exited $rc with no failure counted"
@@ -150,6 +163,7 @@ run_docs() {
 	out=$(tools/check-dbus-files.sh 2>&1)
 	rc=$?
 	echo "$out" | grep -v '^OK' | tail -n 30
+	echo "$out" | grep '^FAIL' | sed 's/^/--- docs: /' >> "$fail_log"
 	fails=$(echo "$out" | grep -c '^FAIL')
 	[ "$rc" -ne 0 ] && [ "$fails" -eq 0 ] && fails=1
 	record docs "$(echo "$out" | grep -c '^OK')" "$fails" \
@@ -194,6 +208,7 @@ run_install() {
 	out=$(tools/check-install.sh "$build" 2>&1)
 	rc=$?
 	echo "$out" | tail -n 70
+	echo "$out" | tap_failures install
 	record install "$(echo "$out" | grep -E '^ok ' | grep -vc '# SKIP')" \
 		"$(echo "$out" | grep -c '^not ok ')" \
 		"$(echo "$out" | grep -E '^ok ' | grep -c '# SKIP')"
@@ -293,6 +308,7 @@ run_vm_kernel() {
 		--test tests/e2e/50-ichipd-kernel.sh "${matrix[@]}" 2>&1)
 	rc=$?
 	echo "$out" | tail -n 80
+	echo "$out" | tap_failures "vm-$k"
 	echo "vm-$k: $((SECONDS - t0)) s (module, image, boot, tests)"
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
@@ -328,6 +344,7 @@ run_system() {
 	out=$(tests/system/run.sh --build "$build" 2>&1)
 	rc=$?
 	echo "$out" | tail -n 150
+	echo "$out" | tap_failures system
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
 		record system 0 1 0 "no summary from tests/system/run.sh"
@@ -366,6 +383,10 @@ composition() {
 	echo "composition (passed/failed/skipped): $line"
 }
 
+if [ -s "$fail_log" ]; then
+	section "failures, with their diagnostics"
+	cat "$fail_log"
+fi
 section summary
 printf '%s\n' "${summary[@]}"
 composition

@@ -3,7 +3,7 @@
 # SPDX-FileCopyrightText: 2026 The ichip authors
 """Count passed/failed/skipped tests in a meson testlog.json.
 
-  meson-counts.py TESTLOG.json [--expect N]
+  meson-counts.py TESTLOG.json [--expect N] [--details FILE]
 
 A test whose output has TAP lines counts each "ok"/"not ok" line (meson's
 log does not say which protocol a test used); "ok N - # SKIP why" is a
@@ -13,7 +13,9 @@ tests is itself a failure (an interrupted or stale run).
 
 Prints "PASSED FAILED SKIPPED", then one "kind PASSED FAILED SKIPPED"
 line per kind of test (unit assertions, simulator and integration
-behaviour tests), then the failures.
+behaviour tests), then the failures.  With --details FILE, each failed
+test's "not ok" lines with their diagnostics and the tail of its output
+go to FILE: check.sh prints them last, where a CI log's tail shows them.
 """
 import argparse
 import json
@@ -50,6 +52,27 @@ def count(entry):
     return 0, 1, 0
 
 
+def details(entry, out, tail=15, per_fail=25):
+    """What a failure looked like: each "not ok" line and the comment
+    lines that follow it, then the last lines of stdout and stderr."""
+    print(f"--- {entry['name']}: {entry['result']} "
+          f"({entry.get('duration', 0):.1f} s)", file=out)
+    lines = (entry.get("stdout") or "").splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("not ok"):
+            continue
+        print(line, file=out)
+        for c in lines[i + 1:i + 1 + per_fail]:
+            if not c.startswith("#"):
+                break
+            print(c, file=out)
+    for name in ("stdout", "stderr"):
+        rest = [x for x in (entry.get(name) or "").splitlines() if x.strip()]
+        if rest:
+            print(f"  (last lines of {name})", file=out)
+            print("\n".join(rest[-tail:]), file=out)
+
+
 def kind_of(name):
     # "ichip:sim / sim-tcp": the suite is between the colon and the slash;
     # corpus replays of fuzz targets are unit checks wherever they live.
@@ -63,6 +86,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("testlog")
     ap.add_argument("--expect", type=int)
+    ap.add_argument("--details")
     args = ap.parse_args()
     totals = [0, 0, 0]
     kinds = {}
@@ -75,6 +99,7 @@ def main():
         entries = []
         bad.append(f"testlog: {e}")
         totals[1] += 1
+    out = open(args.details, "w") if args.details else None
     for entry in entries:
         names.add(entry["name"])
         c = count(entry)
@@ -83,10 +108,14 @@ def main():
         kinds[kind_of(entry["name"])] = [a + b for a, b in zip(k, c)]
         if c[1]:
             bad.append(f"{entry['name']}: {entry['result']}")
+            if out:
+                details(entry, out)
     if args.expect is not None and len(names) != args.expect:
         bad.append(f"{len(names)} results for {args.expect} registered "
                    "tests: the run was interrupted or the log is stale")
         totals[1] += 1
+    if out:
+        out.close()
     print(*totals)
     for k in sorted(kinds):
         print(k, *kinds[k])

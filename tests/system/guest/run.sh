@@ -39,9 +39,10 @@ result() {
 		say "not ok $n - $2"
 		failed=$((failed + 1))
 		[ -s "$3" ] && sed 's/^/#   /' "$3" | tail -n 25 | tee -a $TAP
-		# context on the console only: ichipd's last words
-		journalctl -b -u ichipd.service -n 8 -o short-monotonic --no-pager |
-			sed 's/^/# ichipd: /'
+		# ichipd's last words, in the TAP too: check.sh repeats a
+		# failure's comment lines at the end of the log
+		journalctl -b -u ichipd.service -n 12 -o short-monotonic --no-pager |
+			sed 's/^/# ichipd: /' | tee -a $TAP
 	fi
 	save
 	[ "$1" = 0 ]
