@@ -66,9 +66,10 @@ fail_log=$(mktemp)
 trap 'rm -f "$fail_log"' EXIT
 
 # tap_failures SUITE < OUTPUT: the "not ok" lines and the comment lines
-# after each (at most 25).
+# after each (at most 25), and the "# host-diag" lines of the system stage.
 tap_failures() {
 	awk -v s="$1" '/^not ok /{ print "--- " s ": " $0; n = 25; next }
+		/^# host-diag / { print; next }
 		n > 0 && /^#/ { print; n--; next } { n = 0 }' >> "$fail_log"
 }
 

@@ -115,6 +115,15 @@ for k in $kernels; do
 		grep -aE 'ok |ICHIP' "$w/run-$k/console.log" 2>/dev/null | tail -n 5 | sed 's/^/#   /'
 		f=$((f + 1))
 	fi
+	if [ "$f" -gt 0 ]; then
+		# the host's side of the failure: the module's last words and
+		# the test servers' (check.sh repeats "# host-diag" lines)
+		for l in sim-uart0.trace sim-uart0.log https.log echo.log; do
+			[ -s "$w/run-$k/$l" ] || continue
+			tail -n 12 "$w/run-$k/$l" | cut -c1-160 |
+				sed "s|^|# host-diag $k $l: |"
+		done
+	fi
 	passed=$((passed + p)) failed=$((failed + f))
 	rm -f "$disk"
 done

@@ -213,7 +213,7 @@ phase1() {
 	check_as alice "GetManagedObjects lists Device1 uart0" \
 		"busctl call org.ichip / org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q uart0"
 	check_as alice "OpenSession + HTTPS GET over TLS 1.3 from the host, verified against the device's CA" \
-		"printf 'GET / HTTP/1.0\r\n\r\n' | timeout 60 ichipctl -d uart0 connect localhost:$HTTP > /tmp/page; cat /tmp/page | head -c 2000; grep -q 'HTTP/1.0 200' /tmp/page && grep -q 'TLS1.3' /tmp/page" 90
+		"printf 'GET / HTTP/1.0\r\n\r\n' | timeout 60 ichipctl -d uart0 connect localhost:$HTTP > /tmp/page; echo \"ichipctl exit \$?, \$(wc -c < /tmp/page) bytes\"; head -c 2000 /tmp/page; grep -q 'HTTP/1.0 200' /tmp/page && grep -q 'TLS1.3' /tmp/page" 90
 	check_as alice "alice may not ClearCA without authentication (PermissionDenied)" \
 		"ichipctl -d uart0 ca clear > ~/o 2>&1; rc=\$?; cat ~/o; test \$rc -eq 4 && grep -q PermissionDenied ~/o"
 	# Command: off in the shipped unit (NotSupported, documented); with
