@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +250,7 @@ static void free_entries(struct dev_entry *d, size_t n)
 	free(d);
 }
 
-int ctl_device_paths(struct ctl *c, char ***paths, size_t *n)
+static int device_paths(struct ctl *c, char ***paths, size_t *n)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	char **p = NULL, **np;
@@ -289,29 +291,48 @@ int ctl_device_paths(struct ctl *c, char ***paths, size_t *n)
 	return EXIT_OK;
 }
 
-/* GetDevices() and each device's Name. */
-static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
+int ctl_device_table(struct ctl *c, size_t elem, size_t path_off,
+		     void **out, size_t *n)
 {
-	struct dev_entry *d;
+	uint8_t *t;
 	char **paths;
 	size_t cnt, i;
 	int r;
 
-	r = ctl_device_paths(c, &paths, &cnt);
+	r = device_paths(c, &paths, &cnt);
 	if (r)
 		return r;
-	d = calloc(cnt ? cnt : 1, sizeof(*d));
+	t = calloc(cnt ? cnt : 1, elem);
 	for (i = 0; i < cnt; i++) {
-		if (d)
-			d[i].path = paths[i];
+		if (t)
+			memcpy(t + i * elem + path_off, &paths[i],
+			       sizeof(paths[i]));
 		else
 			free(paths[i]);
 	}
 	free(paths);
-	if (!d) {
+	if (!t) {
 		ctl_err("listing devices: %s", strerror(ENOMEM));
 		return EXIT_FAIL;
 	}
+	*out = t;
+	*n = cnt;
+	return EXIT_OK;
+}
+
+/* GetDevices() and each device's Name. */
+static int list_devices(struct ctl *c, struct dev_entry **out, size_t *n)
+{
+	struct dev_entry *d;
+	size_t cnt, i;
+	void *t;
+	int r;
+
+	r = ctl_device_table(c, sizeof(*d), offsetof(struct dev_entry, path),
+			     &t, &cnt);
+	if (r)
+		return r;
+	d = t;
 	for (i = 0; i < cnt; i++) {
 		r = ctl_get_string(c, d[i].path, ICHIP_DEVICE_IFACE,
 				   ICHIP_DEVICE1_NAME,

@@ -5,6 +5,7 @@
  * wrappers around Manager1 and Device1 (Documentation/dbus/).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,25 +167,15 @@ static int cmp_rows(const void *a, const void *b)
 static int fetch_rows(struct ctl *c, struct dev_row **out, size_t *n)
 {
 	struct dev_row *rows;
-	char **paths;
 	size_t cnt, i;
+	void *t;
 	int r;
 
-	r = ctl_device_paths(c, &paths, &cnt);
+	r = ctl_device_table(c, sizeof(*rows), offsetof(struct dev_row, path),
+			     &t, &cnt);
 	if (r)
 		return r;
-	rows = calloc(cnt ? cnt : 1, sizeof(*rows));
-	for (i = 0; i < cnt; i++) {
-		if (rows)
-			rows[i].path = paths[i];
-		else
-			free(paths[i]);
-	}
-	free(paths);
-	if (!rows) {
-		ctl_err("listing devices: %s", strerror(ENOMEM));
-		return EXIT_FAIL;
-	}
+	rows = t;
 	for (i = 0; i < cnt && !r; i++)
 		r = fetch_row(c, &rows[i]);
 	if (r) {

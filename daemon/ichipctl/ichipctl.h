@@ -109,8 +109,13 @@ int ctl_get_all(struct ctl *c, const char *path, const char *iface,
  * Name or object path, else the only device.  @path and @name are
  * malloc'ed.
  */
-/* GetDevices(): *paths gets strdup'ed object paths (free each, then it). */
-int ctl_device_paths(struct ctl *c, char ***paths, size_t *n);
+/*
+ * GetDevices() as a zeroed array of @elem-byte entries, each entry's
+ * object path (a malloc'ed char * at @path_off) set; the caller fills in
+ * the rest and frees the paths, then the array.
+ */
+int ctl_device_table(struct ctl *c, size_t elem, size_t path_off,
+		     void **out, size_t *n);
 
 int ctl_pick_device(struct ctl *c, const char *arg, char **path,
 		    char **name);
