@@ -13,66 +13,15 @@
  * at every offset, and must give the same events every time; a WAIT the
  * host never hears of is a lost module buffer (the matrix's 1-in-4 stall).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame-trace.h"
 #include "ichip_frame.h"
 #include "tap.h"
 
-#define TRACE_MAX 1024
-
 static struct ichip_frame frame;
-
-struct trace {
-	char buf[TRACE_MAX];
-	size_t len;
-};
-
-static void add(struct trace *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < TRACE_MAX - t->len) {
-		memcpy(t->buf + t->len, s, n + 1);
-		t->len += n;
-	}
-}
-
-static void add_event(struct trace *t, const struct ichip_event *ev)
-{
-	char line[64];
-
-	switch (ev->type) {
-	case ICHIP_EV_RESULT:
-		snprintf(line, sizeof(line), "RESULT(%d)", frame.res.status);
-		add(t, line);
-		break;
-	case ICHIP_EV_UNSOLICITED:
-		snprintf(line, sizeof(line), "UNSOL(%.*s)",
-			 (int)(ev->len < 40 ? ev->len : 40), ev->line);
-		add(t, line);
-		break;
-	case ICHIP_EV_NOISE:
-		add(t, "NOISE");
-		break;
-	case ICHIP_EV_ECHO:
-		add(t, "ECHO");
-		break;
-	case ICHIP_EV_OVERFLOW:
-		add(t, "OVERFLOW");
-		break;
-	case ICHIP_EV_WAIT:
-		add(t, "WAIT");
-		break;
-	case ICHIP_EV_CONTINUE:
-		add(t, "CONT");
-		break;
-	case ICHIP_EV_NONE:
-		break;
-	}
-}
 
 /* One SSND exchange in the chunks ending at @cuts; events into @t. */
 static void run(const char *hdr, const u8 *pl, size_t pl_len,
@@ -98,7 +47,7 @@ static void run(const char *hdr, const u8 *pl, size_t pl_len,
 						       end - start, &ev);
 
 			start += used;
-			add_event(t, &ev);
+			trace_event(t, &frame, &ev, TRACE_BRIEF);
 			if (!used && ev.type == ICHIP_EV_NONE)
 				break;
 		}

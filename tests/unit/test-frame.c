@@ -9,82 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame-trace.h"
 #include "ichip_frame.h"
 #include "tap.h"
-
-#define TRACE_MAX 4096
-
-struct trace {
-	char buf[TRACE_MAX];
-	size_t len;
-};
-
-static void trace_add(struct trace *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void trace_add(struct trace *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->len, TRACE_MAX - t->len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n < TRACE_MAX - t->len)
-		t->len += (size_t)n;
-}
-
-static void trace_bytes(struct trace *t, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\')
-			trace_add(t, "%c", b[i]);
-		else
-			trace_add(t, "\\x%02x", b[i]);
-	}
-}
-
-static void trace_event(struct trace *t, const struct ichip_frame *f,
-			const struct ichip_event *ev)
-{
-	switch (ev->type) {
-	case ICHIP_EV_RESULT:
-		trace_add(t, "RESULT(%d,%u,", f->res.status,
-			  f->res.module_error);
-		trace_bytes(t, f->res.text, f->res.text_len);
-		trace_add(t, ",");
-		trace_bytes(t, f->res.data, f->res.data_len);
-		trace_add(t, ")");
-		break;
-	case ICHIP_EV_UNSOLICITED:
-		trace_add(t, "UNSOL(");
-		trace_bytes(t, ev->line, ev->len);
-		trace_add(t, ")");
-		break;
-	case ICHIP_EV_NOISE:
-		trace_add(t, "NOISE(");
-		trace_bytes(t, ev->line, ev->len);
-		trace_add(t, ")");
-		break;
-	case ICHIP_EV_ECHO:
-		trace_add(t, "ECHO");
-		break;
-	case ICHIP_EV_OVERFLOW:
-		trace_add(t, "OVERFLOW");
-		break;
-	case ICHIP_EV_WAIT:
-		trace_add(t, "WAIT");
-		break;
-	case ICHIP_EV_CONTINUE:
-		trace_add(t, "CONT");
-		break;
-	case ICHIP_EV_NONE:
-		break;
-	}
-}
 
 /*
  * What a form runs against: the module as learnt so far (echo, payload
@@ -145,7 +72,7 @@ static void run_chunks(struct ichip_frame *f, const char *cmd,
 						       end - start, &ev);
 
 			start += used;
-			trace_event(t, f, &ev);
+			trace_event(t, f, &ev, TRACE_FULL);
 			if (ev.type == ICHIP_EV_RESULT && ctx.pos < ctx.nnext)
 				start_cmd(f, ctx.next[ctx.pos++]);
 			if (!used && ev.type == ICHIP_EV_NONE)
