@@ -58,15 +58,18 @@ def details(entry, out, tail=15, per_fail=25):
     print(f"--- {entry['name']}: {entry['result']} "
           f"({entry.get('duration', 0):.1f} s)", file=out)
     lines = (entry.get("stdout") or "").splitlines()
+    tap = False
     for i, line in enumerate(lines):
         if not line.startswith("not ok"):
             continue
+        tap = True
         print(line, file=out)
         for c in lines[i + 1:i + 1 + per_fail]:
             if not c.startswith("#"):
                 break
             print(c, file=out)
-    for name in ("stdout", "stderr"):
+    # the tail of stdout only where no "not ok" line said it already
+    for name in ("stderr",) if tap else ("stdout", "stderr"):
         rest = [x for x in (entry.get(name) or "").splitlines() if x.strip()]
         if rest:
             print(f"  (last lines of {name})", file=out)
