@@ -15,8 +15,9 @@ not be made (then 1; the JSON says why).
 
 Metrics (names for --only/--skip; the number is the target's in issue 16):
   framer      1  framing core throughput / memcpy, median of 5 (>= 0.5)
-  rtt         2  netlink EXEC round trip / raw pty write-read, in the VM
-                 (<= 1.5); D-Bus method to ichipd / Peer.Ping (<= 1.3)
+  rtt         2  netlink EXEC round trip / raw pty write-read, both to
+                 ichip-sim, in the VM (<= 1.5); D-Bus method to ichipd /
+                 Peer.Ping (<= 1.3)
   cpu         3  ichipd + TLS worker CPU per MB / (bare GnuTLS client +
                  plain socketpair<->pty copy) per MB (<= 1.3)
   rss         4  idle RssAnon of ichipd (+ worker), one device (<= 1 MiB),
