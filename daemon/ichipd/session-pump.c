@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "device.h"
@@ -109,6 +110,10 @@ void send_to_module(struct session *s)
 		max = SESSION_SSND_SSL_MAX;
 	n = s->net_out.len < max ? s->net_out.len : max;
 
+	if (s->send_down) {	/* nobody takes it: on_ssnd_refused() */
+		buf_consume(&s->net_out, s->net_out.len);
+		return;
+	}
 	if (s->ssnd_busy || !n || s->handle < 0 || s->peer_eof || s->failed)
 		return;
 	if (connect_barrier_up(s->d))
@@ -126,6 +131,24 @@ void send_to_module(struct session *s)
 	sched_took(s, n, SCHED_SSND);
 }
 
+/*
+ * An SSND refused with 203: the peer closed (at-plus-i.md §6).  Nothing
+ * more can be sent, but what the peer sent before it closed is still in
+ * the module, and SRCV returns it until it is empty (then 203 as well):
+ * closing the socket now would throw it away.  So stop sending and go on
+ * fetching; the session ends peer-closed once every byte has reached the
+ * app (session_pump).  The app's later writes fail with EPIPE, as on a
+ * TCP socket whose peer has gone.
+ */
+static void on_ssnd_refused(struct session *s)
+{
+	s->send_down = true;
+	buf_consume(&s->net_out, s->net_out.len);
+	shutdown(s->fd, SHUT_RD);
+	log_session(LOG_DEBUG, s->d->name, s->path + strlen(s->d->path) + 1,
+		    "the peer closed: fetching what it sent");
+}
+
 static void on_ssnd(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
@@ -133,6 +156,13 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 
 	s->ssnd_busy = false;
 	sched_done(s, SCHED_SSND);
+	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203 &&
+	    s->state == SESSION_OPEN) {
+		on_ssnd_refused(s);
+		session_pump(s);
+		poller_kick(d);
+		return;
+	}
 	if (r->status != ICHIP_STATUS_OK) {
 		session_cmd_failed(s, r);
 		return;

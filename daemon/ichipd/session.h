@@ -92,6 +92,7 @@ struct session {
 	bool app_eof;			/* the app shut down its write side */
 	bool app_gone;			/* the app closed its end entirely */
 	bool peer_eof;			/* the module socket is down */
+	bool send_down;			/* SSND refused (203): fetch only */
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
 	bool stcp_retried;		/* refused (204) while SCLSs were due */

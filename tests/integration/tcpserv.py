@@ -15,6 +15,10 @@ speaks TLS 1.2/1.3 (Python's ssl), else plain TCP.  Modes:
                 SOURCE <n> <seed>\\n  send n bytes of stream(seed), close
                 CUT <n> <seed>\\n     the same, then drop TCP without a TLS
                                     close_notify (a cut-off stream)
+                LATER <ms> <n> <seed>\\n  wait ms, send as SOURCE, then
+                                    close_notify and close at once, not
+                                    waiting for the client's (as web
+                                    servers do)
                 anything else         close at once (the peer-closed case)
 
 A separate process (not a thread of the test) so a 100 MB transfer does
@@ -27,6 +31,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 
 BLOCK = 1 << 16
 
@@ -109,14 +114,19 @@ def client_source(sock, n, seed):
 
 
 def serve_sinksource(conn):
-    """Returns False when the TLS close must be skipped (CUT)."""
+    """How the TLS connection ends: 'clean' (close_notify both ways),
+    'cut' (no close_notify: CUT) or 'now' (close_notify, then close)."""
     words = read_line(conn).split()
     if words[:1] == ['SINK'] and len(words) == 2:
         serve_sink(conn, int(words[1]))
     elif words[:1] in (['SOURCE'], ['CUT']) and len(words) == 3:
         serve_source(conn, int(words[1]), words[2])
-        return words[0] != 'CUT'
-    return True
+        return 'cut' if words[0] == 'CUT' else 'clean'
+    elif words[:1] == ['LATER'] and len(words) == 4:
+        time.sleep(int(words[1]) / 1000)
+        serve_source(conn, int(words[2]), words[3])
+        return 'now'
+    return 'clean'
 
 
 def serve_echo(conn):
@@ -139,13 +149,15 @@ def handle(raw, ctx, mode):
         if ctx:
             conn = ctx.wrap_socket(raw, server_side=True,
                                    suppress_ragged_eofs=False)
-        clean = True
+        end = 'clean'
         if mode == 'echo':
             serve_echo(conn)
         elif mode == 'sinksource':
-            clean = serve_sinksource(conn)
-        if ctx and clean:
+            end = serve_sinksource(conn)
+        if ctx and end == 'clean':
             close_tls(conn)
+        elif ctx and end == 'now':
+            close_tls(conn, wait=False)
         elif ctx:
             cut_tls(conn)
     except (OSError, ValueError) as e:
@@ -157,13 +169,14 @@ def handle(raw, ctx, mode):
             raw.close()
 
 
-def close_tls(conn):
+def close_tls(conn, wait=True):
     """Send close_notify (a clean TLS close the client must notice).
 
     unwrap() then waits for the client's close_notify; a client that just
-    drops the connection must not hold this thread for long.
+    drops the connection must not hold this thread for long.  Without
+    @wait, close_notify goes out and the connection closes at once.
     """
-    conn.settimeout(2)
+    conn.settimeout(2 if wait else 0)
     try:
         conn.unwrap()
     except (OSError, ValueError):
