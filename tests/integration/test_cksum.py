@@ -55,11 +55,12 @@ NOISE_ON_S, NOISE_EVERY_S = 2.0, 15.0
 # a command times out or the module refuses it, or a damaged handle sends
 # or fetches another socket's data (intact, so TLS refuses it: tls-error);
 # or every retry of one payload was damaged too (line-errors).  A TLS
-# server that got a bad record sends an alert and closes: peer-closed.
+# server that got a bad record sends an alert and closes (peer-closed), or
+# drops TCP without one (truncated: Session1.rst).
 # Without it the same, except that line-errors can only mean a command the
 # module refused as malformed (Session1.rst: "in any mode").
 CKSUM_REASONS = {'timeout', 'module-error', 'line-errors', 'tls-error',
-                 'peer-closed'}
+                 'peer-closed', 'truncated'}
 NO_CKSUM_REASONS = CKSUM_REASONS
 # a handshake through the damaged line; a damaged STCP command line
 OPEN_ERRORS = {'org.ichip.Error.HandshakeFailed', 'org.ichip.Error.Timeout',
