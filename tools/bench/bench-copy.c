@@ -10,8 +10,17 @@
  * line), then N bytes from the pty back to the socketpair.  The app and
  * the module end (the pty master) are threads of their own that only
  * write or drain; the relay's CPU time alone is counted (its thread's
- * CLOCK_THREAD_CPUTIME_ID).  Reads and writes are 16 KiB, as ichipd's
- * app side; the relay blocks in read/write, the cheapest way there is.
+ * CLOCK_THREAD_CPUTIME_ID).  The relay blocks in read/write, the cheapest
+ * way there is, and moves the bytes in the pieces ichipd moves them in,
+ * so neither side is charged for a chunking the other does not use:
+ * - up: reads of up to 60 KiB from the app (ichipd's APP_READ_CHUNK,
+ *   session-pump.c), written to the line at most 32 KiB at a time (one
+ *   SSND's payload, ICHIP_DATA_LEN_MAX);
+ * - down: the module end writes 16 KiB at a time (one SRCV answer: a
+ *   module's socket buffer, ichip-sim's --rx-buffer default), the relay
+ *   reads the line into a 64 KiB buffer (transport-tty.c) and writes to
+ *   the app once 32 KiB are gathered (ichipd decrypts and delivers two
+ *   SRCV answers at a time, SESSION_SRCV_BULK_BATCH).
  * Prints one line:  cpu_s=... bytes=... seconds=...
  */
 #include <errno.h>
@@ -25,10 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK	16384
+#define APP_READ	(60 * 1024)	/* ichipd's reads from the app */
+#define LINE_WRITE	32768		/* one SSND's payload */
+#define MODULE_WRITE	16384		/* one SRCV answer */
+#define LINE_READ	65536		/* ichipd's tty read buffer */
+#define APP_WRITE	32768		/* two SRCV answers, gathered */
 
 static size_t total;
-static int app_fd, mod_fd;
 
 static double clock_s(clockid_t id)
 {
@@ -53,16 +65,22 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* writes total bytes to fd, in CHUNK writes */
+struct end {
+	int fd;
+	size_t chunk;		/* bytes per write */
+};
+
+/* writes total bytes to e->fd, e->chunk bytes a write */
 static void *producer(void *arg)
 {
-	static char buf[CHUNK];
-	int fd = *(int *)arg;
+	static char buf[APP_READ];
+	const struct end *e = arg;
+	int fd = e->fd;
 	size_t left = total, n;
 
 	memset(buf, 'x', sizeof(buf));
 	while (left) {
-		n = left < sizeof(buf) ? left : sizeof(buf);
+		n = left < e->chunk ? left : e->chunk;
 		if (write_all(fd, buf, n))
 			break;
 		left -= n;
@@ -73,8 +91,8 @@ static void *producer(void *arg)
 /* reads total bytes from fd and drops them */
 static void *consumer(void *arg)
 {
-	static char buf[CHUNK];
-	int fd = *(int *)arg;
+	static char buf[LINE_READ];
+	int fd = ((const struct end *)arg)->fd;
 	size_t left = total;
 
 	while (left) {
@@ -89,33 +107,50 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-/* the measured relay: total bytes from in to out */
-static int relay(int in, int out)
+/*
+ * The measured relay: total bytes from in to out, read up to @rd at a
+ * time and written once @gather bytes are in (or the last ones), at most
+ * @wr per write.
+ */
+static int relay(int in, int out, size_t rd, size_t gather, size_t wr)
 {
-	static char buf[CHUNK];
-	size_t left = total;
+	static char buf[LINE_READ];
+	size_t left = total, have = 0, off, n;
 
 	while (left) {
-		ssize_t k = read(in, buf, left < sizeof(buf) ? left :
-				 sizeof(buf));
+		ssize_t k;
 
+		n = left - have < rd ? left - have : rd;
+		if (n > sizeof(buf) - have)
+			n = sizeof(buf) - have;
+		k = read(in, buf + have, n);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0 || write_all(out, buf, (size_t)k))
+		if (k <= 0)
 			return -1;
-		left -= (size_t)k;
+		have += (size_t)k;
+		if (have < gather && have < left)
+			continue;
+		for (off = 0; off < have; off += n) {
+			n = have - off < wr ? have - off : wr;
+			if (write_all(out, buf + off, n))
+				return -1;
+		}
+		left -= have;
+		have = 0;
 	}
 	return 0;
 }
 
-static int leg(int in, int out, int *prod_fd, int *cons_fd)
+static int leg(int in, int out, struct end *prod, struct end *cons,
+	       size_t rd, size_t gather, size_t wr)
 {
 	pthread_t p, c;
 	int r;
 
-	pthread_create(&c, NULL, consumer, cons_fd);
-	pthread_create(&p, NULL, producer, prod_fd);
-	r = relay(in, out);
+	pthread_create(&c, NULL, consumer, cons);
+	pthread_create(&p, NULL, producer, prod);
+	r = relay(in, out, rd, gather, wr);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 	return r;
@@ -123,6 +158,7 @@ static int leg(int in, int out, int *prod_fd, int *cons_fd)
 
 int main(int argc, char **argv)
 {
+	struct end app, mod;
 	int sp[2], master, slave;
 	struct termios tio;
 	double c0, w0;
@@ -143,13 +179,13 @@ int main(int argc, char **argv)
 	tcgetattr(master, &tio);
 	cfmakeraw(&tio);
 	tcsetattr(master, TCSANOW, &tio);
-	app_fd = sp[1];
-	mod_fd = master;
+	app = (struct end){ .fd = sp[1], .chunk = APP_READ };
+	mod = (struct end){ .fd = master, .chunk = MODULE_WRITE };
 	c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	w0 = clock_s(CLOCK_MONOTONIC);
 	/* upload: app -> relay -> line; download: line -> relay -> app */
-	if (leg(sp[0], slave, &app_fd, &mod_fd) ||
-	    leg(slave, sp[0], &mod_fd, &app_fd)) {
+	if (leg(sp[0], slave, &app, &mod, APP_READ, 1, LINE_WRITE) ||
+	    leg(slave, sp[0], &mod, &app, LINE_READ, APP_WRITE, APP_WRITE)) {
 		fprintf(stderr, "bench-copy: relay failed\n");
 		return 1;
 	}
