@@ -302,6 +302,7 @@ bool session_wants_data(const struct session *s)
 static void on_srcv(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
+	struct device *d = s->d;	/* the pump may free s */
 
 	s->srcv_busy = false;
 	sched_done(s, SCHED_SRCV);
@@ -329,6 +330,7 @@ static void on_srcv(void *userdata, const struct xport_reply *r)
 		handshake_step(s);
 	else
 		session_pump(s);
+	poller_answered(d);	/* the stream paused: the held poll goes */
 }
 
 /* How much one SRCV should ask for: what waits, what fits, what is allowed. */

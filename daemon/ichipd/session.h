@@ -128,6 +128,8 @@ int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
 #define SESSIONS_POLL_WAITING	2u	/* an answer from the server is due */
 bool sessions_hold_sockets(const struct device *d);
 bool sessions_own_handle(const struct device *d, int handle);
+/* One session holds a socket, and a command of its own is in flight. */
+bool sessions_streaming_alone(const struct device *d);
 /* An RP4 answer (vals: its n per-socket values) for every session. */
 unsigned int sessions_poll_result(struct device *d,
 				  const struct xport_reply *r,
