@@ -153,9 +153,15 @@ static int from_app(struct session *s)
 	ssize_t n;
 	int r;
 
-	while (!s->app_eof &&
+	/*
+	 * Drained: nothing to read until epoll says so (a read per pump
+	 * would be an EAGAIN per SRCV answer in a download; issue 16).
+	 */
+	while (!s->app_eof && !s->app_drained &&
 	       buf_room(&s->net_out, SESSION_NET_OUT_MAX) >= sizeof(chunk) + 1024) {
 		n = read(s->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EAGAIN)
+			s->app_drained = true;
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		if (n == 0) {
@@ -407,6 +413,8 @@ int on_app_io(sd_event_source *src, int fd, uint32_t events,
 		return 0;
 	}
 
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		s->app_drained = false;
 	/* the app closed its end: take what it wrote, send it, then close */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !s->app_gone) {
 		s->app_gone = true;

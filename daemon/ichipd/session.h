@@ -91,6 +91,7 @@ struct session {
 	int64_t module_avail;		/* bytes RP4 said are waiting */
 	bool app_eof;			/* the app shut down its write side */
 	bool app_gone;			/* the app closed its end entirely */
+	bool app_drained;		/* read said EAGAIN: wait for EPOLLIN */
 	bool peer_eof;			/* the module socket is down */
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
