@@ -175,6 +175,10 @@ static int on_hup(sd_event_source *src, int fd, uint32_t events, void *ud)
 
 static int worker_start(void)
 {
+	const struct timeval timeout = {
+		.tv_sec = TLS_WORKER_TIMEOUT_MS / 1000,
+		.tv_usec = TLS_WORKER_TIMEOUT_MS % 1000 * 1000,
+	};
 	char path[PATH_MAX];
 	int sv[2];
 	pid_t pid;
@@ -194,10 +198,8 @@ static int worker_start(void)
 	w.fd = sv[0];
 	w.pid = pid;
 	/* an answer not here in time: the worker hangs (tls_call) */
-	if (setsockopt(w.fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){
-			.tv_sec = TLS_WORKER_TIMEOUT_MS / 1000,
-			.tv_usec = TLS_WORKER_TIMEOUT_MS % 1000 * 1000,
-		       }, sizeof(struct timeval)) < 0) {
+	if (setsockopt(w.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+		       sizeof(timeout)) < 0) {
 		int err = errno;
 
 		worker_stop();
