@@ -21,9 +21,19 @@
  *   reads the line into a 64 KiB buffer (transport-tty.c) and writes to
  *   the app once 32 KiB are gathered (ichipd decrypts and delivers two
  *   SRCV answers at a time, SESSION_SRCV_BULK_BATCH).
+ *
+ *   bench-copy N turns
+ *
+ * The same with the line's turns and no other protocol: the relay writes
+ * a 17-byte request before each 16 KiB it reads from the line (an SRCV)
+ * and waits for a 6-byte answer after each 32 KiB it writes (an SSND),
+ * and the module end answers them.  Not the baseline of the target; its
+ * raw numbers say how much of ichipd's cost the command round trips of
+ * AT+i alone would be.
  * Prints one line:  cpu_s=... bytes=... seconds=...
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <pty.h>
 #include <stdio.h>
@@ -65,10 +75,31 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static int turns;		/* "turns": request/answer as AT+i does */
+
+#define REQ_LEN		17	/* "AT+iSRCV:0,16384\r" */
+#define ANS_LEN		6	/* "I/OK\r\n" */
+
 struct end {
 	int fd;
 	size_t chunk;		/* bytes per write */
+	bool module;		/* the pty master: takes the turns */
 };
+
+static int read_all(int fd, char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = read(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
 
 /* writes total bytes to e->fd, e->chunk bytes a write */
 static void *producer(void *arg)
@@ -81,6 +112,9 @@ static void *producer(void *arg)
 	memset(buf, 'x', sizeof(buf));
 	while (left) {
 		n = left < e->chunk ? left : e->chunk;
+		/* turns: the module end answers a request only */
+		if (turns && e->module && read_all(fd, buf, REQ_LEN))
+			break;
 		if (write_all(fd, buf, n))
 			break;
 		left -= n;
@@ -92,8 +126,9 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
 	static char buf[LINE_READ];
-	int fd = ((const struct end *)arg)->fd;
-	size_t left = total;
+	const struct end *e = arg;
+	int fd = e->fd;
+	size_t left = total, piece = 0;
 
 	while (left) {
 		ssize_t k = read(fd, buf, sizeof(buf));
@@ -103,6 +138,13 @@ static void *consumer(void *arg)
 		if (k <= 0)
 			break;
 		left -= (size_t)k;
+		piece += (size_t)k;
+		/* turns: an answer after each whole write of the relay */
+		if (turns && e->module && (piece >= LINE_WRITE || !left)) {
+			piece -= piece >= LINE_WRITE ? LINE_WRITE : piece;
+			if (write_all(fd, "I/OK\r\n", ANS_LEN))
+				break;
+		}
 	}
 	return NULL;
 }
@@ -112,10 +154,12 @@ static void *consumer(void *arg)
  * time and written once @gather bytes are in (or the last ones), at most
  * @wr per write.
  */
-static int relay(int in, int out, size_t rd, size_t gather, size_t wr)
+static int relay(int in, int out, size_t rd, size_t gather, size_t wr,
+		 bool from_line)
 {
 	static char buf[LINE_READ];
 	size_t left = total, have = 0, off, n;
+	char ans[ANS_LEN];
 
 	while (left) {
 		ssize_t k;
@@ -123,7 +167,20 @@ static int relay(int in, int out, size_t rd, size_t gather, size_t wr)
 		n = left - have < rd ? left - have : rd;
 		if (n > sizeof(buf) - have)
 			n = sizeof(buf) - have;
-		k = read(in, buf + have, n);
+		/* gathering: no more than the piece lacks (turns: whole SSNDs) */
+		if (gather > 1 && n > gather - have)
+			n = gather - have;
+		/* turns, from the line: ask for one answer's worth, read it all */
+		if (turns && from_line) {
+			n = left - have < MODULE_WRITE ? left - have :
+			    MODULE_WRITE;
+			if (write_all(in, "AT+iSRCV:0,16384\r", REQ_LEN) ||
+			    read_all(in, buf + have, n))
+				return -1;
+			k = (ssize_t)n;
+		} else {
+			k = read(in, buf + have, n);
+		}
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -134,6 +191,9 @@ static int relay(int in, int out, size_t rd, size_t gather, size_t wr)
 		for (off = 0; off < have; off += n) {
 			n = have - off < wr ? have - off : wr;
 			if (write_all(out, buf + off, n))
+				return -1;
+			/* turns, to the line: each write waits for its answer */
+			if (turns && !from_line && read_all(out, ans, ANS_LEN))
 				return -1;
 		}
 		left -= have;
@@ -150,7 +210,7 @@ static int leg(int in, int out, struct end *prod, struct end *cons,
 
 	pthread_create(&c, NULL, consumer, cons);
 	pthread_create(&p, NULL, producer, prod);
-	r = relay(in, out, rd, gather, wr);
+	r = relay(in, out, rd, gather, wr, prod->module);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 	return r;
@@ -163,10 +223,12 @@ int main(int argc, char **argv)
 	struct termios tio;
 	double c0, w0;
 
-	if (argc != 2 || atol(argv[1]) <= 0) {
-		fprintf(stderr, "usage: %s N\n", argv[0]);
+	if (argc < 2 || argc > 3 || atol(argv[1]) <= 0 ||
+	    (argc == 3 && strcmp(argv[2], "turns"))) {
+		fprintf(stderr, "usage: %s N [turns]\n", argv[0]);
 		return 2;
 	}
+	turns = argc == 3;
 	total = (size_t)atol(argv[1]);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) ||
 	    openpty(&master, &slave, NULL, NULL, NULL)) {
@@ -180,11 +242,13 @@ int main(int argc, char **argv)
 	cfmakeraw(&tio);
 	tcsetattr(master, TCSANOW, &tio);
 	app = (struct end){ .fd = sp[1], .chunk = APP_READ };
-	mod = (struct end){ .fd = master, .chunk = MODULE_WRITE };
+	mod = (struct end){ .fd = master, .chunk = MODULE_WRITE,
+			    .module = true };
 	c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	w0 = clock_s(CLOCK_MONOTONIC);
 	/* upload: app -> relay -> line; download: line -> relay -> app */
-	if (leg(sp[0], slave, &app, &mod, APP_READ, 1, LINE_WRITE) ||
+	if (leg(sp[0], slave, &app, &mod, APP_READ, turns ? LINE_WRITE : 1,
+		LINE_WRITE) ||
 	    leg(slave, sp[0], &mod, &app, LINE_READ, APP_WRITE, APP_WRITE)) {
 		fprintf(stderr, "bench-copy: relay failed\n");
 		return 1;
