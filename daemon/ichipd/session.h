@@ -21,8 +21,11 @@
 #define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
 /* an SRCV answer this big means a stream: SRCV again without an RP4 */
 #define SESSION_SRCV_BULK	4096
-/* host-tls: ciphertext gathered for one worker request while SRCVs run */
-#define SESSION_SRCV_BULK_BATCH	16384
+/*
+ * host-tls: ciphertext gathered for one worker request while SRCVs run
+ * (up to twice this: three 16 KiB SRCV answers, one worker round trip)
+ */
+#define SESSION_SRCV_BULK_BATCH	24576
 
 enum session_security {
 	SECURITY_HOST_TLS,

@@ -19,7 +19,7 @@
  * - down: the module end writes 16 KiB at a time (one SRCV answer: a
  *   module's socket buffer, ichip-sim's --rx-buffer default), the relay
  *   reads the line into a 64 KiB buffer (transport-tty.c) and writes to
- *   the app once 32 KiB are gathered (ichipd decrypts and delivers two
+ *   the app once 48 KiB are gathered (ichipd decrypts and delivers three
  *   SRCV answers at a time, SESSION_SRCV_BULK_BATCH).
  *
  *   bench-copy N turns
@@ -48,7 +48,7 @@
 #define LINE_WRITE	32768		/* one SSND's payload */
 #define MODULE_WRITE	16384		/* one SRCV answer */
 #define LINE_READ	65536		/* ichipd's tty read buffer */
-#define APP_WRITE	32768		/* two SRCV answers, gathered */
+#define APP_WRITE	49152		/* three SRCV answers, gathered */
 
 static size_t total;
 
