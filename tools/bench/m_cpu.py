@@ -95,7 +95,18 @@ class CpuMetrics:
                 path, sock = st.client.open_session(st.devs[0],
                                                     'localhost', srv.port)
                 sock.settimeout(120)
-                (sink if direction == 'sink' else source)(sock, n)
+                try:
+                    (sink if direction == 'sink' else source)(sock, n)
+                except Exception as e:
+                    # say how the session ended, not only that it did
+                    sock.close()
+                    try:
+                        why = st.client.wait_closed(path, timeout=10)
+                    except TimeoutError:
+                        why = 'still open'
+                    raise RuntimeError(f'{direction} of {n} bytes through '
+                                       f'ichipd failed ({e!r}); session '
+                                       f'{path}: {why}') from e
                 sock.close()
                 # the session's end (WK_FREE, SCLS) is its cost too
                 st.client.wait_closed(path)
