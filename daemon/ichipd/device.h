@@ -101,6 +101,8 @@ struct device {
 	bool poll_busy;
 	uint64_t poll_interval_us;
 	uint64_t poll_active_until;	/* CLOCK_MONOTONIC usec: poll fast */
+	uint64_t poll_sent;		/* the last RP4 was queued then */
+	bool poll_held;			/* held back for a lone stream */
 };
 
 void kernel_tty_name(const char *port, char *out, size_t len);

@@ -7,6 +7,8 @@
 struct device;
 
 void poller_kick(struct device *d);
+/* A session's command was answered: a poll held back for its stream goes. */
+void poller_answered(struct device *d);
 void poller_stop(struct device *d);
 
 #endif /* ICHIPD_POLLER_H */

@@ -30,6 +30,26 @@ bool sessions_own_handle(const struct device *d, int handle)
 	return false;
 }
 
+/*
+ * The answer of that command pumps the session again and tells it what
+ * an RP4 would (data, I/0, 203 for a closed socket): while it streams
+ * alone, the poller need not ask after every command (poller.c).
+ */
+bool sessions_streaming_alone(const struct device *d)
+{
+	const struct session *s, *one = NULL;
+
+	for (s = d->sessions; s; s = s->next) {
+		if (s->handle < 0 || s->state == SESSION_CLOSED)
+			continue;
+		if (one)
+			return false;
+		one = s;
+	}
+	return one && one->state == SESSION_OPEN && !one->failed &&
+	       (one->srcv_busy || one->ssnd_busy);
+}
+
 /* One session's part of an RP4 answer; SESSIONS_POLL_* flags. */
 static unsigned int poll_one(struct session *s, const struct xport_reply *r,
 			     const long *vals, int n)

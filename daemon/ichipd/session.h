@@ -21,8 +21,11 @@
 #define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
 /* an SRCV answer this big means a stream: SRCV again without an RP4 */
 #define SESSION_SRCV_BULK	4096
-/* host-tls: ciphertext gathered for one worker request while SRCVs run */
-#define SESSION_SRCV_BULK_BATCH	16384
+/*
+ * host-tls: ciphertext gathered for one worker request while SRCVs run
+ * (up to twice this: three 16 KiB SRCV answers, one worker round trip)
+ */
+#define SESSION_SRCV_BULK_BATCH	24576
 
 enum session_security {
 	SECURITY_HOST_TLS,
@@ -91,6 +94,7 @@ struct session {
 	int64_t module_avail;		/* bytes RP4 said are waiting */
 	bool app_eof;			/* the app shut down its write side */
 	bool app_gone;			/* the app closed its end entirely */
+	bool app_drained;		/* read said EAGAIN: wait for EPOLLIN */
 	bool peer_eof;			/* the module socket is down */
 	bool send_down;			/* SSND refused (203): fetch only */
 	bool bye_sent;
@@ -129,6 +133,8 @@ int on_app_io(sd_event_source *src, int fd, uint32_t events, void *userdata);
 #define SESSIONS_POLL_WAITING	2u	/* an answer from the server is due */
 bool sessions_hold_sockets(const struct device *d);
 bool sessions_own_handle(const struct device *d, int handle);
+/* One session holds a socket, and a command of its own is in flight. */
+bool sessions_streaming_alone(const struct device *d);
 /* An RP4 answer (vals: its n per-socket values) for every session. */
 unsigned int sessions_poll_result(struct device *d,
 				  const struct xport_reply *r,

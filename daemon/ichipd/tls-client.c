@@ -22,7 +22,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -175,6 +175,10 @@ static int on_hup(sd_event_source *src, int fd, uint32_t events, void *ud)
 
 static int worker_start(void)
 {
+	const struct timeval timeout = {
+		.tv_sec = TLS_WORKER_TIMEOUT_MS / 1000,
+		.tv_usec = TLS_WORKER_TIMEOUT_MS % 1000 * 1000,
+	};
 	char path[PATH_MAX];
 	int sv[2];
 	pid_t pid;
@@ -193,6 +197,14 @@ static int worker_start(void)
 	close(sv[1]);
 	w.fd = sv[0];
 	w.pid = pid;
+	/* an answer not here in time: the worker hangs (tls_call) */
+	if (setsockopt(w.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+		       sizeof(timeout)) < 0) {
+		int err = errno;
+
+		worker_stop();
+		return -err;
+	}
 	if (sd_event_add_io(w.m->event, &w.hup, w.fd, EPOLLIN, on_hup,
 			    NULL) < 0) {
 		worker_stop();
@@ -281,7 +293,6 @@ static void count_sessions(const struct tls_req *r, const struct tls_ans *a)
 int tls_call(struct tls_req *r, const struct session *s,
 	     struct tls_ans *ans)
 {
-	struct pollfd p;
 	ssize_t n;
 	int rc;
 
@@ -300,13 +311,13 @@ int tls_call(struct tls_req *r, const struct session *s,
 		count_sessions(r, NULL);
 		return 0;
 	}
-	p = (struct pollfd){ .fd = w.fd, .events = POLLIN };
+	/* blocking, SO_RCVTIMEO bounds it: no poll() per request (issue 16) */
 	do {
-		rc = poll(&p, 1, TLS_WORKER_TIMEOUT_MS);
-	} while (rc < 0 && errno == EINTR);
-	n = rc > 0 ? recv(w.fd, w.ans, sizeof(w.ans), MSG_DONTWAIT) : -1;
+		n = recv(w.fd, w.ans, sizeof(w.ans), 0);
+	} while (n < 0 && errno == EINTR);
 	if (n < (ssize_t)sizeof(ans->h)) {
-		worker_lost(rc == 0 ? "no answer in time" : "it went away");
+		worker_lost(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ?
+			    "no answer in time" : "it went away");
 		return -EPIPE;
 	}
 	memcpy(&ans->h, w.ans, sizeof(ans->h));

@@ -6,7 +6,7 @@
 A download streams: after an SRCV answer of SESSION_SRCV_BULK (4096)
 bytes or more the session asks again at once, without an RP4 first, and
 the stream's pause shows as an empty answer (I/0).  host-tls gathers the
-ciphertext of two SRCVs for one TLS worker request.  What is asserted is
+ciphertext of three SRCVs for one TLS worker request.  What is asserted is
 the wire order in the simulator's trace and every byte, in order; how
 much CPU it saves is `make bench`'s to say (target 3), not a test's.
 """

@@ -19,7 +19,8 @@ Metrics (names for --only/--skip; the number is the target's in issue 16):
                  ichip-sim, in the VM (<= 1.5); D-Bus method to ichipd /
                  Peer.Ping (<= 1.3)
   cpu         3  ichipd + TLS worker CPU per MB / (bare GnuTLS client +
-                 plain socketpair<->pty copy) per MB (<= 1.3)
+                 plain socketpair<->pty copy) per MB, median of
+                 --cpu-runs (<= 1.3)
   rss         4  idle RssAnon of ichipd (+ worker), one device (<= 1 MiB),
                  USS and PSS reported; RSS
                  per session beyond GnuTLS's own (<= 64 KiB)
@@ -48,6 +49,7 @@ import traceback
 
 from benchlib import HERE, SRC, loadavg, log
 from m_basic import BasicMetrics
+from m_cpu import CpuMetrics
 from m_line import LineMetrics
 from m_resources import ResourceMetrics
 from m_rtt import RttMetrics
@@ -56,8 +58,8 @@ from m_tls import TlsMetrics
 ALL = ['framer', 'rtt', 'cpu', 'rss', 'goodput', 'latency', 'signals',
        'resumption', 'fairness']
 
-class Bench(BasicMetrics, RttMetrics, ResourceMetrics, LineMetrics,
-            TlsMetrics):
+class Bench(BasicMetrics, RttMetrics, CpuMetrics, ResourceMetrics,
+            LineMetrics, TlsMetrics):
     def __init__(self, args):
         self.args = args
         self.build = os.path.abspath(args.build)
@@ -151,6 +153,7 @@ def main():
     ap.add_argument('--keep-tmp', action='store_true')
     ap.add_argument('--goodput-kib', default=1024)
     ap.add_argument('--cpu-mib', default=64)
+    ap.add_argument('--cpu-runs', default=5)
     ap.add_argument('--rtt-n', default=2000)
     ap.add_argument('--fair-window', default=30)
     ap.add_argument('--signals-mib', default=8)

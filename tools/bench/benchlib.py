@@ -13,7 +13,6 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 MB = 1 << 20
-TICK = os.sysconf('SC_CLK_TCK')
 
 
 def log(msg):
@@ -22,21 +21,6 @@ def log(msg):
 
 # ---------------------------------------------------------------------------
 # /proc readings of ichipd
-
-def proc_cpu_s(pid):
-    """utime + stime of pid in seconds, from /proc/PID/stat."""
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    # fields[0] is field 3 (state): utime is field 14, stime 15
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def proc_cpu_split(pid):
-    """(utime, stime) of pid in seconds."""
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return int(fields[11]) / TICK, int(fields[12]) / TICK
-
 
 def rss_by_file(pid, top=8):
     """The mappings that hold most of pid's RSS (KiB), summed by file."""
@@ -77,10 +61,6 @@ def daemon_rss_kb(pid):
     GnuTLS state that ichipd held before privilege separation."""
     return proc_status(pid)['VmRSS'] + sum(
         proc_status(w)['VmRSS'] for w in worker_pids(pid))
-
-
-def daemon_cpu_s(pid):
-    return proc_cpu_s(pid) + sum(proc_cpu_s(w) for w in worker_pids(pid))
 
 
 class Stack:

@@ -1,14 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # SPDX-FileCopyrightText: 2026 The ichip authors
-"""make bench: what ichipd costs: CPU per MB moved (target 3) and memory,
-idle and per session (target 4)."""
+"""make bench: what ichipd costs in memory, idle and per session (target 4;
+CPU per MB, target 3, is m_cpu.py's)."""
 
 import subprocess
 import time
 
-from benchlib import (MB, Stack, daemon_cpu_s, daemon_rss_kb, proc_cpu_split,
-                      proc_status, rss_by_file, sink, smaps_rollup, source,
-                      worker_pids)
+from benchlib import (Stack, daemon_rss_kb, proc_status, rss_by_file,
+                      smaps_rollup, worker_pids)
 
 
 class ResourceMetrics:
@@ -94,66 +93,3 @@ class ResourceMetrics:
                          'opened and closed)/10, minus a '
                          'bare GnuTLS client\'s VmRSS per extra session '
                          '(11 sessions vs 1, same server and priority)')
-
-    def m_cpu(self):
-        n = int(self.args.cpu_mib) * MB
-        st = Stack('cpu', self.args.keep_tmp)
-        try:
-            st.start()
-            certs = self.certs()
-            st.client.set_ca(st.devs[0], certs.ca.pem)
-            srv = st.server(certs)
-            ichipd_s = {}
-            split = {}
-            wall = {}
-            for direction in ('sink', 'source'):
-                c0 = daemon_cpu_s(st.pid)
-                u0, s0 = proc_cpu_split(st.pid)
-                t0 = time.monotonic()
-                _, sock = st.client.open_session(st.devs[0], 'localhost',
-                                                 srv.port)
-                sock.settimeout(120)
-                (sink if direction == 'sink' else source)(sock, n)
-                sock.close()
-                wall[direction] = time.monotonic() - t0
-                ichipd_s[direction] = daemon_cpu_s(st.pid) - c0
-                u1, s1 = proc_cpu_split(st.pid)
-                split[direction] = {'user': round(u1 - u0, 3),
-                                    'sys': round(s1 - s0, 3)}
-                ichipd_s[direction] = round(ichipd_s[direction], 3)
-            exe = self.tool('bench-tls-client', ['gnutls'])
-            bare = {}
-            for direction in ('sink', 'source'):
-                out = subprocess.run([exe, certs.ca.pem_path, str(srv.port),
-                                      direction, str(n)], check=True,
-                                     capture_output=True, text=True,
-                                     timeout=300).stdout
-                bare[direction] = {k: float(v) for k, v in
-                                   (kv.split('=') for kv in out.split())}
-        finally:
-            st.stop()
-        out = subprocess.run([self.tool('bench-copy'), str(n)], check=True,
-                             capture_output=True, text=True,
-                             timeout=300).stdout
-        copy = {k: float(v) for k, v in (kv.split('=') for kv in out.split())}
-        mb = 2 * n / 1e6
-        ichipd_total = sum(ichipd_s.values())
-        bare_total = sum(b['cpu_s'] for b in bare.values())
-        base = bare_total + copy['cpu_s']
-        self.record('3 ichipd CPU / (bare GnuTLS + plain copy) (host)',
-                    ichipd_total / base, 1.3, 'le',
-                    {'bytes_each_way': n, 'ichipd_cpu_s': ichipd_s,
-                     'ichipd_user_sys_s': split,
-                     'ichipd_wall_s': wall,
-                     'ichipd_cpu_s_per_MB': round(ichipd_total / mb, 6),
-                     'bare_cpu_s': {k: v['cpu_s'] for k, v in bare.items()},
-                     'bare_cpu_s_per_MB': round(bare_total / mb, 6),
-                     'copy_cpu_s': copy['cpu_s'],
-                     'copy_cpu_s_per_MB': round(copy['cpu_s'] / mb, 6),
-                     'ratio_vs_bare_gnutls_only': round(
-                         ichipd_total / bare_total, 3)},
-                    note='ichipd + TLS worker CPU for N bytes up and N down '
-                         'through a host-tls session (tty transport, '
-                         'ichip-sim unthrottled) / (a bare GnuTLS client '
-                         'moving the same bytes + bench-copy relaying them '
-                         'socketpair <-> pty); handshake included')
