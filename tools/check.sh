@@ -65,12 +65,19 @@ section() { printf '\n==== %s ====\n' "$*"; }
 fail_log=$(mktemp)
 trap 'rm -f "$fail_log"' EXIT
 
-# tap_failures SUITE < OUTPUT: the "not ok" lines and the comment lines
-# after each (at most 25), and the "# host-diag" lines of the system stage.
+# tap_failures SUITE < OUTPUT: the "not ok" lines with the comment lines
+# around each (at most 25 before and 25 after), and the "# host-diag"
+# lines of the system stage.
 tap_failures() {
-	awk -v s="$1" '/^not ok /{ print "--- " s ": " $0; n = 25; next }
+	awk -v s="$1" '
 		/^# host-diag / { print; next }
-		n > 0 && /^#/ { print; n--; next } { n = 0 }' >> "$fail_log"
+		/^not ok / {
+			print "--- " s ":"
+			for (i = (k > 25 ? k - 25 : 0); i < k; i++) print b[i]
+			print; n = 25; k = 0; next
+		}
+		/^#/ { if (n > 0) { print; n--; next } b[k++] = $0; next }
+		{ n = 0; k = 0 }' >> "$fail_log"
 }
 
 # A failed or interrupted meson run, or a log that does not hold one

@@ -53,8 +53,9 @@ def count(entry):
 
 
 def details(entry, out, tail=15, per_fail=25):
-    """What a failure looked like: each "not ok" line and the comment
-    lines that follow it, then the last lines of stdout and stderr."""
+    """What a failure looked like: each "not ok" line with the comment
+    lines around it (a harness may say why before or after the verdict),
+    then the last lines of stderr, or of stdout if it has no TAP."""
     print(f"--- {entry['name']}: {entry['result']} "
           f"({entry.get('duration', 0):.1f} s)", file=out)
     lines = (entry.get("stdout") or "").splitlines()
@@ -63,6 +64,13 @@ def details(entry, out, tail=15, per_fail=25):
         if not line.startswith("not ok"):
             continue
         tap = True
+        before = []
+        for c in reversed(lines[:i]):
+            if not c.startswith("#"):
+                break
+            before.insert(0, c)
+        for c in before[-per_fail:]:
+            print(c, file=out)
         print(line, file=out)
         for c in lines[i + 1:i + 1 + per_fail]:
             if not c.startswith("#"):
