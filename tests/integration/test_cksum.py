@@ -14,6 +14,8 @@ without, on the same simulator seed and traffic.
                        `make soak`: 2e-5)
   ICHIP_CKSUM_NOISE    random bytes/s toward ichipd in bursts of 2 s every
                        15 s (default 0; `make soak`: 400)
+  ICHIP_CKSUM_TRACE    1: keep the simulator's trace (every command and
+                       byte fault) past 1 MiB too (with ICHIP_KEEP_TMP=1)
 
 With checksum mode:
   * ichipd put the module in checksum mode (CKSM=1 in its parameters);
@@ -48,6 +50,7 @@ SEED = int(os.environ.get('ICHIP_CKSUM_SEED', '1717'))
 CORRUPT = os.environ.get('ICHIP_CKSUM_CORRUPT', '0.0001')
 DROP = os.environ.get('ICHIP_CKSUM_DROP', '0')
 NOISE = os.environ.get('ICHIP_CKSUM_NOISE', '0')
+TRACE = os.environ.get('ICHIP_CKSUM_TRACE') == '1'
 NOISE_ON_S, NOISE_EVERY_S = 2.0, 15.0
 
 # What the faults may do to a session with checksum mode on: the line
@@ -82,7 +85,7 @@ class ChecksumTest(harness.IchipTestCase):
             self.start_bus()
         sim = ReopeningSim(tmp, extra=['--seed', str(SEED),
                                        '--baud', str(BAUD)],
-                           trace=CKSUM_MB <= 1)
+                           trace=CKSUM_MB <= 1 or TRACE)
         self._own(sim, f'ichip-sim ({tag})', sim.proc.log_path)
         srv = RestartableServer(tmp, 'sinksource', self.certs.server)
         self.addCleanup(srv.stop)
