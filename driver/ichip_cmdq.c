@@ -273,6 +273,8 @@ void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
 	lockdep_assert_held(&dev->lock);
 	if (dev->cq.parked)
 		ichip_cmd_forget(dev->cq.parked, net, portid);
+	if (dev->cq.suspect)
+		ichip_cmd_forget(dev->cq.suspect, net, portid);
 	c = ichip_cq_inflight(&dev->cq);
 	if (c)
 		ichip_cmd_forget(c, net, portid);

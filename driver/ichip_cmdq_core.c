@@ -171,9 +171,11 @@ static void ichip_cq_done(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 {
 	struct ichip_cq_cmd *parked = cq->parked, *inflight, *list;
+	struct ichip_cq_cmd *suspect = cq->suspect;
 
 	/* detach everything first: a completion may queue anew */
 	cq->parked = NULL;
+	cq->suspect = NULL;
 	cq->need_flush = false;
 	cq->resync_pending = false;
 	inflight = cq->inflight ? ichip_cq_take_inflight(cq) : NULL;
@@ -186,6 +188,8 @@ void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 
 	if (parked)
 		ichip_cq_done(cq, parked, NULL, err);
+	if (suspect)
+		ichip_cq_done(cq, suspect, NULL, err);
 	if (inflight && inflight != &cq->ping)
 		ichip_cq_done(cq, inflight, NULL, err);
 	while (list) {
@@ -246,6 +250,41 @@ static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 	return true;
 }
 
+/*
+ * A ping answered while a timed-out checksum-mode SSND is held.  Only an
+ * SSND draws I/ERROR (228), and nothing else went out since: the module
+ * counted the ping's first bytes into the stream, so the stream lost a
+ * byte and the module dropped it; it goes again.  I/OK means the module
+ * took the ping as a command, so it had the whole stream: its answer was
+ * lost, whether it sent the data is unknown, and the SSND fails.  Other
+ * answers say nothing: the SSND stays held for the next ping.  Returns
+ * true for 228.
+ */
+static bool ichip_cq_suspect_answered(struct ichip_cq *cq,
+				      const struct ichip_result *res)
+{
+	struct ichip_cq_cmd *cmd = cq->suspect;
+	struct ichip_result bad;
+
+	if (res->status == ICHIP_STATUS_ERROR &&
+	    res->module_error == ICHIP_CKSUM_MODULE_ERROR) {
+		cq->suspect = NULL;
+		if (ichip_cq_cksum_retry(cq, cmd))
+			return true;
+		cq->stats.commands++;
+		bad = *res;
+		bad.status = ICHIP_STATUS_CHECKSUM;
+		bad.data_len = 0;
+		ichip_cq_done(cq, cmd, &bad, 0);
+		return true;
+	}
+	if (res->status == ICHIP_STATUS_OK) {
+		cq->suspect = NULL;
+		ichip_cq_done(cq, cmd, NULL, ETIMEDOUT);
+	}
+	return false;
+}
+
 /* The module answered @cmd (already off the wire); the queue goes on. */
 static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			    const struct ichip_result *res)
@@ -255,7 +294,10 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 		cq->stats.module_errors++;
 
 	if (cmd == &cq->ping) {
-		if (res->status != ICHIP_STATUS_OK) {
+		if (cq->suspect && ichip_cq_suspect_answered(cq, res)) {
+			/* the rest of the ping may be a line: ping again */
+			ichip_cq_queue_resync(cq);
+		} else if (res->status != ICHIP_STATUS_OK) {
 			ichip_cq_resync_failed(cq);
 		} else {
 			cq->resync_tries = 0;
@@ -397,6 +439,11 @@ static void ichip_cq_abort(struct ichip_cq *cq, int err)
 	ichip_frame_abandon(cq->frame);
 	if (cmd == &cq->ping) {
 		ichip_cq_resync_failed(cq);
+	} else if (err == ETIMEDOUT && cmd->cksum && cmd->data_len &&
+		   !cq->suspect) {
+		/* held: the resync tells whether a byte of it was lost */
+		cq->suspect = cmd;
+		ichip_cq_queue_resync(cq);
 	} else {
 		/* the ping first: the completion may queue the next command */
 		ichip_cq_queue_resync(cq);

@@ -12,7 +12,12 @@
  * whose checksum is wrong is fetched again with AT+i!SRCV, an SSND the
  * module refused with I/ERROR (228) is sent again from the same bytes,
  * each up to ICHIP_CQ_CKSUM_RETRIES times; then the command completes
- * as ICHIP_STATUS_CHECKSUM.  Written here once for n_ichip and ichipd.
+ * as ICHIP_STATUS_CHECKSUM.  A checksum-mode SSND that times out is held
+ * (cq->suspect) through the resync: a byte of it lost on the line leaves
+ * the module counting, the ping completes the stream and the module
+ * answers I/ERROR (228), proof that it dropped the data, and the SSND is
+ * sent again; any other answer fails it with ETIMEDOUT, since the module
+ * may have sent it.  Written here once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's
@@ -101,6 +106,7 @@ struct ichip_cq {
 	struct ichip_cq_cmd *head, *tail;	/* waiting */
 	struct ichip_cq_cmd *inflight;	/* on the wire (or &ping) */
 	struct ichip_cq_cmd *parked;	/* answered, waits for a flush */
+	struct ichip_cq_cmd *suspect;	/* timed-out SSND, see above */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */
 	unsigned int depth;		/* queued + inflight + parked */

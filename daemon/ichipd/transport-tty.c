@@ -377,6 +377,8 @@ static void for_each_cmd(struct xport_tty *t,
 
 	if (c)
 		fn((struct tty_cmd *)c, id);
+	if (t->cq.suspect)
+		fn((struct tty_cmd *)t->cq.suspect, id);
 	for (c = t->cq.head; c; c = c->next)
 		fn((struct tty_cmd *)c, id);
 }

@@ -495,6 +495,109 @@ static void test_cksum_ssnd(void)
 	free(f);
 }
 
+/*
+ * A byte of a checksum-mode SSND lost on the way: the module waits for
+ * it, the command times out.  The resync ping's first byte completes the
+ * stream and the module answers I/ERROR (228): proof that it dropped the
+ * data, so the SSND goes again.  Any other answer leaves it unknown.
+ */
+static void test_cksum_ssnd_lost_byte(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	size_t n;
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP4", NULL, 0));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 0 && f->cq.depth == 2,
+	       "lost byte: the timed-out SSND is not completed yet");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "lost byte: a resync ping");
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->ndone == 0, "lost byte: 228 to the ping completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"),
+	       "lost byte: another ping for the rest of the first (%s)",
+	       f->wire);
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "lost byte: then the SSND again, before the queue");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       !strcmp(f->done[0].text, "AT+iSSND%:000,5"),
+	       "lost byte: completed once, OK");
+	tap_ok(f->cq.stats.cksum_errors == 1 && f->cq.stats.cksum_retries == 1 &&
+	       f->cq.stats.timeouts == 1, "lost byte: counted");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP4\r"), "lost byte: the queue goes on");
+	say(f, "I/(0)\r\n");
+
+	/* the ping answered OK: the SSND's answer was lost, not its data */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 3 && f->done[2].err == ETIMEDOUT,
+	       "answer lost: the SSND fails ETIMEDOUT, never sent again");
+	tap_ok(!drain(f) && f->cq.state == ICHIP_DEV_STATE_IDLE,
+	       "answer lost: nothing more on the wire");
+
+	/* the first ping unanswered: a 228 to a later one is proof too */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/ERROR (228)\r\n");
+	drain(f);
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(f->ndone == 3 && n == 23,
+	       "later ping: 228 sends the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_OK,
+	       "later ping: then OK");
+
+	/* every copy lost a byte: named, after the retries */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+		drain(f);
+		say(f, "I/ERROR (228)\r\n");
+		drain(f);
+		say(f, "I/OK\r\n");
+	}
+	tap_ok(f->ndone == 5 && f->done[4].status == ICHIP_STATUS_CHECKSUM,
+	       "retries spent: CHECKSUM");
+
+	/* the module gone: the held SSND fails with the queue */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	for (i = 0; i < ICHIP_CQ_RESYNC_TRIES; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+	}
+	tap_ok(f->ndone == 6 && f->done[5].err == EIO && !f->cq.depth,
+	       "unresponsive: the held SSND fails with EIO");
+
+	/* without checksum mode a timeout fails the SSND at once */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/OK\r\n");		/* the resync after EIO */
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 7 && f->done[6].err == ETIMEDOUT,
+	       "no cksum: ETIMEDOUT at once");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -506,5 +609,6 @@ int main(void)
 	test_unsolicited();
 	test_cksum_srcv();
 	test_cksum_ssnd();
+	test_cksum_ssnd_lost_byte();
 	return tap_done();
 }
