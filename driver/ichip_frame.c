@@ -310,9 +310,16 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		return;
 	}
 	if (n < 2 || line[0] != 'I' || line[1] != '/') {
-		f->stray_ok = false;
-		bare_line(f, ev, line, n);
-		return;
+		size_t at = ichip_frame_reply_at(f, line, n);
+
+		if (!at) {
+			f->stray_ok = false;
+			bare_line(f, ev, line, n);
+			return;
+		}
+		f->stats.noise++;	/* junk before the reply */
+		line += at;
+		n -= at;
 	}
 	if (stale_line(f, line + 2, n - 2))
 		return;
@@ -368,10 +375,23 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 /* In DATA context, "I/<digits>:" starts a counted binary payload. */
 static bool payload_header(struct ichip_frame *f, u64 *size)
 {
-	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4 ||
-	    f->line[0] != 'I' || f->line[1] != '/')
+	size_t at = 0;
+
+	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4)
 		return false;
-	return parse_uint(f->line + 2, f->line_len - 3, size);
+	if (f->line[0] != 'I' || f->line[1] != '/') {
+		/* behind junk (ichip_frame_junk.c); only ':' ends a header */
+		if (f->line[f->line_len - 1] != ':')
+			return false;
+		at = ichip_frame_reply_at(f, f->line, f->line_len);
+		if (!at)
+			return false;
+	}
+	if (!parse_uint(f->line + at + 2, f->line_len - at - 3, size))
+		return false;
+	if (at)
+		f->stats.noise++;
+	return true;
 }
 
 static void payload_start(struct ichip_frame *f, u64 size,

@@ -75,6 +75,9 @@ void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
 			  enum ichip_status status, size_t data_len);
 
 /* ichip_frame_cksum.c: the two bytes after an SRCV payload */
+/* Offset of a reply behind junk in @line, 0 for none: ichip_frame_junk.c */
+size_t ichip_frame_reply_at(const struct ichip_frame *f, const char *line,
+			    size_t n);
 size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
 			      size_t len, struct ichip_event *ev);
 
