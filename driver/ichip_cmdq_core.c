@@ -92,7 +92,7 @@ static void ichip_cq_kick(struct ichip_cq *cq)
 {
 	struct ichip_cq_cmd *cmd;
 
-	if (cq->inflight || cq->halted || cq->need_flush ||
+	if (cq->inflight || cq->halted || cq->need_flush || cq->held ||
 	    cq->state == ICHIP_DEV_STATE_HUNGUP)
 		return;
 	if (cq->resync_pending) {
@@ -171,11 +171,12 @@ static void ichip_cq_done(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 {
 	struct ichip_cq_cmd *parked = cq->parked, *inflight, *list;
-	struct ichip_cq_cmd *suspect = cq->suspect;
+	struct ichip_cq_cmd *suspect = cq->suspect, *held = cq->held;
 
 	/* detach everything first: a completion may queue anew */
 	cq->parked = NULL;
 	cq->suspect = NULL;
+	cq->held = NULL;
 	cq->need_flush = false;
 	cq->resync_pending = false;
 	inflight = cq->inflight ? ichip_cq_take_inflight(cq) : NULL;
@@ -190,6 +191,8 @@ void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 		ichip_cq_done(cq, parked, NULL, err);
 	if (suspect)
 		ichip_cq_done(cq, suspect, NULL, err);
+	if (held)
+		ichip_cq_done(cq, held, NULL, err);
 	if (inflight && inflight != &cq->ping)
 		ichip_cq_done(cq, inflight, NULL, err);
 	while (list) {
@@ -234,15 +237,34 @@ static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
  * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
  * has handed its data out already.  Returns false once retries are spent.
  */
+/* How long retry @n (1 = the first) of a damaged payload waits. */
+static unsigned int ichip_cq_backoff_ms(unsigned int n)
+{
+	static const unsigned short ms[ICHIP_CQ_CKSUM_RETRIES] = {
+		0, 100, 300, 800, 1600,
+	};
+
+	return n && n <= ICHIP_CQ_CKSUM_RETRIES ? ms[n - 1] : 0;
+}
+
 static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 				 struct ichip_cq_cmd *cmd)
 {
+	unsigned int wait;
+
 	cq->stats.cksum_errors++;
 	if (cmd->retries >= ICHIP_CQ_CKSUM_RETRIES)
 		return false;
 	cmd->retries++;
 	cq->stats.cksum_retries++;
 	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
+	wait = ichip_cq_backoff_ms(cmd->retries);
+	if (wait) {
+		/* nothing goes meanwhile: kick() waits, the timer ends it */
+		cq->held = cmd;
+		cq->ops->arm(cq->owner, wait);
+		return true;
+	}
 	cmd->next = cq->head;
 	cq->head = cmd;
 	if (!cq->tail)
@@ -459,6 +481,18 @@ void ichip_cq_tx_failed(struct ichip_cq *cq, int err)
 
 void ichip_cq_timeout(struct ichip_cq *cq)
 {
+	struct ichip_cq_cmd *cmd = cq->held;
+
+	if (cmd && !cq->inflight) {
+		/* the backoff is over: the retry goes first */
+		cq->held = NULL;
+		cmd->next = cq->head;
+		cq->head = cmd;
+		if (!cq->tail)
+			cq->tail = cmd;
+		ichip_cq_kick(cq);
+		return;
+	}
 	if (!cq->inflight)
 		return;
 	cq->stats.timeouts++;

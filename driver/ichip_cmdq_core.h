@@ -34,8 +34,13 @@
 
 /* Unanswered resync pings in a row before the queue is failed. */
 #define ICHIP_CQ_RESYNC_TRIES	3
-/* Checksum-mode retries of one command before it fails. */
-#define ICHIP_CQ_CKSUM_RETRIES	3
+/*
+ * Checksum-mode retries of one command before it fails.  The first goes
+ * at once (a byte lost here and there); each later one waits longer, so
+ * that together they outlast a burst of line noise, which damages every
+ * copy sent while it lasts (see ichip_cq_backoff_ms).
+ */
+#define ICHIP_CQ_CKSUM_RETRIES	5
 /* I/ERROR (228): SSND checksum mismatch, the data dropped. */
 #define ICHIP_CKSUM_MODULE_ERROR	228
 
@@ -107,6 +112,7 @@ struct ichip_cq {
 	struct ichip_cq_cmd *inflight;	/* on the wire (or &ping) */
 	struct ichip_cq_cmd *parked;	/* answered, waits for a flush */
 	struct ichip_cq_cmd *suspect;	/* timed-out SSND, see above */
+	struct ichip_cq_cmd *held;	/* a retry waiting out its backoff */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */
 	unsigned int depth;		/* queued + inflight + parked */
@@ -144,7 +150,7 @@ void ichip_cq_tx_failed(struct ichip_cq *cq, int err);
 size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len);
 void ichip_cq_flushed(struct ichip_cq *cq);
 
-/* The timer armed by ops->arm fired. */
+/* The timer armed by ops->arm fired (a timeout, or a backoff's end). */
 void ichip_cq_timeout(struct ichip_cq *cq);
 
 /* Complete everything (parked, in flight, queued) with @err. */

@@ -379,6 +379,8 @@ static void for_each_cmd(struct xport_tty *t,
 		fn((struct tty_cmd *)c, id);
 	if (t->cq.suspect)
 		fn((struct tty_cmd *)t->cq.suspect, id);
+	if (t->cq.held)
+		fn((struct tty_cmd *)t->cq.held, id);
 	for (c = t->cq.head; c; c = c->next)
 		fn((struct tty_cmd *)c, id);
 }

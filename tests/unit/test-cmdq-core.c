@@ -199,6 +199,13 @@ static size_t say_n(struct fake *f, const void *p, size_t n)
 	return ichip_cq_rx(&f->cq, p, n);
 }
 
+/* A checksum retry waiting out its backoff: the timer fires. */
+static void backoff_over(struct fake *f)
+{
+	if (f->cq.held && !f->cq.inflight)
+		ichip_cq_timeout(&f->cq);
+}
+
 static void test_fifo(void)
 {
 	struct fake *f = fake_new();
@@ -434,6 +441,7 @@ static void test_cksum_srcv(void)
 	/* bad every time: named, never data */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0", NULL));
 	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		backoff_over(f);
 		drain(f);
 		say_n(f, bad, sizeof(bad) - 1);
 	}
@@ -571,6 +579,7 @@ static void test_cksum_ssnd_lost_byte(void)
 		ichip_cq_timeout(&f->cq);
 		drain(f);
 		say(f, "I/ERROR (228)\r\n");
+		backoff_over(f);
 		drain(f);
 		say(f, "I/OK\r\n");
 	}
@@ -598,6 +607,62 @@ static void test_cksum_ssnd_lost_byte(void)
 	free(f);
 }
 
+/*
+ * A burst of line noise damages every copy of a payload sent while it
+ * lasts: after the first retry, each waits longer, together longer than
+ * a burst (2 s in `make soak`), and nothing else goes meanwhile (the
+ * module's "last SRCV data" must stay the one fetched again).
+ */
+static void test_cksum_backoff(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	static const u8 bad[] = "I/5:hellp\xfd\xec\r\n";
+	static const u8 good[] = "I/5:hello\xfd\xec\r\n";
+	unsigned int waited = 0;
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,5", NULL));
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,5\r"),
+	       "backoff: the first retry at once");
+	say_n(f, bad, sizeof(bad) - 1);
+	tap_ok(!drain(f) && f->cq.held == &a.cq && f->armed_ms >= 100,
+	       "backoff: the second waits (%u ms)", f->armed_ms);
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP4", NULL, 0));
+	tap_ok(!drain(f), "backoff: nothing else goes meanwhile");
+	for (i = 2; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		waited += f->armed_ms;
+		backoff_over(f);
+		drain(f);
+		tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,5\r"),
+		       "backoff: retry %d after the wait", i);
+		if (i < ICHIP_CQ_CKSUM_RETRIES)
+			say_n(f, bad, sizeof(bad) - 1);
+	}
+	tap_ok(waited > 2000, "backoff: the retries span %u ms", waited);
+	say_n(f, good, sizeof(good) - 1);
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "backoff: the last retry's good copy completes it");
+	tap_ok(f->cq.stats.timeouts == 0, "backoff: no timeout counted");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP4\r"), "backoff: then the queue");
+
+	/* held, then the line is gone: it fails with the rest */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,5", NULL));
+	say(f, "I/(0)\r\n");
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	ichip_cq_fail_all(&f->cq, EPIPE);
+	tap_ok(f->ndone == 3 && f->done[2].err == EPIPE && !f->cq.held &&
+	       !f->cq.depth, "backoff: a held retry fails with the queue");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -610,5 +675,6 @@ int main(void)
 	test_cksum_srcv();
 	test_cksum_ssnd();
 	test_cksum_ssnd_lost_byte();
+	test_cksum_backoff();
 	return tap_done();
 }
