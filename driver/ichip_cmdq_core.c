@@ -12,6 +12,9 @@
 static const char ichip_cq_ping_text[] = "AT+i";
 static const u8 ichip_cq_ping_wire[] = "AT+i\r";
 #define ICHIP_CQ_PING_LEN	(sizeof(ichip_cq_ping_wire) - 1)
+/* the probe: an SSND stream short of a byte takes the first 'A' */
+static const char ichip_cq_probe_text[] = "AAT+i";
+static const u8 ichip_cq_probe_wire[] = "AAT+i\r";
 
 /* CRs padding a ping, handed out a chunk at a time. */
 static const u8 ichip_cq_crs[256] = {
@@ -88,6 +91,18 @@ static size_t ichip_cq_refetch_text(struct ichip_cq *cq,
 	return n;
 }
 
+static void ichip_cq_ping_as(struct ichip_cq *cq, bool probe)
+{
+	struct ichip_cq_cmd *p = &cq->ping;
+
+	p->text = probe ? ichip_cq_probe_text : ichip_cq_ping_text;
+	p->text_len = probe ? sizeof(ichip_cq_probe_text) - 1 :
+			      sizeof(ichip_cq_ping_text) - 1;
+	p->wire = probe ? ichip_cq_probe_wire : ichip_cq_ping_wire;
+	p->wire_len = probe ? sizeof(ichip_cq_probe_wire) - 1 :
+			      ICHIP_CQ_PING_LEN;
+}
+
 static void ichip_cq_kick(struct ichip_cq *cq)
 {
 	struct ichip_cq_cmd *cmd;
@@ -104,6 +119,8 @@ static void ichip_cq_kick(struct ichip_cq *cq)
 		 */
 		cq->tx_fill = cq->resync_tries ? ICHIP_DATA_LEN_MAX : 0;
 		cmd = &cq->ping;
+		/* an SSND held: probe (padding CRs complete a stream too) */
+		ichip_cq_ping_as(cq, cq->suspect && !cq->tx_fill);
 	} else if (cq->head) {
 		cmd = cq->head;
 		cq->head = cmd->next;
@@ -176,6 +193,7 @@ void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 	/* detach everything first: a completion may queue anew */
 	cq->parked = NULL;
 	cq->suspect = NULL;
+	cq->probe_one = false;
 	cq->held = NULL;
 	cq->need_flush = false;
 	cq->resync_pending = false;
@@ -272,39 +290,78 @@ static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 	return true;
 }
 
-/*
- * A ping answered while a timed-out checksum-mode SSND is held.  Only an
- * SSND draws I/ERROR (228), and nothing else went out since: the module
- * counted the ping's first bytes into the stream, so the stream lost a
- * byte and the module dropped it; it goes again.  I/OK means the module
- * took the ping as a command, so it had the whole stream: its answer was
- * lost, whether it sent the data is unknown, and the SSND fails.  Other
- * answers say nothing: the SSND stays held for the next ping.  Returns
- * true for 228.
- */
-static bool ichip_cq_suspect_answered(struct ichip_cq *cq,
-				      const struct ichip_result *res)
+/* The ping's own answer is still due: wait for it, nothing to send. */
+static void ichip_cq_ping_rewait(struct ichip_cq *cq)
+{
+	struct ichip_cq_cmd *p = &cq->ping;
+
+	cq->inflight = p;
+	cq->tx_wire = p->wire;
+	cq->tx_wire_len = p->wire_len;
+	cq->tx_fill = 0;
+	cq->tx_pos = p->wire_len;
+	ichip_frame_expect(cq->frame, p->kind, p->text, p->text_len);
+	cq->ops->arm(cq->owner, p->timeout_ms);
+}
+
+/* The held SSND's own answer, as the probe told it. */
+static void ichip_cq_suspect_done(struct ichip_cq *cq, enum ichip_status st,
+				  unsigned int module_error)
 {
 	struct ichip_cq_cmd *cmd = cq->suspect;
-	struct ichip_result bad;
+	struct ichip_result r;
+
+	cq->suspect = NULL;
+	cq->probe_one = false;
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	r.module_error = module_error;
+	cq->stats.commands++;
+	ichip_cq_done(cq, cmd, &r, 0);
+}
+
+/*
+ * An answer while an SSND is held (ichip_cmdq_core.h): returns true when
+ * it was the SSND's and the ping's own answer is still due.  Only an SSND
+ * draws I/ERROR (228): its data was dropped, it goes again.  Another
+ * first answer is kept until the next one tells whose it was.
+ */
+static bool ichip_cq_probe_answer(struct ichip_cq *cq,
+				  const struct ichip_result *res)
+{
+	struct ichip_cq_cmd *cmd = cq->suspect;
 
 	if (res->status == ICHIP_STATUS_ERROR &&
 	    res->module_error == ICHIP_CKSUM_MODULE_ERROR) {
-		cq->suspect = NULL;
-		if (ichip_cq_cksum_retry(cq, cmd))
-			return true;
-		cq->stats.commands++;
-		bad = *res;
-		bad.status = ICHIP_STATUS_CHECKSUM;
-		bad.data_len = 0;
-		ichip_cq_done(cq, cmd, &bad, 0);
+		if (ichip_cq_cksum_retry(cq, cmd)) {
+			cq->suspect = NULL;
+			cq->probe_one = false;
+		} else {
+			ichip_cq_suspect_done(cq, ICHIP_STATUS_CHECKSUM, 0);
+		}
 		return true;
 	}
-	if (res->status == ICHIP_STATUS_OK) {
-		cq->suspect = NULL;
-		ichip_cq_done(cq, cmd, NULL, ETIMEDOUT);
+	if (!cq->probe_one) {
+		cq->probe_one = true;
+		cq->probe_status = res->status;
+		cq->probe_error = res->module_error;
+		return true;
 	}
+	/* a second answer: the first was the SSND's, late */
+	ichip_cq_suspect_done(cq, cq->probe_status, cq->probe_error);
 	return false;
+}
+
+static void ichip_cq_ping_done(struct ichip_cq *cq,
+			       const struct ichip_result *res)
+{
+	if (res->status != ICHIP_STATUS_OK) {
+		ichip_cq_resync_failed(cq);
+	} else {
+		cq->resync_tries = 0;
+		ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
+		cq->ops->resync(cq->owner, true, 0);
+	}
 }
 
 /* The module answered @cmd (already off the wire); the queue goes on. */
@@ -316,16 +373,11 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 		cq->stats.module_errors++;
 
 	if (cmd == &cq->ping) {
-		if (cq->suspect && ichip_cq_suspect_answered(cq, res)) {
-			/* the rest of the ping may be a line: ping again */
-			ichip_cq_queue_resync(cq);
-		} else if (res->status != ICHIP_STATUS_OK) {
-			ichip_cq_resync_failed(cq);
-		} else {
-			cq->resync_tries = 0;
-			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
-			cq->ops->resync(cq->owner, true, 0);
+		if (cq->suspect && ichip_cq_probe_answer(cq, res)) {
+			ichip_cq_ping_rewait(cq);
+			return;
 		}
+		ichip_cq_ping_done(cq, res);
 	} else if (ichip_cq_cksum_bad(cmd, res) &&
 		   ichip_cq_cksum_retry(cq, cmd)) {
 		/* still this command's turn: kicked below */
@@ -444,10 +496,28 @@ size_t ichip_cq_tx_peek(struct ichip_cq *cq, const u8 **buf)
 
 void ichip_cq_tx_advance(struct ichip_cq *cq, size_t n)
 {
-	if (!cq->inflight || !n)
+	struct ichip_cq_cmd *cmd = cq->inflight;
+	unsigned int ms;
+
+	if (!cmd || !n)
 		return;
 	cq->tx_pos += n;
-	cq->ops->arm(cq->owner, cq->inflight->timeout_ms);
+	ms = cmd->timeout_ms;
+	/*
+	 * A checksum-mode SSND handed out whole: probe when it stays
+	 * unanswered once its bytes are on the wire (ichip_cmdq_core.h).
+	 */
+	if (cmd->cksum && cmd->data_len && cq->baud &&
+	    cq->tx_pos >= ichip_cq_tx_total(cq)) {
+		/* 10 bits a byte; a wire is a command plus 2 KiB at most */
+		unsigned long wire_ms = (unsigned long)cq->tx_wire_len *
+					10000UL / cq->baud;
+		unsigned long probe = ICHIP_CQ_SSND_PROBE_MS + wire_ms;
+
+		if (probe < ms)
+			ms = (unsigned int)probe;
+	}
+	cq->ops->arm(cq->owner, ms);
 }
 
 /* The command on the wire is lost (@err) or timed out: fail, resync. */
@@ -459,7 +529,19 @@ static void ichip_cq_abort(struct ichip_cq *cq, int err)
 		return;
 	cmd = ichip_cq_take_inflight(cq);
 	ichip_frame_abandon(cq->frame);
-	if (cmd == &cq->ping) {
+	if (cmd == &cq->ping && cq->suspect && cq->probe_one) {
+		/* one answer alone: the ping's; the SSND's was lost */
+		struct ichip_result first;
+
+		memset(&first, 0, sizeof(first));
+		first.status = cq->probe_status;
+		first.module_error = cq->probe_error;
+		cmd = cq->suspect;
+		cq->suspect = NULL;
+		cq->probe_one = false;
+		ichip_cq_done(cq, cmd, NULL, ETIMEDOUT);
+		ichip_cq_ping_done(cq, &first);
+	} else if (cmd == &cq->ping) {
 		ichip_cq_resync_failed(cq);
 	} else if (err == ETIMEDOUT && cmd->cksum && cmd->data_len &&
 		   !cq->suspect) {

@@ -12,12 +12,17 @@
  * whose checksum is wrong is fetched again with AT+i!SRCV, an SSND the
  * module refused with I/ERROR (228) is sent again from the same bytes,
  * each up to ICHIP_CQ_CKSUM_RETRIES times; then the command completes
- * as ICHIP_STATUS_CHECKSUM.  A checksum-mode SSND that times out is held
- * (cq->suspect) through the resync: a byte of it lost on the line leaves
- * the module counting, the ping completes the stream and the module
- * answers I/ERROR (228), proof that it dropped the data, and the SSND is
- * sent again; any other answer fails it with ETIMEDOUT, since the module
- * may have sent it.  Written here once for n_ichip and ichipd.
+ * as ICHIP_STATUS_CHECKSUM.  A checksum-mode SSND that goes unanswered
+ * is held (cq->suspect) and the module probed with "AAT+i": a byte of
+ * the stream lost on the line leaves the module counting, the probe's
+ * first byte completes the stream and the module answers I/ERROR (228),
+ * proof that it dropped the data, and the SSND is sent again (the rest
+ * of the probe is a ping).  Each line draws one answer, so an answer
+ * followed by another was the SSND's own, late; one alone was the
+ * ping's: the SSND's answer was lost, the module may have sent the data,
+ * and the SSND fails with ETIMEDOUT.  With cq->baud known the probe goes
+ * ICHIP_CQ_SSND_PROBE_MS after the SSND's bytes are on the wire, else at
+ * its timeout.  Written here once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's
@@ -41,6 +46,8 @@
  * copy sent while it lasts (see ichip_cq_backoff_ms).
  */
 #define ICHIP_CQ_CKSUM_RETRIES	5
+/* An unanswered checksum-mode SSND, on the wire whole, is probed after */
+#define ICHIP_CQ_SSND_PROBE_MS	300
 /* I/ERROR (228): SSND checksum mismatch, the data dropped. */
 #define ICHIP_CKSUM_MODULE_ERROR	228
 
@@ -111,7 +118,11 @@ struct ichip_cq {
 	struct ichip_cq_cmd *head, *tail;	/* waiting */
 	struct ichip_cq_cmd *inflight;	/* on the wire (or &ping) */
 	struct ichip_cq_cmd *parked;	/* answered, waits for a flush */
-	struct ichip_cq_cmd *suspect;	/* timed-out SSND, see above */
+	struct ichip_cq_cmd *suspect;	/* unanswered SSND, see above */
+	bool probe_one;			/* one answer to the probe so far: */
+	enum ichip_status probe_status;	/* ... this */
+	unsigned int probe_error;
+	unsigned int baud;		/* the line's, for the probe; 0: unknown */
 	struct ichip_cq_cmd *held;	/* a retry waiting out its backoff */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */

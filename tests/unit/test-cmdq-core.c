@@ -505,31 +505,40 @@ static void test_cksum_ssnd(void)
 
 /*
  * A byte of a checksum-mode SSND lost on the way: the module waits for
- * it, the command times out.  The resync ping's first byte completes the
- * stream and the module answers I/ERROR (228): proof that it dropped the
- * data, so the SSND goes again.  Any other answer leaves it unknown.
+ * it and does not answer.  Written whole and unanswered for
+ * ICHIP_CQ_SSND_PROBE_MS, the SSND is held and the module probed with
+ * "AAT+i": its first byte completes the stream and the module answers
+ * I/ERROR (228), proof that it dropped the data, so the SSND goes again;
+ * the rest is a ping.  Every line draws one answer: an I/OK (or error)
+ * followed by another was the SSND's own, late; alone, it was the
+ * ping's, and the SSND's answer is lost: unknown, it fails.
  */
 static void test_cksum_ssnd_lost_byte(void)
 {
 	struct fake *f = fake_new();
 	struct cmd a, b;
+	const u8 *buf;
 	size_t n;
 	int i;
 
+	f->cq.baud = 921600;	/* 23 bytes: 0 ms on the wire */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
 	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP4", NULL, 0));
+	ichip_cq_tx_advance(&f->cq, 10);
+	tap_ok(f->armed_ms == a.cq.timeout_ms,
+	       "probe: while it is written, the SSND's own timeout");
 	drain(f);
+	tap_ok(f->armed_ms == ICHIP_CQ_SSND_PROBE_MS,
+	       "probe: written whole, probed after %u ms", f->armed_ms);
 	ichip_cq_timeout(&f->cq);
 	tap_ok(f->ndone == 0 && f->cq.depth == 2,
-	       "lost byte: the timed-out SSND is not completed yet");
+	       "lost byte: the unanswered SSND is not completed yet");
 	drain(f);
-	tap_ok(!strcmp(f->wire, "AT+i\r"), "lost byte: a resync ping");
-	say(f, "I/ERROR (228)\r\n");
-	tap_ok(f->ndone == 0, "lost byte: 228 to the ping completes nothing");
-	drain(f);
-	tap_ok(!strcmp(f->wire, "AT+i\r"),
-	       "lost byte: another ping for the rest of the first (%s)",
+	tap_ok(!strcmp(f->wire, "AAT+i\r"), "lost byte: the probe (%s)",
 	       f->wire);
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->ndone == 0 && !ichip_cq_tx_peek(&f->cq, &buf),
+	       "lost byte: 228 completes nothing, the ping's answer is due");
 	say(f, "I/OK\r\n");
 	n = drain(f);
 	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
@@ -544,32 +553,51 @@ static void test_cksum_ssnd_lost_byte(void)
 	tap_ok(!strcmp(f->wire, "AT+iRP4\r"), "lost byte: the queue goes on");
 	say(f, "I/(0)\r\n");
 
-	/* the ping answered OK: the SSND's answer was lost, not its data */
+	/* one I/OK and no more: the ping's; the SSND's answer was lost */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
 	drain(f);
 	ichip_cq_timeout(&f->cq);
 	drain(f);
 	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 2 && f->armed_ms == f->cq.ping.timeout_ms,
+	       "answer lost: one I/OK waits for a second");
+	ichip_cq_timeout(&f->cq);
 	tap_ok(f->ndone == 3 && f->done[2].err == ETIMEDOUT,
 	       "answer lost: the SSND fails ETIMEDOUT, never sent again");
 	tap_ok(!drain(f) && f->cq.state == ICHIP_DEV_STATE_IDLE,
-	       "answer lost: nothing more on the wire");
+	       "answer lost: resynced, nothing more on the wire");
 
-	/* the first ping unanswered: a 228 to a later one is proof too */
+	/* two answers: the first was the SSND's, late */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/OK\r\nI/OK\r\n");
+	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_OK &&
+	       f->cq.state == ICHIP_DEV_STATE_IDLE && !drain(f),
+	       "slow module: the SSND's late I/OK completes it, not sent again");
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/ERROR (203)\r\nI/OK\r\n");
+	tap_ok(f->ndone == 5 && f->done[4].status == ICHIP_STATUS_ERROR &&
+	       f->done[4].err == 0, "slow module: its late error is the SSND's");
+
+	/* the probe unanswered: a 228 to a later (padded) ping is proof too */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
 	drain(f);
 	ichip_cq_timeout(&f->cq);
 	drain(f);
 	ichip_cq_timeout(&f->cq);
-	drain(f);
-	say(f, "I/ERROR (228)\r\n");
-	drain(f);
-	say(f, "I/OK\r\n");
 	n = drain(f);
-	tap_ok(f->ndone == 3 && n == 23,
+	tap_ok(n == ICHIP_DATA_LEN_MAX + 5, "no answer: then a padded ping");
+	say(f, "I/ERROR (228)\r\nI/OK\r\n");
+	n = drain(f);
+	tap_ok(f->ndone == 5 && n == 23,
 	       "later ping: 228 sends the SSND again");
 	say(f, "I/OK\r\n");
-	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_OK,
+	tap_ok(f->ndone == 6 && f->done[5].status == ICHIP_STATUS_OK,
 	       "later ping: then OK");
 
 	/* every copy lost a byte: named, after the retries */
@@ -578,12 +606,10 @@ static void test_cksum_ssnd_lost_byte(void)
 		drain(f);
 		ichip_cq_timeout(&f->cq);
 		drain(f);
-		say(f, "I/ERROR (228)\r\n");
+		say(f, "I/ERROR (228)\r\nI/OK\r\n");
 		backoff_over(f);
-		drain(f);
-		say(f, "I/OK\r\n");
 	}
-	tap_ok(f->ndone == 5 && f->done[4].status == ICHIP_STATUS_CHECKSUM,
+	tap_ok(f->ndone == 7 && f->done[6].status == ICHIP_STATUS_CHECKSUM,
 	       "retries spent: CHECKSUM");
 
 	/* the module gone: the held SSND fails with the queue */
@@ -594,15 +620,17 @@ static void test_cksum_ssnd_lost_byte(void)
 		drain(f);
 		ichip_cq_timeout(&f->cq);
 	}
-	tap_ok(f->ndone == 6 && f->done[5].err == EIO && !f->cq.depth,
+	tap_ok(f->ndone == 8 && f->done[7].err == EIO && !f->cq.depth,
 	       "unresponsive: the held SSND fails with EIO");
 
-	/* without checksum mode a timeout fails the SSND at once */
+	/* without checksum mode: no probe, a timeout fails the SSND */
 	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
 	drain(f);
 	say(f, "I/OK\r\n");		/* the resync after EIO */
+	drain(f);
+	tap_ok(f->armed_ms == a.cq.timeout_ms, "no cksum: no probe");
 	ichip_cq_timeout(&f->cq);
-	tap_ok(f->ndone == 7 && f->done[6].err == ETIMEDOUT,
+	tap_ok(f->ndone == 9 && f->done[8].err == ETIMEDOUT,
 	       "no cksum: ETIMEDOUT at once");
 	free(f);
 }
