@@ -364,6 +364,79 @@ static void ichip_cq_ping_done(struct ichip_cq *cq,
 	}
 }
 
+/* Put @cmd first in the queue (behind a resync ping if one is pending). */
+static void ichip_cq_requeue_head(struct ichip_cq *cq, struct ichip_cq_cmd *cmd)
+{
+	cmd->next = cq->head;
+	cq->head = cmd;
+	if (!cq->tail)
+		cq->tail = cmd;
+}
+
+/* The handle of "AT+i[!]SRCV:<hn>...", or -1. */
+static int ichip_cq_srcv_handle(const struct ichip_cq_cmd *cmd)
+{
+	const char *p = memchr(cmd->text, ':', cmd->text_len);
+	const char *end = cmd->text + cmd->text_len;
+	int hn = 0;
+
+	if (!p || ++p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		hn = hn * 10 + (*p - '0');
+		if (hn >= ICHIP_CQ_HANDLES)
+			return -1;
+	}
+	return hn;
+}
+
+static struct ichip_cq_seen ichip_cq_seen_of(const struct ichip_result *res)
+{
+	struct ichip_cq_seen s = {
+		.len = (unsigned int)res->data_len, .hash = 2166136261u,
+	};
+	size_t i;
+
+	for (i = 0; i < res->data_len; i++) {
+		s.hash ^= res->data[i];
+		s.hash *= 16777619u;
+	}
+	return s;
+}
+
+static bool ichip_cq_seen_eq(struct ichip_cq_seen a, struct ichip_cq_seen b)
+{
+	return a.len && a.len == b.len && a.hash == b.hash;
+}
+
+/*
+ * A checksum-mode SRCV's data: delivered, remembered; or, fetched again
+ * after its answer was lost (cmd->verify), data delivered before, which
+ * means the module never ran it: returns true, and it goes afresh.
+ */
+static bool ichip_cq_srcv_old(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
+			      const struct ichip_result *res)
+{
+	int hn = ichip_cq_srcv_handle(cmd);
+	struct ichip_cq_seen s;
+
+	if (!cmd->cksum || cmd->kind != ICHIP_REPLY_DATA ||
+	    res->status != ICHIP_STATUS_OK || !res->data_len)
+		return false;
+	s = ichip_cq_seen_of(res);
+	if (cmd->verify && (ichip_cq_seen_eq(s, cq->seen_any) ||
+			    (hn >= 0 && ichip_cq_seen_eq(s, cq->seen[hn])))) {
+		cmd->verify = false;
+		cmd->refetch = false;
+		ichip_cq_requeue_head(cq, cmd);
+		return true;
+	}
+	cq->seen_any = s;
+	if (hn >= 0)
+		cq->seen[hn] = s;
+	return false;
+}
+
 /* The module answered @cmd (already off the wire); the queue goes on. */
 static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			    const struct ichip_result *res)
@@ -381,6 +454,8 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 	} else if (ichip_cq_cksum_bad(cmd, res) &&
 		   ichip_cq_cksum_retry(cq, cmd)) {
 		/* still this command's turn: kicked below */
+	} else if (ichip_cq_srcv_old(cq, cmd, res)) {
+		/* the module never ran it: it goes afresh, kicked below */
 	} else {
 		struct ichip_result bad;
 
@@ -543,6 +618,19 @@ static void ichip_cq_abort(struct ichip_cq *cq, int err)
 		ichip_cq_ping_done(cq, &first);
 	} else if (cmd == &cq->ping) {
 		ichip_cq_resync_failed(cq);
+	} else if (err == ETIMEDOUT && cmd->cksum &&
+		   cmd->kind == ICHIP_REPLY_DATA &&
+		   cmd->retries < ICHIP_CQ_CKSUM_RETRIES) {
+		/*
+		 * Its answer lost: fetch again (AT+i!SRCV), and check the
+		 * data is not what the module handed out before.
+		 */
+		cmd->retries++;
+		cq->stats.cksum_retries++;
+		cmd->refetch = true;
+		cmd->verify = true;
+		ichip_cq_queue_resync(cq);
+		ichip_cq_requeue_head(cq, cmd);
 	} else if (err == ETIMEDOUT && cmd->cksum && cmd->data_len &&
 		   !cq->suspect) {
 		/* held: the resync tells whether a byte of it was lost */

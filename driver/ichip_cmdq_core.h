@@ -22,7 +22,11 @@
  * ping's: the SSND's answer was lost, the module may have sent the data,
  * and the SSND fails with ETIMEDOUT.  With cq->baud known the probe goes
  * ICHIP_CQ_SSND_PROBE_MS after the SSND's bytes are on the wire, else at
- * its timeout.  Written here once for n_ichip and ichipd.
+ * its timeout.  A checksum-mode SRCV that times out (its header damaged,
+ * or the command never reached the module) is fetched again with
+ * AT+i!SRCV; data the core delivered before (the socket's last SRCV, or
+ * the module's) means the module never ran it, and it goes afresh.
+ * Written here once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's
@@ -64,8 +68,15 @@ struct ichip_cq_cmd {
 	bool cksum;			/* checksum mode: wire has SSND's sum */
 	/* the core's */
 	bool refetch;			/* next time as AT+i!SRCV */
+	bool verify;			/* its answer may be older data */
 	unsigned int retries;
 };
+
+/* What an SRCV delivered, to know it again (length, FNV-1a hash). */
+struct ichip_cq_seen {
+	unsigned int len, hash;
+};
+#define ICHIP_CQ_HANDLES	12	/* 0..9 clients, 10..11 listeners */
 
 struct ichip_cq_stats {
 	u64 commands;		/* completed by the module (any status) */
@@ -123,6 +134,8 @@ struct ichip_cq {
 	enum ichip_status probe_status;	/* ... this */
 	unsigned int probe_error;
 	unsigned int baud;		/* the line's, for the probe; 0: unknown */
+	/* the last SRCV data delivered, the module's and each socket's */
+	struct ichip_cq_seen seen_any, seen[ICHIP_CQ_HANDLES];
 	struct ichip_cq_cmd *held;	/* a retry waiting out its backoff */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */
