@@ -9,6 +9,10 @@
  */
 #include "ichip_cmdq_core.h"
 
+/* I/ERROR 041-053: the module could not parse the command line */
+#define ICHIP_CQ_SYNTAX_FIRST	41
+#define ICHIP_CQ_SYNTAX_LAST	53
+
 static const char ichip_cq_ping_text[] = "AT+i";
 static const u8 ichip_cq_ping_wire[] = "AT+i\r";
 #define ICHIP_CQ_PING_LEN	(sizeof(ichip_cq_ping_wire) - 1)
@@ -251,6 +255,20 @@ static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
 }
 
 /*
+ * A checksum-mode SSND the module could not parse (I/ERROR 041-053): the
+ * line damaged its command line, the module never took the data (the
+ * stream went as lines), so it may go again.
+ */
+static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
+				  const struct ichip_result *res)
+{
+	return cmd->cksum && cmd->data_len &&
+	       res->status == ICHIP_STATUS_ERROR &&
+	       res->module_error >= ICHIP_CQ_SYNTAX_FIRST &&
+	       res->module_error <= ICHIP_CQ_SYNTAX_LAST;
+}
+
+/*
  * A bad checksum: @cmd goes again at the head of the queue (behind a
  * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
  * has handed its data out already.  Returns false once retries are spent.
@@ -451,6 +469,10 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			return;
 		}
 		ichip_cq_ping_done(cq, res);
+	} else if (ichip_cq_ssnd_refused(cmd, res) &&
+		   ichip_cq_cksum_retry(cq, cmd)) {
+		/* the rest of its stream went as lines: a ping first */
+		ichip_cq_queue_resync(cq);
 	} else if (ichip_cq_cksum_bad(cmd, res) &&
 		   ichip_cq_cksum_retry(cq, cmd)) {
 		/* still this command's turn: kicked below */

@@ -495,6 +495,50 @@ static void test_cksum_backoff(void)
 	free(f);
 }
 
+/*
+ * A byte of an SSND's command line lost ("AT+iSSD%:..."): the module
+ * cannot parse it and answers I/ERROR (041-053) at the first CR in the
+ * payload, the rest of which it reads as lines.  It never took the data:
+ * in checksum mode the SSND goes again, after a resync ping (the junk
+ * lines end where they end).
+ */
+static void test_cksum_ssnd_refused(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	size_t n;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	say(f, "I/ERROR(051)\r\n");
+	tap_ok(f->ndone == 0, "refused: 051 completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "refused: a resync ping (%s)",
+	       f->wire);
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "refused: then the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       f->cq.stats.cksum_retries == 1, "refused: sent once, OK");
+
+	/* other errors are the socket's: no retry */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	say(f, "I/ERROR(203)\r\n");
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_ERROR,
+	       "refused: 203 is delivered, not retried");
+
+	/* without checksum mode: delivered (Session1.rst: line-errors) */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/ERROR(051)\r\n");
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
+	       "no cksum: 051 is delivered");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -508,5 +552,6 @@ int main(void)
 	test_cksum_ssnd();
 	test_cksum_ssnd_lost_byte();
 	test_cksum_backoff();
+	test_cksum_ssnd_refused();
 	return tap_done();
 }
