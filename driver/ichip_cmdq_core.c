@@ -66,6 +66,7 @@ static struct ichip_cq_cmd *ichip_cq_take_inflight(struct ichip_cq *cq)
 	struct ichip_cq_cmd *cmd = cq->inflight;
 
 	cq->inflight = NULL;
+	cq->held_armed = false;
 	cq->ops->disarm(cq->owner);
 	ichip_cq_flow(cq, false);
 	return cmd;
@@ -107,13 +108,32 @@ static void ichip_cq_ping_as(struct ichip_cq *cq, bool probe)
 			      ICHIP_CQ_PING_LEN;
 }
 
+/* How long retry @n (1 = the first) of a damaged payload waits. */
+static unsigned int ichip_cq_backoff_ms(unsigned int n)
+{
+	static const unsigned short ms[ICHIP_CQ_CKSUM_RETRIES] = {
+		0, 100, 300, 800, 1600,
+	};
+
+	return n && n <= ICHIP_CQ_CKSUM_RETRIES ? ms[n - 1] : 0;
+}
+
 static void ichip_cq_kick(struct ichip_cq *cq)
 {
 	struct ichip_cq_cmd *cmd;
 
-	if (cq->inflight || cq->halted || cq->need_flush || cq->held ||
+	if (cq->inflight || cq->halted || cq->need_flush ||
 	    cq->state == ICHIP_DEV_STATE_HUNGUP)
 		return;
+	if (cq->held) {
+		/* nothing goes until its backoff is over: ichip_cq_timeout */
+		if (!cq->held_armed) {
+			cq->held_armed = true;
+			cq->ops->arm(cq->owner,
+				     ichip_cq_backoff_ms(cq->held->retries));
+		}
+		return;
+	}
 	if (cq->resync_pending) {
 		cq->resync_pending = false;
 		/*
@@ -199,6 +219,7 @@ void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 	cq->suspect = NULL;
 	cq->probe_one = false;
 	cq->held = NULL;
+	cq->held_armed = false;
 	cq->need_flush = false;
 	cq->resync_pending = false;
 	inflight = cq->inflight ? ichip_cq_take_inflight(cq) : NULL;
@@ -273,16 +294,6 @@ static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
  * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
  * has handed its data out already.  Returns false once retries are spent.
  */
-/* How long retry @n (1 = the first) of a damaged payload waits. */
-static unsigned int ichip_cq_backoff_ms(unsigned int n)
-{
-	static const unsigned short ms[ICHIP_CQ_CKSUM_RETRIES] = {
-		0, 100, 300, 800, 1600,
-	};
-
-	return n && n <= ICHIP_CQ_CKSUM_RETRIES ? ms[n - 1] : 0;
-}
-
 static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 				 struct ichip_cq_cmd *cmd)
 {
@@ -296,9 +307,9 @@ static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
 	wait = ichip_cq_backoff_ms(cmd->retries);
 	if (wait) {
-		/* nothing goes meanwhile: kick() waits, the timer ends it */
+		/* nothing goes meanwhile: kick() arms the timer for it */
 		cq->held = cmd;
-		cq->ops->arm(cq->owner, wait);
+		cq->held_armed = false;
 		return true;
 	}
 	cmd->next = cq->head;
@@ -319,6 +330,7 @@ static void ichip_cq_ping_rewait(struct ichip_cq *cq)
 	cq->tx_fill = 0;
 	cq->tx_pos = p->wire_len;
 	ichip_frame_expect(cq->frame, p->kind, p->text, p->text_len);
+	cq->held_armed = false;		/* the timer is the ping's now */
 	cq->ops->arm(cq->owner, p->timeout_ms);
 }
 
@@ -678,6 +690,7 @@ void ichip_cq_timeout(struct ichip_cq *cq)
 	if (cmd && !cq->inflight) {
 		/* the backoff is over: the retry goes first */
 		cq->held = NULL;
+		cq->held_armed = false;
 		cmd->next = cq->head;
 		cq->head = cmd;
 		if (!cq->tail)

@@ -139,6 +139,7 @@ struct ichip_cq {
 	/* the last SRCV data delivered, the module's and each socket's */
 	struct ichip_cq_seen seen_any, seen[ICHIP_CQ_HANDLES];
 	struct ichip_cq_cmd *held;	/* a retry waiting out its backoff */
+	bool held_armed;		/* ... and the timer counts it */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */
 	unsigned int depth;		/* queued + inflight + parked */

@@ -210,10 +210,10 @@ static inline size_t say_n(struct fake *f, const void *p, size_t n)
 	return ichip_cq_rx(&f->cq, p, n);
 }
 
-/* A checksum retry waiting out its backoff: the timer fires. */
+/* A checksum retry waiting out its backoff: the timer, if armed, fires. */
 static inline void backoff_over(struct fake *f)
 {
-	if (f->cq.held && !f->cq.inflight)
+	if (f->cq.held && !f->cq.inflight && f->armed_ms)
 		ichip_cq_timeout(&f->cq);
 }
 

@@ -416,6 +416,22 @@ static void test_cksum_ssnd_lost_byte(void)
 	tap_ok(f->ndone == 7 && f->done[6].status == ICHIP_STATUS_CHECKSUM,
 	       "retries spent: CHECKSUM");
 
+	/* a later retry waits out its backoff after the probe's ping */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	for (i = 0; i < 2; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+		drain(f);
+		say(f, "I/ERROR (228)\r\nI/OK\r\n");
+	}
+	tap_ok(f->cq.held == &a.cq && f->armed_ms >= 100,
+	       "probe, backoff: armed after the ping (%u ms)", f->armed_ms);
+	backoff_over(f);
+	n = drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(n == 23 && f->ndone == 8 && f->done[7].status == ICHIP_STATUS_OK,
+	       "probe, backoff: then sent again, OK");
+
 	/* the module gone: the held SSND fails with the queue */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
 	drain(f);
@@ -424,7 +440,7 @@ static void test_cksum_ssnd_lost_byte(void)
 		drain(f);
 		ichip_cq_timeout(&f->cq);
 	}
-	tap_ok(f->ndone == 8 && f->done[7].err == EIO && !f->cq.depth,
+	tap_ok(f->ndone == 9 && f->done[8].err == EIO && !f->cq.depth,
 	       "unresponsive: the held SSND fails with EIO");
 
 	/* without checksum mode: no probe, a timeout fails the SSND */
@@ -434,7 +450,7 @@ static void test_cksum_ssnd_lost_byte(void)
 	drain(f);
 	tap_ok(f->armed_ms == a.cq.timeout_ms, "no cksum: no probe");
 	ichip_cq_timeout(&f->cq);
-	tap_ok(f->ndone == 9 && f->done[8].err == ETIMEDOUT,
+	tap_ok(f->ndone == 10 && f->done[9].err == ETIMEDOUT,
 	       "no cksum: ETIMEDOUT at once");
 	free(f);
 }
