@@ -658,7 +658,13 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		return false;
 	}
 	if (pos < hdr) {
-		/* not the echo after all: what matched starts a line */
+		/*
+		 * Not the echo after all: what matched starts a line.  Past
+		 * "AT+i" it was the echo, a byte of it lost: any stray I/OK
+		 * trailer came before it, what follows is this command's.
+		 */
+		if (pos >= 4)
+			f->stray_ok = false;
 		f->rx = ICHIP_RX_LINE;
 		line_append(f, (const u8 *)f->cmd, pos);
 		return false;

@@ -189,10 +189,33 @@ static void test_unchanged(void)
 	tap_ok(!o.results, "no I/ in the line: noise, no result");
 }
 
+/*
+ * A module that echoes, and a byte of an SSND header's echo lost: the
+ * rest of the header and the result share a line.  The result is the
+ * SSND's, also right after an RP4, whose stray trailing I/OK (some
+ * modules send one) would come before the echo, not after it.
+ */
+static void test_damaged_echo(void)
+{
+	static const char ssnd[] = "AT+iSSND%:6,5";
+	static const u8 data[] = "hello\xfd\xec";
+	struct outcome o = { 0 };
+
+	start(ICHIP_REPLY_VALUE, "AT+iRP4", true);
+	feed((const u8 *)"AT+iRP4\r\nI/(1,2)\r\n", 18, 64, &o);
+	tap_ok(o.results == 1, "damaged echo: RP4 answered");
+	ichip_frame_expect_ssnd(&f, ssnd, sizeof(ssnd) - 1, data, 7);
+	feed((const u8 *)"AT+iSSND%:,5:", 13, 1, &o);
+	feed((const u8 *)"I/OK\r\n", 6, 64, &o);
+	tap_ok(o.results == 2 && o.status == ICHIP_STATUS_OK,
+	       "damaged echo: the I/OK behind it is the SSND's");
+}
+
 int main(void)
 {
 	test_status();
 	test_srcv();
 	test_unchanged();
+	test_damaged_echo();
 	return tap_done();
 }
