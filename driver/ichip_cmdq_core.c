@@ -361,8 +361,10 @@ static bool ichip_cq_probe_answer(struct ichip_cq *cq,
 {
 	struct ichip_cq_cmd *cmd = cq->suspect;
 
-	if (res->status == ICHIP_STATUS_ERROR &&
-	    res->module_error == ICHIP_CKSUM_MODULE_ERROR) {
+	/* or it could not parse the SSND's command line (and the probe) */
+	if ((res->status == ICHIP_STATUS_ERROR &&
+	     res->module_error == ICHIP_CKSUM_MODULE_ERROR) ||
+	    ichip_cq_ssnd_refused(cmd, res)) {
 		if (ichip_cq_cksum_retry(cq, cmd)) {
 			cq->suspect = NULL;
 			cq->probe_one = false;
