@@ -23,12 +23,16 @@ With checksum mode:
     byte): a damaged payload is sent or fetched again, never handed to
     TLS; the Device1 Counters show the checksum errors and retries;
   * fewer sessions break than without it.
-What checksum mode cannot help: damage to a command line or a reply
-header (no checksum covers them: the module refuses the command, the
-command times out, or a damaged handle moves another socket's data,
-which TLS then refuses), and a byte lost inside an SSND stream (the
-module waits for it until the command times out).  Both runs' counts are
-printed as TAP comments: the measurement the issue asks for.
+What checksum mode repairs besides payloads (ichip_cmdq_core.h): a byte
+lost inside an SSND stream (the probe's I/ERROR 228 proves the data
+dropped), an SSND command line the module could not parse, an SRCV
+answer header the line damaged (AT+i!SRCV, checked against data already
+delivered), a reply behind line noise.  What it cannot: a damaged answer
+to an SSND (the module may have sent the data: timeout), a damaged
+handle that moves another socket's data (TLS refuses it).  Without it a
+lost byte may also leave TLS waiting for the rest of a record: a hang,
+counted as broken in that run.  Both runs' counts are printed as TAP
+comments: the measurement the issue asks for.
 """
 
 import os
@@ -140,7 +144,13 @@ class ChecksumTest(harness.IchipTestCase):
         s = e.summary()
         broken = [r for r in e.runs
                   if r.outcome and r.outcome != 'complete']
-        self.assertEqual(e.failures, [], f'{tag}: bytes or ends wrong')
+        # Without checksum mode a lost byte can leave TLS waiting for the
+        # rest of a record that never comes (an SSND whose size lost a
+        # digit sends a short one): the session hangs, broken; counted,
+        # not a failure.  Corrupt bytes fail either run.
+        failures = [f for f in e.failures
+                    if cksum or not (': hang: ' in f or ': hang (' in f)]
+        self.assertEqual(failures, [], f'{tag}: bytes or ends wrong')
         note(f'{tag}: {CKSUM_MB:g} MiB, {LANES} lanes at {BAUD} baud, '
              f'corrupt {CORRUPT}, drop {DROP}, {sum(bursts)} noise bursts '
              f'of {NOISE} B/s: '
@@ -172,7 +182,8 @@ class ChecksumTest(harness.IchipTestCase):
         # the same time without: it breaks sessions faster than it moves
         # the quota, so it gets a time budget, and breakage is per MiB
         p, pcounters, pbroken, _ = self.soak(False, budget=max(30, took))
-        preasons = {r.reason for r in pbroken if r.outcome != 'open-failed'}
+        preasons = {r.reason for r in pbroken
+                    if r.outcome not in ('open-failed', 'hang')}
         self.assertFalse(preasons - NO_CKSUM_REASONS,
                          f'unexplained reasons {preasons}')
         self.assertEqual(pcounters.get('checksum-errors', 0), 0)
