@@ -318,6 +318,8 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 			return;
 		}
 		f->stats.noise++;	/* junk before the reply */
+		if (ichip_frame_junk_echoed(line, at))
+			f->stray_ok = false;
 		line += at;
 		n -= at;
 	}

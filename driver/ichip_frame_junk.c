@@ -11,7 +11,9 @@
  * with "I/" is read from its last "I/": a reply holds no other, and junk
  * rarely ends in one.  Not for a query, whose text lines may hold "I/"
  * (base64), nor with nothing in flight, where the line is reported as
- * unsolicited as it came.
+ * unsolicited as it came.  Junk holding "AT+i" held the echo of the
+ * command (noise before it hid it from the echo matcher): the reply
+ * after it is the command's, not the stray I/OK an RP4 may leave.
  */
 #include "ichip_frame.h"
 #include "ichip_frame_priv.h"
@@ -29,4 +31,15 @@ size_t ichip_frame_reply_at(const struct ichip_frame *f, const char *line,
 		if (line[i] == 'I' && line[i + 1] == '/')
 			return i;
 	return 0;
+}
+
+bool ichip_frame_junk_echoed(const char *line, size_t at)
+{
+	size_t i;
+
+	for (i = 0; i + 4 <= at; i++)
+		if (line[i] == 'A' && line[i + 1] == 'T' &&
+		    line[i + 2] == '+' && (line[i + 3] | 0x20) == 'i')
+			return true;
+	return false;
 }

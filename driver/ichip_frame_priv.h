@@ -78,6 +78,8 @@ void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
 /* Offset of a reply behind junk in @line, 0 for none: ichip_frame_junk.c */
 size_t ichip_frame_reply_at(const struct ichip_frame *f, const char *line,
 			    size_t n);
+/* The junk before it held a command's echo ("AT+i") */
+bool ichip_frame_junk_echoed(const char *line, size_t at);
 size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
 			      size_t len, struct ichip_event *ev);
 

@@ -209,6 +209,14 @@ static void test_damaged_echo(void)
 	feed((const u8 *)"I/OK\r\n", 6, 64, &o);
 	tap_ok(o.results == 2 && o.status == ICHIP_STATUS_OK,
 	       "damaged echo: the I/OK behind it is the SSND's");
+
+	/* noise before the echo: no echo seen, the same line though */
+	start(ICHIP_REPLY_VALUE, "AT+iRP4", true);
+	feed((const u8 *)"AT+iRP4\r\nI/(1,2)\r\n", 18, 64, &o);
+	ichip_frame_expect_ssnd(&f, ssnd, sizeof(ssnd) - 1, data, 7);
+	feed((const u8 *)"\x99" "AT+iSSND%:6,5:\x87" "2I/OK\r\n", 22, 64, &o);
+	tap_ok(o.results == 4 && o.status == ICHIP_STATUS_OK,
+	       "noise before the echo: the I/OK after it is the SSND's");
 }
 
 int main(void)
