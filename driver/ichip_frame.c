@@ -310,17 +310,14 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		return;
 	}
 	if (n < 2 || line[0] != 'I' || line[1] != '/') {
-		size_t at = ichip_frame_reply_at(f, line, n);
+		size_t at = ichip_frame_junk_reply(f, line, n);
 
 		if (!at) {
 			f->stray_ok = false;
 			bare_line(f, ev, line, n);
 			return;
 		}
-		f->stats.noise++;	/* junk before the reply */
-		if (ichip_frame_junk_echoed(line, at))
-			f->stray_ok = false;
-		line += at;
+		line += at;	/* a reply behind junk */
 		n -= at;
 	}
 	if (stale_line(f, line + 2, n - 2))
@@ -377,23 +374,12 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 /* In DATA context, "I/<digits>:" starts a counted binary payload. */
 static bool payload_header(struct ichip_frame *f, u64 *size)
 {
-	size_t at = 0;
+	size_t at;	/* of "I/": 0, or behind junk (ichip_frame_junk.c) */
 
-	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4)
+	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4 ||
+	    !ichip_frame_header_at(f, &at))
 		return false;
-	if (f->line[0] != 'I' || f->line[1] != '/') {
-		/* behind junk (ichip_frame_junk.c); only ':' ends a header */
-		if (f->line[f->line_len - 1] != ':')
-			return false;
-		at = ichip_frame_reply_at(f, f->line, f->line_len);
-		if (!at)
-			return false;
-	}
-	if (!parse_uint(f->line + at + 2, f->line_len - at - 3, size))
-		return false;
-	if (at)
-		f->stats.noise++;
-	return true;
+	return parse_uint(f->line + at + 2, f->line_len - at - 3, size);
 }
 
 static void payload_start(struct ichip_frame *f, u64 size,
@@ -660,13 +646,8 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 		return false;
 	}
 	if (pos < hdr) {
-		/*
-		 * Not the echo after all: what matched starts a line.  Past
-		 * "AT+i" it was the echo, a byte of it lost: any stray I/OK
-		 * trailer came before it, what follows is this command's.
-		 */
-		if (pos >= 4)
-			f->stray_ok = false;
+		/* not the echo after all: what matched starts a line */
+		f->stray_ok &= pos < 4;	/* past "AT+i" it was: junk.c */
 		f->rx = ICHIP_RX_LINE;
 		line_append(f, (const u8 *)f->cmd, pos);
 		return false;

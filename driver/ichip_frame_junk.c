@@ -13,13 +13,14 @@
  * (base64), nor with nothing in flight, where the line is reported as
  * unsolicited as it came.  Junk holding "AT+i" held the echo of the
  * command (noise before it hid it from the echo matcher): the reply
- * after it is the command's, not the stray I/OK an RP4 may leave.
+ * after it is the command's, not the stray I/OK an RP4 may leave (so
+ * too when an echo the matcher followed past "AT+i" lost a byte).
  */
 #include "ichip_frame.h"
 #include "ichip_frame_priv.h"
 
-size_t ichip_frame_reply_at(const struct ichip_frame *f, const char *line,
-			    size_t n)
+static size_t ichip_frame_reply_at(const struct ichip_frame *f,
+				   const char *line, size_t n)
 {
 	size_t i;
 
@@ -33,7 +34,7 @@ size_t ichip_frame_reply_at(const struct ichip_frame *f, const char *line,
 	return 0;
 }
 
-bool ichip_frame_junk_echoed(const char *line, size_t at)
+static bool ichip_frame_junk_echoed(const char *line, size_t at)
 {
 	size_t i;
 
@@ -42,4 +43,31 @@ bool ichip_frame_junk_echoed(const char *line, size_t at)
 		    line[i + 2] == '+' && (line[i + 3] | 0x20) == 'i')
 			return true;
 	return false;
+}
+
+size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
+			      size_t n)
+{
+	size_t at = ichip_frame_reply_at(f, line, n);
+
+	if (!at)
+		return 0;
+	f->stats.noise++;
+	if (ichip_frame_junk_echoed(line, at))
+		f->stray_ok = false;
+	return at;
+}
+
+bool ichip_frame_header_at(struct ichip_frame *f, size_t *at)
+{
+	*at = 0;
+	if (f->line[0] == 'I' && f->line[1] == '/')
+		return true;
+	/* behind junk: only the ':' just added ends a header */
+	if (f->line[f->line_len - 1] != ':')
+		return false;
+	*at = ichip_frame_reply_at(f, f->line, f->line_len);
+	if (*at)
+		f->stats.noise++;
+	return *at != 0;
 }
