@@ -178,7 +178,8 @@ static void ichip_timeout_work(struct work_struct *work)
 					     struct ichip_dev, timeout_work);
 
 	mutex_lock(&dev->lock);
-	if (!dev->cq.inflight || dev->detached)
+	/* nothing on the wire and no retry waiting out its backoff */
+	if ((!dev->cq.inflight && !dev->cq.held) || dev->detached)
 		goto out;
 	/* queued before a completion re-armed it: not this command's time */
 	if (time_before(jiffies, dev->deadline)) {
@@ -273,6 +274,10 @@ void ichip_cmdq_forget_portid(struct ichip_dev *dev, struct net *net,
 	lockdep_assert_held(&dev->lock);
 	if (dev->cq.parked)
 		ichip_cmd_forget(dev->cq.parked, net, portid);
+	if (dev->cq.suspect)
+		ichip_cmd_forget(dev->cq.suspect, net, portid);
+	if (dev->cq.held)
+		ichip_cmd_forget(dev->cq.held, net, portid);
 	c = ichip_cq_inflight(&dev->cq);
 	if (c)
 		ichip_cmd_forget(c, net, portid);

@@ -9,9 +9,16 @@
  */
 #include "ichip_cmdq_core.h"
 
+/* I/ERROR 041-053: the module could not parse the command line */
+#define ICHIP_CQ_SYNTAX_FIRST	41
+#define ICHIP_CQ_SYNTAX_LAST	53
+
 static const char ichip_cq_ping_text[] = "AT+i";
 static const u8 ichip_cq_ping_wire[] = "AT+i\r";
 #define ICHIP_CQ_PING_LEN	(sizeof(ichip_cq_ping_wire) - 1)
+/* the probe: an SSND stream short of a byte takes the first 'A' */
+static const char ichip_cq_probe_text[] = "AAT+i";
+static const u8 ichip_cq_probe_wire[] = "AAT+i\r";
 
 /* CRs padding a ping, handed out a chunk at a time. */
 static const u8 ichip_cq_crs[256] = {
@@ -59,6 +66,7 @@ static struct ichip_cq_cmd *ichip_cq_take_inflight(struct ichip_cq *cq)
 	struct ichip_cq_cmd *cmd = cq->inflight;
 
 	cq->inflight = NULL;
+	cq->held_armed = false;
 	cq->ops->disarm(cq->owner);
 	ichip_cq_flow(cq, false);
 	return cmd;
@@ -88,6 +96,28 @@ static size_t ichip_cq_refetch_text(struct ichip_cq *cq,
 	return n;
 }
 
+static void ichip_cq_ping_as(struct ichip_cq *cq, bool probe)
+{
+	struct ichip_cq_cmd *p = &cq->ping;
+
+	p->text = probe ? ichip_cq_probe_text : ichip_cq_ping_text;
+	p->text_len = probe ? sizeof(ichip_cq_probe_text) - 1 :
+			      sizeof(ichip_cq_ping_text) - 1;
+	p->wire = probe ? ichip_cq_probe_wire : ichip_cq_ping_wire;
+	p->wire_len = probe ? sizeof(ichip_cq_probe_wire) - 1 :
+			      ICHIP_CQ_PING_LEN;
+}
+
+/* How long retry @n (1 = the first) of a damaged payload waits. */
+static unsigned int ichip_cq_backoff_ms(unsigned int n)
+{
+	static const unsigned short ms[ICHIP_CQ_CKSUM_RETRIES] = {
+		0, 100, 300, 800, 1600,
+	};
+
+	return n && n <= ICHIP_CQ_CKSUM_RETRIES ? ms[n - 1] : 0;
+}
+
 static void ichip_cq_kick(struct ichip_cq *cq)
 {
 	struct ichip_cq_cmd *cmd;
@@ -95,6 +125,15 @@ static void ichip_cq_kick(struct ichip_cq *cq)
 	if (cq->inflight || cq->halted || cq->need_flush ||
 	    cq->state == ICHIP_DEV_STATE_HUNGUP)
 		return;
+	if (cq->held) {
+		/* nothing goes until its backoff is over: ichip_cq_timeout */
+		if (!cq->held_armed) {
+			cq->held_armed = true;
+			cq->ops->arm(cq->owner,
+				     ichip_cq_backoff_ms(cq->held->retries));
+		}
+		return;
+	}
 	if (cq->resync_pending) {
 		cq->resync_pending = false;
 		/*
@@ -104,6 +143,8 @@ static void ichip_cq_kick(struct ichip_cq *cq)
 		 */
 		cq->tx_fill = cq->resync_tries ? ICHIP_DATA_LEN_MAX : 0;
 		cmd = &cq->ping;
+		/* an SSND held: probe (padding CRs complete a stream too) */
+		ichip_cq_ping_as(cq, cq->suspect && !cq->tx_fill);
 	} else if (cq->head) {
 		cmd = cq->head;
 		cq->head = cmd->next;
@@ -171,9 +212,14 @@ static void ichip_cq_done(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 {
 	struct ichip_cq_cmd *parked = cq->parked, *inflight, *list;
+	struct ichip_cq_cmd *suspect = cq->suspect, *held = cq->held;
 
 	/* detach everything first: a completion may queue anew */
 	cq->parked = NULL;
+	cq->suspect = NULL;
+	cq->probe_one = false;
+	cq->held = NULL;
+	cq->held_armed = false;
 	cq->need_flush = false;
 	cq->resync_pending = false;
 	inflight = cq->inflight ? ichip_cq_take_inflight(cq) : NULL;
@@ -186,6 +232,10 @@ void ichip_cq_fail_all(struct ichip_cq *cq, int err)
 
 	if (parked)
 		ichip_cq_done(cq, parked, NULL, err);
+	if (suspect)
+		ichip_cq_done(cq, suspect, NULL, err);
+	if (held)
+		ichip_cq_done(cq, held, NULL, err);
 	if (inflight && inflight != &cq->ping)
 		ichip_cq_done(cq, inflight, NULL, err);
 	while (list) {
@@ -226,6 +276,20 @@ static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
 }
 
 /*
+ * A checksum-mode SSND the module could not parse (I/ERROR 041-053): the
+ * line damaged its command line, the module never took the data (the
+ * stream went as lines), so it may go again.
+ */
+static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
+				  const struct ichip_result *res)
+{
+	return cmd->cksum && cmd->data_len &&
+	       res->status == ICHIP_STATUS_ERROR &&
+	       res->module_error >= ICHIP_CQ_SYNTAX_FIRST &&
+	       res->module_error <= ICHIP_CQ_SYNTAX_LAST;
+}
+
+/*
  * A bad checksum: @cmd goes again at the head of the queue (behind a
  * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
  * has handed its data out already.  Returns false once retries are spent.
@@ -233,17 +297,176 @@ static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
 static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 				 struct ichip_cq_cmd *cmd)
 {
+	unsigned int wait;
+
 	cq->stats.cksum_errors++;
 	if (cmd->retries >= ICHIP_CQ_CKSUM_RETRIES)
 		return false;
 	cmd->retries++;
 	cq->stats.cksum_retries++;
 	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
+	wait = ichip_cq_backoff_ms(cmd->retries);
+	if (wait) {
+		/* nothing goes meanwhile: kick() arms the timer for it */
+		cq->held = cmd;
+		cq->held_armed = false;
+		return true;
+	}
 	cmd->next = cq->head;
 	cq->head = cmd;
 	if (!cq->tail)
 		cq->tail = cmd;
 	return true;
+}
+
+/* The ping's own answer is still due: wait for it, nothing to send. */
+static void ichip_cq_ping_rewait(struct ichip_cq *cq)
+{
+	struct ichip_cq_cmd *p = &cq->ping;
+
+	cq->inflight = p;
+	cq->tx_wire = p->wire;
+	cq->tx_wire_len = p->wire_len;
+	cq->tx_fill = 0;
+	cq->tx_pos = p->wire_len;
+	ichip_frame_expect(cq->frame, p->kind, p->text, p->text_len);
+	cq->held_armed = false;		/* the timer is the ping's now */
+	cq->ops->arm(cq->owner, p->timeout_ms);
+}
+
+/* The held SSND's own answer, as the probe told it. */
+static void ichip_cq_suspect_done(struct ichip_cq *cq, enum ichip_status st,
+				  unsigned int module_error)
+{
+	struct ichip_cq_cmd *cmd = cq->suspect;
+	struct ichip_result r;
+
+	cq->suspect = NULL;
+	cq->probe_one = false;
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	r.module_error = module_error;
+	cq->stats.commands++;
+	ichip_cq_done(cq, cmd, &r, 0);
+}
+
+/*
+ * An answer while an SSND is held (ichip_cmdq_core.h): returns true when
+ * it was the SSND's and the ping's own answer is still due.  Only an SSND
+ * draws I/ERROR (228): its data was dropped, it goes again.  Another
+ * first answer is kept until the next one tells whose it was.
+ */
+static bool ichip_cq_probe_answer(struct ichip_cq *cq,
+				  const struct ichip_result *res)
+{
+	struct ichip_cq_cmd *cmd = cq->suspect;
+
+	/* or it could not parse the SSND's command line (and the probe) */
+	if ((res->status == ICHIP_STATUS_ERROR &&
+	     res->module_error == ICHIP_CKSUM_MODULE_ERROR) ||
+	    ichip_cq_ssnd_refused(cmd, res)) {
+		if (ichip_cq_cksum_retry(cq, cmd)) {
+			cq->suspect = NULL;
+			cq->probe_one = false;
+		} else {
+			ichip_cq_suspect_done(cq, ICHIP_STATUS_CHECKSUM, 0);
+		}
+		return true;
+	}
+	if (!cq->probe_one) {
+		cq->probe_one = true;
+		cq->probe_status = res->status;
+		cq->probe_error = res->module_error;
+		return true;
+	}
+	/* a second answer: the first was the SSND's, late */
+	ichip_cq_suspect_done(cq, cq->probe_status, cq->probe_error);
+	return false;
+}
+
+static void ichip_cq_ping_done(struct ichip_cq *cq,
+			       const struct ichip_result *res)
+{
+	if (res->status != ICHIP_STATUS_OK) {
+		ichip_cq_resync_failed(cq);
+	} else {
+		cq->resync_tries = 0;
+		ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
+		cq->ops->resync(cq->owner, true, 0);
+	}
+}
+
+/* Put @cmd first in the queue (behind a resync ping if one is pending). */
+static void ichip_cq_requeue_head(struct ichip_cq *cq, struct ichip_cq_cmd *cmd)
+{
+	cmd->next = cq->head;
+	cq->head = cmd;
+	if (!cq->tail)
+		cq->tail = cmd;
+}
+
+/* The handle of "AT+i[!]SRCV:<hn>...", or -1. */
+static int ichip_cq_srcv_handle(const struct ichip_cq_cmd *cmd)
+{
+	const char *p = memchr(cmd->text, ':', cmd->text_len);
+	const char *end = cmd->text + cmd->text_len;
+	int hn = 0;
+
+	if (!p || ++p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		hn = hn * 10 + (*p - '0');
+		if (hn >= ICHIP_CQ_HANDLES)
+			return -1;
+	}
+	return hn;
+}
+
+static struct ichip_cq_seen ichip_cq_seen_of(const struct ichip_result *res)
+{
+	struct ichip_cq_seen s = {
+		.len = (unsigned int)res->data_len, .hash = 2166136261u,
+	};
+	size_t i;
+
+	for (i = 0; i < res->data_len; i++) {
+		s.hash ^= res->data[i];
+		s.hash *= 16777619u;
+	}
+	return s;
+}
+
+static bool ichip_cq_seen_eq(struct ichip_cq_seen a, struct ichip_cq_seen b)
+{
+	return a.len && a.len == b.len && a.hash == b.hash;
+}
+
+/*
+ * A checksum-mode SRCV's data: delivered, remembered; or, fetched again
+ * after its answer was lost (cmd->verify), data delivered before, which
+ * means the module never ran it: returns true, and it goes afresh.
+ */
+static bool ichip_cq_srcv_old(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
+			      const struct ichip_result *res)
+{
+	int hn = ichip_cq_srcv_handle(cmd);
+	struct ichip_cq_seen s;
+
+	if (!cmd->cksum || cmd->kind != ICHIP_REPLY_DATA ||
+	    res->status != ICHIP_STATUS_OK || !res->data_len)
+		return false;
+	s = ichip_cq_seen_of(res);
+	if (cmd->verify && (ichip_cq_seen_eq(s, cq->seen_any) ||
+			    (hn >= 0 && ichip_cq_seen_eq(s, cq->seen[hn])))) {
+		cmd->verify = false;
+		cmd->refetch = false;
+		ichip_cq_requeue_head(cq, cmd);
+		return true;
+	}
+	cq->seen_any = s;
+	if (hn >= 0)
+		cq->seen[hn] = s;
+	return false;
 }
 
 /* The module answered @cmd (already off the wire); the queue goes on. */
@@ -255,16 +478,20 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 		cq->stats.module_errors++;
 
 	if (cmd == &cq->ping) {
-		if (res->status != ICHIP_STATUS_OK) {
-			ichip_cq_resync_failed(cq);
-		} else {
-			cq->resync_tries = 0;
-			ichip_cq_set_state(cq, ICHIP_DEV_STATE_IDLE);
-			cq->ops->resync(cq->owner, true, 0);
+		if (cq->suspect && ichip_cq_probe_answer(cq, res)) {
+			ichip_cq_ping_rewait(cq);
+			return;
 		}
+		ichip_cq_ping_done(cq, res);
+	} else if (ichip_cq_ssnd_refused(cmd, res) &&
+		   ichip_cq_cksum_retry(cq, cmd)) {
+		/* the rest of its stream went as lines: a ping first */
+		ichip_cq_queue_resync(cq);
 	} else if (ichip_cq_cksum_bad(cmd, res) &&
 		   ichip_cq_cksum_retry(cq, cmd)) {
 		/* still this command's turn: kicked below */
+	} else if (ichip_cq_srcv_old(cq, cmd, res)) {
+		/* the module never ran it: it goes afresh, kicked below */
 	} else {
 		struct ichip_result bad;
 
@@ -380,10 +607,28 @@ size_t ichip_cq_tx_peek(struct ichip_cq *cq, const u8 **buf)
 
 void ichip_cq_tx_advance(struct ichip_cq *cq, size_t n)
 {
-	if (!cq->inflight || !n)
+	struct ichip_cq_cmd *cmd = cq->inflight;
+	unsigned int ms;
+
+	if (!cmd || !n)
 		return;
 	cq->tx_pos += n;
-	cq->ops->arm(cq->owner, cq->inflight->timeout_ms);
+	ms = cmd->timeout_ms;
+	/*
+	 * A checksum-mode SSND handed out whole: probe when it stays
+	 * unanswered once its bytes are on the wire (ichip_cmdq_core.h).
+	 */
+	if (cmd->cksum && cmd->data_len && cq->baud &&
+	    cq->tx_pos >= ichip_cq_tx_total(cq)) {
+		/* 10 bits a byte; a wire is a command plus 2 KiB at most */
+		unsigned long wire_ms = (unsigned long)cq->tx_wire_len *
+					10000UL / cq->baud;
+		unsigned long probe = ICHIP_CQ_SSND_PROBE_MS + wire_ms;
+
+		if (probe < ms)
+			ms = (unsigned int)probe;
+	}
+	cq->ops->arm(cq->owner, ms);
 }
 
 /* The command on the wire is lost (@err) or timed out: fail, resync. */
@@ -395,8 +640,38 @@ static void ichip_cq_abort(struct ichip_cq *cq, int err)
 		return;
 	cmd = ichip_cq_take_inflight(cq);
 	ichip_frame_abandon(cq->frame);
-	if (cmd == &cq->ping) {
+	if (cmd == &cq->ping && cq->suspect && cq->probe_one) {
+		/* one answer alone: the ping's; the SSND's was lost */
+		struct ichip_result first;
+
+		memset(&first, 0, sizeof(first));
+		first.status = cq->probe_status;
+		first.module_error = cq->probe_error;
+		cmd = cq->suspect;
+		cq->suspect = NULL;
+		cq->probe_one = false;
+		ichip_cq_done(cq, cmd, NULL, ETIMEDOUT);
+		ichip_cq_ping_done(cq, &first);
+	} else if (cmd == &cq->ping) {
 		ichip_cq_resync_failed(cq);
+	} else if (err == ETIMEDOUT && cmd->cksum &&
+		   cmd->kind == ICHIP_REPLY_DATA &&
+		   cmd->retries < ICHIP_CQ_CKSUM_RETRIES) {
+		/*
+		 * Its answer lost: fetch again (AT+i!SRCV), and check the
+		 * data is not what the module handed out before.
+		 */
+		cmd->retries++;
+		cq->stats.cksum_retries++;
+		cmd->refetch = true;
+		cmd->verify = true;
+		ichip_cq_queue_resync(cq);
+		ichip_cq_requeue_head(cq, cmd);
+	} else if (err == ETIMEDOUT && cmd->cksum && cmd->data_len &&
+		   !cq->suspect) {
+		/* held: the resync tells whether a byte of it was lost */
+		cq->suspect = cmd;
+		ichip_cq_queue_resync(cq);
 	} else {
 		/* the ping first: the completion may queue the next command */
 		ichip_cq_queue_resync(cq);
@@ -412,6 +687,19 @@ void ichip_cq_tx_failed(struct ichip_cq *cq, int err)
 
 void ichip_cq_timeout(struct ichip_cq *cq)
 {
+	struct ichip_cq_cmd *cmd = cq->held;
+
+	if (cmd && !cq->inflight) {
+		/* the backoff is over: the retry goes first */
+		cq->held = NULL;
+		cq->held_armed = false;
+		cmd->next = cq->head;
+		cq->head = cmd;
+		if (!cq->tail)
+			cq->tail = cmd;
+		ichip_cq_kick(cq);
+		return;
+	}
 	if (!cq->inflight)
 		return;
 	cq->stats.timeouts++;

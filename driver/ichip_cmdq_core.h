@@ -12,7 +12,23 @@
  * whose checksum is wrong is fetched again with AT+i!SRCV, an SSND the
  * module refused with I/ERROR (228) is sent again from the same bytes,
  * each up to ICHIP_CQ_CKSUM_RETRIES times; then the command completes
- * as ICHIP_STATUS_CHECKSUM.  Written here once for n_ichip and ichipd.
+ * as ICHIP_STATUS_CHECKSUM.  A checksum-mode SSND that goes unanswered
+ * is held (cq->suspect) and the module probed with "AAT+i": a byte of
+ * the stream lost on the line leaves the module counting, the probe's
+ * first byte completes the stream and the module answers I/ERROR (228),
+ * proof that it dropped the data, and the SSND is sent again (the rest
+ * of the probe is a ping).  Each line draws one answer, so an answer
+ * followed by another was the SSND's own, late; one alone was the
+ * ping's: the SSND's answer was lost, the module may have sent the data,
+ * and the SSND fails with ETIMEDOUT.  With cq->baud known the probe goes
+ * ICHIP_CQ_SSND_PROBE_MS after the SSND's bytes are on the wire, else at
+ * its timeout.  A checksum-mode SRCV that times out (its header damaged,
+ * or the command never reached the module) is fetched again with
+ * AT+i!SRCV; data the core delivered before (the socket's last SRCV, or
+ * the module's) means the module never ran it, and it goes afresh.  A
+ * checksum-mode SSND the module could not parse (I/ERROR 041-053, its
+ * command line damaged) never had its data taken: it goes again, after
+ * a resync ping.  Written here once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's
@@ -29,8 +45,15 @@
 
 /* Unanswered resync pings in a row before the queue is failed. */
 #define ICHIP_CQ_RESYNC_TRIES	3
-/* Checksum-mode retries of one command before it fails. */
-#define ICHIP_CQ_CKSUM_RETRIES	3
+/*
+ * Checksum-mode retries of one command before it fails.  The first goes
+ * at once (a byte lost here and there); each later one waits longer, so
+ * that together they outlast a burst of line noise, which damages every
+ * copy sent while it lasts (see ichip_cq_backoff_ms).
+ */
+#define ICHIP_CQ_CKSUM_RETRIES	5
+/* An unanswered checksum-mode SSND, on the wire whole, is probed after */
+#define ICHIP_CQ_SSND_PROBE_MS	300
 /* I/ERROR (228): SSND checksum mismatch, the data dropped. */
 #define ICHIP_CKSUM_MODULE_ERROR	228
 
@@ -47,8 +70,15 @@ struct ichip_cq_cmd {
 	bool cksum;			/* checksum mode: wire has SSND's sum */
 	/* the core's */
 	bool refetch;			/* next time as AT+i!SRCV */
+	bool verify;			/* its answer may be older data */
 	unsigned int retries;
 };
+
+/* What an SRCV delivered, to know it again (length, FNV-1a hash). */
+struct ichip_cq_seen {
+	unsigned int len, hash;
+};
+#define ICHIP_CQ_HANDLES	12	/* 0..9 clients, 10..11 listeners */
 
 struct ichip_cq_stats {
 	u64 commands;		/* completed by the module (any status) */
@@ -101,6 +131,15 @@ struct ichip_cq {
 	struct ichip_cq_cmd *head, *tail;	/* waiting */
 	struct ichip_cq_cmd *inflight;	/* on the wire (or &ping) */
 	struct ichip_cq_cmd *parked;	/* answered, waits for a flush */
+	struct ichip_cq_cmd *suspect;	/* unanswered SSND, see above */
+	bool probe_one;			/* one answer to the probe so far: */
+	enum ichip_status probe_status;	/* ... this */
+	unsigned int probe_error;
+	unsigned int baud;		/* the line's, for the probe; 0: unknown */
+	/* the last SRCV data delivered, the module's and each socket's */
+	struct ichip_cq_seen seen_any, seen[ICHIP_CQ_HANDLES];
+	struct ichip_cq_cmd *held;	/* a retry waiting out its backoff */
+	bool held_armed;		/* ... and the timer counts it */
 	bool need_flush;
 	bool resync_pending;		/* a ping goes before the queue */
 	unsigned int depth;		/* queued + inflight + parked */
@@ -138,7 +177,7 @@ void ichip_cq_tx_failed(struct ichip_cq *cq, int err);
 size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len);
 void ichip_cq_flushed(struct ichip_cq *cq);
 
-/* The timer armed by ops->arm fired. */
+/* The timer armed by ops->arm fired (a timeout, or a backoff's end). */
 void ichip_cq_timeout(struct ichip_cq *cq);
 
 /* Complete everything (parked, in flight, queued) with @err. */

@@ -310,9 +310,15 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		return;
 	}
 	if (n < 2 || line[0] != 'I' || line[1] != '/') {
-		f->stray_ok = false;
-		bare_line(f, ev, line, n);
-		return;
+		size_t at = ichip_frame_junk_reply(f, line, n);
+
+		if (!at) {
+			f->stray_ok = false;
+			bare_line(f, ev, line, n);
+			return;
+		}
+		line += at;	/* a reply behind junk */
+		n -= at;
 	}
 	if (stale_line(f, line + 2, n - 2))
 		return;
@@ -368,10 +374,12 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 /* In DATA context, "I/<digits>:" starts a counted binary payload. */
 static bool payload_header(struct ichip_frame *f, u64 *size)
 {
+	size_t at;	/* of "I/": 0, or behind junk (ichip_frame_junk.c) */
+
 	if (f->expect != ICHIP_REPLY_DATA || f->line_len < 4 ||
-	    f->line[0] != 'I' || f->line[1] != '/')
+	    !ichip_frame_header_at(f, &at))
 		return false;
-	return parse_uint(f->line + 2, f->line_len - 3, size);
+	return parse_uint(f->line + at + 2, f->line_len - at - 3, size);
 }
 
 static void payload_start(struct ichip_frame *f, u64 size,
@@ -639,6 +647,7 @@ static bool echo_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 	}
 	if (pos < hdr) {
 		/* not the echo after all: what matched starts a line */
+		f->stray_ok &= pos < 4;	/* past "AT+i" it was: junk.c */
 		f->rx = ICHIP_RX_LINE;
 		line_append(f, (const u8 *)f->cmd, pos);
 		return false;

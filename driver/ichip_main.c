@@ -108,6 +108,8 @@ struct ichip_dev *ichip_dev_create(struct tty_struct *tty)
 	dev->tty = tty;
 	ichip_frame_reset(dev->frame);
 	ichip_cmdq_init(dev);
+	/* the line's speed at attach, for the checksum-mode SSND probe */
+	dev->cq.baud = tty_get_baud_rate(tty);
 	return dev;
 }
 

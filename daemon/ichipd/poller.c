@@ -30,6 +30,7 @@
 #include "log.h"
 #include "manager.h"
 #include "poller.h"
+#include "rp4.h"
 #include "session.h"
 
 #define POLL_MIN_US	1000
@@ -38,28 +39,6 @@
 #define POLL_ACTIVE_US	100000
 /* a lone stream: at most one RP4 this often (other sockets, orphans) */
 #define POLL_STREAM_US	10000
-
-/* "(n0,n1,...)" from RP4; returns how many values were read. */
-static int parse_rp4(const char *text, long *vals, int max)
-{
-	const char *p = strchr(text, '(');
-	char *end;
-	int n = 0;
-
-	if (!p)
-		return 0;
-	p++;
-	while (n < max) {
-		vals[n++] = strtol(p, &end, 10);
-		if (end == p)
-			return n - 1;
-		p = end;
-		if (*p != ',')
-			break;
-		p++;
-	}
-	return n;
-}
 
 static void schedule(struct device *d, uint64_t delay_us);
 
@@ -104,7 +83,7 @@ static void on_rp4(void *userdata, const struct xport_reply *r)
 
 	d->poll_busy = false;
 	n = r->status == ICHIP_STATUS_OK ?
-	    parse_rp4(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
+	    rp4_parse(r->text, vals, ICHIPD_MAX_SOCKETS + 2) : 0;
 	sweep_unowned(d, vals, n);
 	flags = sessions_poll_result(d, r, vals, n);
 	if (!sessions_hold_sockets(d))

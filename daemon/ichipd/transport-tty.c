@@ -377,6 +377,10 @@ static void for_each_cmd(struct xport_tty *t,
 
 	if (c)
 		fn((struct tty_cmd *)c, id);
+	if (t->cq.suspect)
+		fn((struct tty_cmd *)t->cq.suspect, id);
+	if (t->cq.held)
+		fn((struct tty_cmd *)t->cq.held, id);
 	for (c = t->cq.head; c; c = c->next)
 		fn((struct tty_cmd *)c, id);
 }
@@ -450,6 +454,30 @@ static const struct xport_ops tty_ops = {
 	.free = tty_free,
 };
 
+/*
+ * The line's speed in bits/s, for the core's SSND probe (0: not a tty or
+ * an unusual speed, the probe then waits for the SSND's timeout).
+ */
+static unsigned int tty_baud(int fd)
+{
+	static const struct { speed_t s; unsigned int bps; } speeds[] = {
+		{ B9600, 9600 }, { B19200, 19200 }, { B38400, 38400 },
+		{ B57600, 57600 }, { B115200, 115200 }, { B230400, 230400 },
+		{ B460800, 460800 }, { B921600, 921600 },
+	};
+	struct termios tio;
+	speed_t sp;
+	size_t i;
+
+	if (tcgetattr(fd, &tio))
+		return 0;
+	sp = cfgetospeed(&tio);
+	for (i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].s == sp)
+			return speeds[i].bps;
+	return 0;
+}
+
 int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 		  void *owner, struct xport **out)
 {
@@ -470,6 +498,7 @@ int xport_tty_new(sd_event *e, int fd, const struct xport_events *ev,
 	}
 	ichip_frame_reset(t->frame);
 	ichip_cq_init(&t->cq, t->frame, &tty_cq_ops, t);
+	t->cq.baud = tty_baud(fd);
 	r = sd_event_add_io(e, &t->io, fd, EPOLLIN, on_io, t);
 	if (r < 0)
 		goto fail;

@@ -14,6 +14,8 @@ without, on the same simulator seed and traffic.
                        `make soak`: 2e-5)
   ICHIP_CKSUM_NOISE    random bytes/s toward ichipd in bursts of 2 s every
                        15 s (default 0; `make soak`: 400)
+  ICHIP_CKSUM_TRACE    1: keep the simulator's trace (every command and
+                       byte fault) past 1 MiB too (with ICHIP_KEEP_TMP=1)
 
 With checksum mode:
   * ichipd put the module in checksum mode (CKSM=1 in its parameters);
@@ -21,12 +23,16 @@ With checksum mode:
     byte): a damaged payload is sent or fetched again, never handed to
     TLS; the Device1 Counters show the checksum errors and retries;
   * fewer sessions break than without it.
-What checksum mode cannot help: damage to a command line or a reply
-header (no checksum covers them: the module refuses the command, the
-command times out, or a damaged handle moves another socket's data,
-which TLS then refuses), and a byte lost inside an SSND stream (the
-module waits for it until the command times out).  Both runs' counts are
-printed as TAP comments: the measurement the issue asks for.
+What checksum mode repairs besides payloads (ichip_cmdq_core.h): a byte
+lost inside an SSND stream (the probe's I/ERROR 228 proves the data
+dropped), an SSND command line the module could not parse, an SRCV
+answer header the line damaged (AT+i!SRCV, checked against data already
+delivered), a reply behind line noise.  What it cannot: a damaged answer
+to an SSND (the module may have sent the data: timeout), a damaged
+handle that moves another socket's data (TLS refuses it).  Without it a
+lost byte may also leave TLS waiting for the rest of a record: a hang,
+counted as broken in that run.  Both runs' counts are printed as TAP
+comments: the measurement the issue asks for.
 """
 
 import os
@@ -48,6 +54,7 @@ SEED = int(os.environ.get('ICHIP_CKSUM_SEED', '1717'))
 CORRUPT = os.environ.get('ICHIP_CKSUM_CORRUPT', '0.0001')
 DROP = os.environ.get('ICHIP_CKSUM_DROP', '0')
 NOISE = os.environ.get('ICHIP_CKSUM_NOISE', '0')
+TRACE = os.environ.get('ICHIP_CKSUM_TRACE') == '1'
 NOISE_ON_S, NOISE_EVERY_S = 2.0, 15.0
 
 # What the faults may do to a session with checksum mode on: the line
@@ -83,7 +90,7 @@ class ChecksumTest(harness.IchipTestCase):
             self.start_bus()
         sim = ReopeningSim(tmp, extra=['--seed', str(SEED),
                                        '--baud', str(BAUD)],
-                           trace=CKSUM_MB <= 1)
+                           trace=CKSUM_MB <= 1 or TRACE)
         self._own(sim, f'ichip-sim ({tag})', sim.proc.log_path)
         srv = RestartableServer(tmp, 'sinksource', self.certs.server)
         self.addCleanup(srv.stop)
@@ -138,7 +145,13 @@ class ChecksumTest(harness.IchipTestCase):
         s = e.summary()
         broken = [r for r in e.runs
                   if r.outcome and r.outcome != 'complete']
-        self.assertEqual(e.failures, [], f'{tag}: bytes or ends wrong')
+        # Without checksum mode a lost byte can leave TLS waiting for the
+        # rest of a record that never comes (an SSND whose size lost a
+        # digit sends a short one): the session hangs, broken; counted,
+        # not a failure.  Corrupt bytes fail either run.
+        failures = [f for f in e.failures
+                    if cksum or not (': hang: ' in f or ': hang (' in f)]
+        self.assertEqual(failures, [], f'{tag}: bytes or ends wrong')
         note(f'{tag}: {CKSUM_MB:g} MiB, {LANES} lanes at {BAUD} baud, '
              f'corrupt {CORRUPT}, drop {DROP}, {sum(bursts)} noise bursts '
              f'of {NOISE} B/s: '
@@ -170,7 +183,8 @@ class ChecksumTest(harness.IchipTestCase):
         # the same time without: it breaks sessions faster than it moves
         # the quota, so it gets a time budget, and breakage is per MiB
         p, pcounters, pbroken, _ = self.soak(False, budget=max(30, took))
-        preasons = {r.reason for r in pbroken if r.outcome != 'open-failed'}
+        preasons = {r.reason for r in pbroken
+                    if r.outcome not in ('open-failed', 'hang')}
         self.assertFalse(preasons - NO_CKSUM_REASONS,
                          f'unexplained reasons {preasons}')
         self.assertEqual(pcounters.get('checksum-errors', 0), 0)

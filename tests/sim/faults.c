@@ -6,6 +6,7 @@
  * applies (drop, corrupt); plus the one random number generator every
  * fault draws from, so --seed replays a run exactly.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim.h"
@@ -28,23 +29,47 @@ double sim_rand01(struct sim *s)
 }
 
 /*
- * Bytes entering the line, either direction: each lost with @drop, or
- * one bit of it flipped with @corrupt (what a noisy UART does inside a
- * payload as well as anywhere else).  Returns the bytes left.
+ * One byte fault in the trace: which byte of which chunk, in which
+ * direction, and the bytes around it, so a broken session can be traced
+ * to the command line, reply header, payload or checksum it hit.
  */
-size_t sim_byte_faults(struct sim *s, u8 *p, size_t n, double drop,
-		       double corrupt)
+static void trace_fault(const char *what, char dir, const u8 *p, size_t n,
+			size_t i, u8 old)
+{
+	size_t from = i > 12 ? i - 12 : 0;
+	size_t to = n - i > 12 ? i + 12 : n;
+	char head[64];
+
+	snprintf(head, sizeof(head), "%s %c 0x%02x at %zu of %zu, from %zu:",
+		 what, dir, old, i, n, from);
+	sim_trace_data('!', head, p + from, to - from);
+}
+
+/*
+ * Bytes entering the line in direction @dir ('>' from the host, '<' to
+ * it): each lost with @drop, or one bit of it flipped with @corrupt (what
+ * a noisy UART does inside a payload as well as anywhere else).  Returns
+ * the bytes left.
+ */
+size_t sim_byte_faults(struct sim *s, char dir, u8 *p, size_t n,
+		       double drop, double corrupt)
 {
 	size_t w = 0;
 
 	if (drop <= 0 && corrupt <= 0)
 		return n;
 	for (size_t i = 0; i < n; i++) {
-		if (drop > 0 && sim_rand01(s) < drop)
+		u8 old = p[i];
+
+		if (drop > 0 && sim_rand01(s) < drop) {
+			trace_fault("drop", dir, p, n, i, old);
 			continue;
+		}
 		p[w] = p[i];
-		if (corrupt > 0 && sim_rand01(s) < corrupt)
+		if (corrupt > 0 && sim_rand01(s) < corrupt) {
 			p[w] ^= (u8)(1u << (sim_rand(s) & 7));
+			trace_fault("flip", dir, p, n, w, old);
+		}
 		w++;
 	}
 	return w;

@@ -236,9 +236,9 @@ void sim_line_status(struct sim_line *l, char *buf, size_t cap)
 }
 
 /* Lost and flipped bytes are decided when they enter the line. */
-static size_t drop_filter(struct sim *s, u8 *p, size_t n)
+static size_t drop_filter(struct sim *s, char dir, u8 *p, size_t n)
 {
-	return sim_byte_faults(s, p, n, s->line->drop, s->line->corrupt);
+	return sim_byte_faults(s, dir, p, n, s->line->drop, s->line->corrupt);
 }
 
 void sim_line_emit(struct sim *s, const void *p, size_t n)
@@ -254,7 +254,7 @@ void sim_line_emit(struct sim *s, const void *p, size_t n)
 	if (!c)
 		return;
 	memcpy(c->d, p, n);
-	c->len = drop_filter(s, c->d, n);
+	c->len = drop_filter(s, '<', c->d, n);
 	c->pos = 0;
 	c->next = NULL;
 	c->release_ns = sim_now_ns() + (u64)l->slow_ms * 1000000;
@@ -465,9 +465,11 @@ static int read_in(struct sim *s, u64 now)
 	if (l->rate)
 		l->tok_in -= (double)n;
 	if (uart)
-		sim_uart_deliver(s, tmp, drop_filter(s, tmp, (size_t)n), now);
+		sim_uart_deliver(s, tmp, drop_filter(s, '>', tmp, (size_t)n),
+				 now);
 	else
-		l->in_len += drop_filter(s, l->in + l->in_len, (size_t)n);
+		l->in_len += drop_filter(s, '>', l->in + l->in_len,
+					  (size_t)n);
 	return 0;
 }
 

@@ -336,8 +336,8 @@ void sim_tls_close(struct sim *s, int hn);
 /* faults.c */
 u64 sim_rand(struct sim *s);
 double sim_rand01(struct sim *s);
-size_t sim_byte_faults(struct sim *s, u8 *p, size_t n, double drop,
-		       double corrupt);
+size_t sim_byte_faults(struct sim *s, char dir, u8 *p, size_t n,
+		       double drop, double corrupt);
 void sim_module_reset(struct sim *s, const char *why);
 
 #endif /* ICHIP_SIM_H */

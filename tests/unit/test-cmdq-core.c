@@ -7,197 +7,8 @@
  * timer, flow control, completions) and plays the module with the real
  * framing core.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "ichip_cmdq_core.h"
+#include "cmdq-fake.h"
 #include "tap.h"
-
-#define MAX_DONE 16
-
-struct done {
-	const char *text;
-	enum ichip_status status;
-	int err;
-};
-
-struct fake {
-	struct ichip_cq cq;
-	struct ichip_frame frame;
-	struct done done[MAX_DONE];
-	int ndone;
-	unsigned int armed_ms;		/* 0: not armed */
-	int arms, tx_starts, flows_stopped, resync_ok, resync_failed;
-	unsigned int failed_count;
-	enum ichip_dev_state states[32];
-	int nstates;
-	int unsolicited;
-	/* a completion that queues this command (re-entrancy) */
-	struct ichip_cq_cmd *requeue;
-	/* what the "wire" got */
-	char wire[65536];
-	size_t wire_len;
-};
-
-static void op_complete(void *owner, struct ichip_cq_cmd *cmd,
-			const struct ichip_result *res, int err)
-{
-	struct fake *f = owner;
-	struct ichip_cq_cmd *next = f->requeue;
-
-	if (f->ndone < MAX_DONE)
-		f->done[f->ndone++] = (struct done){
-			.text = cmd->text,
-			.status = res ? res->status : ICHIP_STATUS_FAILED,
-			.err = err,
-		};
-	if (next) {
-		f->requeue = NULL;
-		ichip_cq_queue(&f->cq, next);
-	}
-}
-
-static void op_tx_start(void *owner)
-{
-	((struct fake *)owner)->tx_starts++;
-}
-
-static void op_arm(void *owner, unsigned int ms)
-{
-	struct fake *f = owner;
-
-	f->armed_ms = ms;
-	f->arms++;
-}
-
-static void op_disarm(void *owner)
-{
-	((struct fake *)owner)->armed_ms = 0;
-}
-
-static void op_flow(void *owner, bool stop)
-{
-	if (stop)
-		((struct fake *)owner)->flows_stopped++;
-}
-
-static void op_state(void *owner, enum ichip_dev_state old)
-{
-	struct fake *f = owner;
-
-	if (f->nstates < 32)
-		f->states[f->nstates++] = f->cq.state;
-}
-
-static void op_resync(void *owner, bool ok, unsigned int failed)
-{
-	struct fake *f = owner;
-
-	if (ok) {
-		f->resync_ok++;
-	} else {
-		f->resync_failed++;
-		f->failed_count = failed;
-	}
-}
-
-static void op_unsolicited(void *owner, const char *line, size_t len)
-{
-	((struct fake *)owner)->unsolicited++;
-}
-
-static const struct ichip_cq_ops fake_ops = {
-	.complete = op_complete,
-	.tx_start = op_tx_start,
-	.arm = op_arm,
-	.disarm = op_disarm,
-	.flow = op_flow,
-	.state = op_state,
-	.resync = op_resync,
-	.unsolicited = op_unsolicited,
-};
-
-static struct fake *fake_new(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		abort();
-	ichip_frame_reset(&f->frame);
-	ichip_cq_init(&f->cq, &f->frame, &fake_ops, f);
-	return f;
-}
-
-struct cmd {
-	struct ichip_cq_cmd cq;
-	u8 wire[ICHIP_WIRE_MAX_CKSUM(ICHIP_CMD_LEN_MAX, 64)];
-};
-
-static struct ichip_cq_cmd *cmd_make(struct cmd *c, const char *text,
-				     const char *data, unsigned int timeout)
-{
-	size_t len = strlen(text), dlen = data ? strlen(data) : 0;
-	int kind = ichip_cmd_classify(text, len, dlen);
-
-	if (kind < 0)
-		abort();
-	memset(c, 0, sizeof(*c));
-	c->cq.text = text;
-	c->cq.text_len = len;
-	c->cq.wire = c->wire;
-	c->cq.wire_len = ichip_cmd_wire(c->wire, sizeof(c->wire), text, len,
-					(const u8 *)data, dlen);
-	c->cq.data_len = dlen;
-	c->cq.kind = kind;
-	c->cq.timeout_ms = timeout ? timeout :
-			   ichip_cmd_default_timeout_ms(text, len);
-	return &c->cq;
-}
-
-/* Take everything the core would write now (the tty accepts all). */
-static size_t drain(struct fake *f)
-{
-	const u8 *buf;
-	size_t n, total = 0;
-
-	f->wire_len = 0;
-	while ((n = ichip_cq_tx_peek(&f->cq, &buf))) {
-		if (f->wire_len + n < sizeof(f->wire)) {
-			memcpy(f->wire + f->wire_len, buf, n);
-			f->wire_len += n;
-		}
-		total += n;
-		ichip_cq_tx_advance(&f->cq, n);
-	}
-	f->wire[f->wire_len] = '\0';
-	return total;
-}
-
-static size_t say(struct fake *f, const char *s)
-{
-	return ichip_cq_rx(&f->cq, (const u8 *)s, strlen(s));
-}
-
-/* A command in checksum mode: the SSND wire ends in the checksum. */
-static struct ichip_cq_cmd *cmd_cksum(struct cmd *c, const char *text,
-				      const char *data)
-{
-	size_t len = strlen(text), dlen = data ? strlen(data) : 0;
-
-	cmd_make(c, text, data, 0);
-	c->cq.cksum = true;
-	c->cq.wire_len = ichip_cmd_wire_cksum(c->wire, sizeof(c->wire), text,
-					      len, (const u8 *)data, dlen);
-	if (dlen)
-		c->cq.data_len = dlen + ICHIP_CKSUM_LEN;
-	return &c->cq;
-}
-
-static size_t say_n(struct fake *f, const void *p, size_t n)
-{
-	return ichip_cq_rx(&f->cq, p, n);
-}
 
 static void test_fifo(void)
 {
@@ -434,6 +245,7 @@ static void test_cksum_srcv(void)
 	/* bad every time: named, never data */
 	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0", NULL));
 	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		backoff_over(f);
 		drain(f);
 		say_n(f, bad, sizeof(bad) - 1);
 	}
@@ -495,6 +307,275 @@ static void test_cksum_ssnd(void)
 	free(f);
 }
 
+/*
+ * A byte of a checksum-mode SSND lost on the way: the module waits for
+ * it and does not answer.  Written whole and unanswered for
+ * ICHIP_CQ_SSND_PROBE_MS, the SSND is held and the module probed with
+ * "AAT+i": its first byte completes the stream and the module answers
+ * I/ERROR (228), proof that it dropped the data, so the SSND goes again;
+ * the rest is a ping.  Every line draws one answer: an I/OK (or error)
+ * followed by another was the SSND's own, late; alone, it was the
+ * ping's, and the SSND's answer is lost: unknown, it fails.
+ */
+static void test_cksum_ssnd_lost_byte(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	const u8 *buf;
+	size_t n;
+	int i;
+
+	f->cq.baud = 921600;	/* 23 bytes: 0 ms on the wire */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP4", NULL, 0));
+	ichip_cq_tx_advance(&f->cq, 10);
+	tap_ok(f->armed_ms == a.cq.timeout_ms,
+	       "probe: while it is written, the SSND's own timeout");
+	drain(f);
+	tap_ok(f->armed_ms == ICHIP_CQ_SSND_PROBE_MS,
+	       "probe: written whole, probed after %u ms", f->armed_ms);
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 0 && f->cq.depth == 2,
+	       "lost byte: the unanswered SSND is not completed yet");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AAT+i\r"), "lost byte: the probe (%s)",
+	       f->wire);
+	say(f, "I/ERROR (228)\r\n");
+	tap_ok(f->ndone == 0 && !ichip_cq_tx_peek(&f->cq, &buf),
+	       "lost byte: 228 completes nothing, the ping's answer is due");
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "lost byte: then the SSND again, before the queue");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       !strcmp(f->done[0].text, "AT+iSSND%:000,5"),
+	       "lost byte: completed once, OK");
+	tap_ok(f->cq.stats.cksum_errors == 1 && f->cq.stats.cksum_retries == 1 &&
+	       f->cq.stats.timeouts == 1, "lost byte: counted");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP4\r"), "lost byte: the queue goes on");
+	say(f, "I/(0)\r\n");
+
+	/* one I/OK and no more: the ping's; the SSND's answer was lost */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 2 && f->armed_ms == f->cq.ping.timeout_ms,
+	       "answer lost: one I/OK waits for a second");
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 3 && f->done[2].err == ETIMEDOUT,
+	       "answer lost: the SSND fails ETIMEDOUT, never sent again");
+	tap_ok(!drain(f) && f->cq.state == ICHIP_DEV_STATE_IDLE,
+	       "answer lost: resynced, nothing more on the wire");
+
+	/* two answers: the first was the SSND's, late */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/OK\r\nI/OK\r\n");
+	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_OK &&
+	       f->cq.state == ICHIP_DEV_STATE_IDLE && !drain(f),
+	       "slow module: the SSND's late I/OK completes it, not sent again");
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/ERROR (203)\r\nI/OK\r\n");
+	tap_ok(f->ndone == 5 && f->done[4].status == ICHIP_STATUS_ERROR &&
+	       f->done[4].err == 0, "slow module: its late error is the SSND's");
+
+	/* the probe unanswered: a 228 to a later (padded) ping is proof too */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	n = drain(f);
+	tap_ok(n == ICHIP_DATA_LEN_MAX + 5, "no answer: then a padded ping");
+	say(f, "I/ERROR (228)\r\nI/OK\r\n");
+	n = drain(f);
+	tap_ok(f->ndone == 5 && n == 23,
+	       "later ping: 228 sends the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 6 && f->done[5].status == ICHIP_STATUS_OK,
+	       "later ping: then OK");
+
+	/* every copy lost a byte: named, after the retries */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+		drain(f);
+		say(f, "I/ERROR (228)\r\nI/OK\r\n");
+		backoff_over(f);
+	}
+	tap_ok(f->ndone == 7 && f->done[6].status == ICHIP_STATUS_CHECKSUM,
+	       "retries spent: CHECKSUM");
+
+	/* a later retry waits out its backoff after the probe's ping */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	for (i = 0; i < 2; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+		drain(f);
+		say(f, "I/ERROR (228)\r\nI/OK\r\n");
+	}
+	tap_ok(f->cq.held == &a.cq && f->armed_ms >= 100,
+	       "probe, backoff: armed after the ping (%u ms)", f->armed_ms);
+	backoff_over(f);
+	n = drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(n == 23 && f->ndone == 8 && f->done[7].status == ICHIP_STATUS_OK,
+	       "probe, backoff: then sent again, OK");
+
+	/* the module gone: the held SSND fails with the queue */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	for (i = 0; i < ICHIP_CQ_RESYNC_TRIES; i++) {
+		drain(f);
+		ichip_cq_timeout(&f->cq);
+	}
+	tap_ok(f->ndone == 9 && f->done[8].err == EIO && !f->cq.depth,
+	       "unresponsive: the held SSND fails with EIO");
+
+	/* without checksum mode: no probe, a timeout fails the SSND */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/OK\r\n");		/* the resync after EIO */
+	drain(f);
+	tap_ok(f->armed_ms == a.cq.timeout_ms, "no cksum: no probe");
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->ndone == 10 && f->done[9].err == ETIMEDOUT,
+	       "no cksum: ETIMEDOUT at once");
+	free(f);
+}
+
+/*
+ * A burst of line noise damages every copy of a payload sent while it
+ * lasts: after the first retry, each waits longer, together longer than
+ * a burst (2 s in `make soak`), and nothing else goes meanwhile (the
+ * module's "last SRCV data" must stay the one fetched again).
+ */
+static void test_cksum_backoff(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b;
+	static const u8 bad[] = "I/5:hellp\xfd\xec\r\n";
+	static const u8 good[] = "I/5:hello\xfd\xec\r\n";
+	unsigned int waited = 0;
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,5", NULL));
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,5\r"),
+	       "backoff: the first retry at once");
+	say_n(f, bad, sizeof(bad) - 1);
+	tap_ok(!drain(f) && f->cq.held == &a.cq && f->armed_ms >= 100,
+	       "backoff: the second waits (%u ms)", f->armed_ms);
+	ichip_cq_queue(&f->cq, cmd_make(&b, "AT+iRP4", NULL, 0));
+	tap_ok(!drain(f), "backoff: nothing else goes meanwhile");
+	for (i = 2; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		waited += f->armed_ms;
+		backoff_over(f);
+		drain(f);
+		tap_ok(!strcmp(f->wire, "AT+i!SRCV:0,5\r"),
+		       "backoff: retry %d after the wait", i);
+		if (i < ICHIP_CQ_CKSUM_RETRIES)
+			say_n(f, bad, sizeof(bad) - 1);
+	}
+	tap_ok(waited > 2000, "backoff: the retries span %u ms", waited);
+	say_n(f, good, sizeof(good) - 1);
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "backoff: the last retry's good copy completes it");
+	tap_ok(f->cq.stats.timeouts == 0, "backoff: no timeout counted");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iRP4\r"), "backoff: then the queue");
+
+	/* held, then the line is gone: it fails with the rest */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:0,5", NULL));
+	say(f, "I/(0)\r\n");
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	drain(f);
+	say_n(f, bad, sizeof(bad) - 1);
+	ichip_cq_fail_all(&f->cq, EPIPE);
+	tap_ok(f->ndone == 3 && f->done[2].err == EPIPE && !f->cq.held &&
+	       !f->cq.depth, "backoff: a held retry fails with the queue");
+	free(f);
+}
+
+/*
+ * A byte of an SSND's command line lost ("AT+iSSD%:..."): the module
+ * cannot parse it and answers I/ERROR (041-053) at the first CR in the
+ * payload, the rest of which it reads as lines.  It never took the data:
+ * in checksum mode the SSND goes again, after a resync ping (the junk
+ * lines end where they end).
+ */
+static void test_cksum_ssnd_refused(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	size_t n;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	say(f, "I/ERROR(051)\r\n");
+	tap_ok(f->ndone == 0, "refused: 051 completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+i\r"), "refused: a resync ping (%s)",
+	       f->wire);
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	tap_ok(n == 23 && !memcmp(f->wire, "AT+iSSND%:000,5:hello\xfd\xec", 23),
+	       "refused: then the SSND again");
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       f->cq.stats.cksum_retries == 1, "refused: sent once, OK");
+
+	/*
+	 * No CR in the payload: the probe's ends the junk line, and the
+	 * module refuses it: the SSND's answer, the ping's may be lost
+	 */
+	f->cq.baud = 921600;
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/ERROR(051)\r\n");
+	tap_ok(f->ndone == 1 && f->cq.state == ICHIP_DEV_STATE_RESYNC,
+	       "refused, probed: 051 to the probe completes nothing");
+	ichip_cq_timeout(&f->cq);
+	drain(f);
+	say(f, "I/OK\r\n");
+	n = drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(n == 23 && f->ndone == 2 && f->done[1].status == ICHIP_STATUS_OK,
+	       "refused, probed: sent again, OK");
+	f->cq.baud = 0;
+
+	/* other errors are the socket's: no retry */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	drain(f);
+	say(f, "I/ERROR(203)\r\n");
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
+	       "refused: 203 is delivered, not retried");
+
+	/* without checksum mode: delivered (Session1.rst: line-errors) */
+	ichip_cq_queue(&f->cq, cmd_make(&a, "AT+iSSND%:000,5", "hello", 0));
+	drain(f);
+	say(f, "I/ERROR(051)\r\n");
+	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_ERROR,
+	       "no cksum: 051 is delivered");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -506,5 +587,8 @@ int main(void)
 	test_unsolicited();
 	test_cksum_srcv();
 	test_cksum_ssnd();
+	test_cksum_ssnd_lost_byte();
+	test_cksum_backoff();
+	test_cksum_ssnd_refused();
 	return tap_done();
 }

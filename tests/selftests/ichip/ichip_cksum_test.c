@@ -5,8 +5,11 @@
  * AT+iCKSM=1): the kernel appends the SSND checksum, checks the SRCV
  * one, fetches a bad SRCV again with AT+i!SRCV, sends an SSND answered
  * I/ERROR (228) again from its own copy, and names the failure
- * (ICHIP_STATUS_CHECKSUM) once 3 retries are spent.  The pty master
- * plays the module byte for byte.
+ * (ICHIP_STATUS_CHECKSUM) once 5 retries are spent (the later ones after
+ * a backoff the kernel's timer ends); probes an SSND left unanswered (a
+ * byte of it lost) and sends it again on the module's I/ERROR (228);
+ * fetches an SRCV whose answer was lost again with AT+i!SRCV.  The pty
+ * master plays the module byte for byte.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 #include "ichip_peer.h"
 #include "ichip_fixture.h"
 
-#define RETRIES 3
+#define RETRIES 5
 
 /* "hello" sums to 0x214: its checksum is 0xfdec */
 static const char srcv_good[] = "I/5:hello\xfd\xec\r\n";
@@ -170,6 +173,56 @@ TEST_F(dev, ssnd_228_without_cksum_not_retried)
 	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
 	EXPECT_EQ(ICHIP_STATUS_ERROR, r.status);
 	EXPECT_EQ(228, r.module_error);
+	inl_result_free(&r);
+}
+
+/*
+ * A byte of the SSND lost on the line: the module waits for it and says
+ * nothing.  The kernel probes with "AAT+i" once the SSND is on the wire;
+ * the module takes the first 'A' as the missing byte, answers 228, the
+ * rest is a ping; the SSND goes again, once.
+ */
+TEST_F(dev, ssnd_lost_byte_probed)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
+				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
+				    &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AAT+i\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\nI/OK\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	inl_result_free(&r);
+	EXPECT_TRUE(peer_silent(self->master, 300));
+}
+
+/*
+ * The SRCV's answer lost (its header damaged): after the timeout and a
+ * resync the kernel fetches it again with AT+i!SRCV; the module's copy
+ * is new data, delivered once.
+ */
+TEST_F(dev, srcv_answer_lost_refetched)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 300, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I5:hello\xfd\xec\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	ASSERT_EQ(5, r.data_len);
+	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
 	inl_result_free(&r);
 }
 

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// SPDX-FileCopyrightText: 2026 The ichip authors
+/*
+ * Replies behind line noise.  Random bytes a noisy line adds toward the
+ * host while the module is quiet have nothing to end them: the module's
+ * next reply arrives on the same line, "<junk>I/OK".  Taken whole, the
+ * line is noise and the command times out although the module answered
+ * it (and an SSND's data may have gone out: it cannot be sent again).
+ *
+ * So while a command waits for its answer, a line that does not start
+ * with "I/" is read from its last "I/": a reply holds no other, and junk
+ * rarely ends in one.  Not for a query, whose text lines may hold "I/"
+ * (base64), nor with nothing in flight, where the line is reported as
+ * unsolicited as it came.  Junk holding "AT+i" held the echo of the
+ * command (noise before it hid it from the echo matcher): the reply
+ * after it is the command's, not the stray I/OK an RP4 may leave (so
+ * too when an echo the matcher followed past "AT+i" lost a byte).
+ */
+#include "ichip_frame.h"
+#include "ichip_frame_priv.h"
+
+static size_t ichip_frame_reply_at(const struct ichip_frame *f,
+				   const char *line, size_t n)
+{
+	size_t i;
+
+	if (f->expect == ICHIP_REPLY_NONE || f->expect == ICHIP_REPLY_QUERY ||
+	    n < 3)
+		return 0;
+	/* at least one byte after "I/" */
+	for (i = n - 3; i > 0; i--)
+		if (line[i] == 'I' && line[i + 1] == '/')
+			return i;
+	return 0;
+}
+
+static bool ichip_frame_junk_echoed(const char *line, size_t at)
+{
+	size_t i;
+
+	for (i = 0; i + 4 <= at; i++)
+		if (line[i] == 'A' && line[i + 1] == 'T' &&
+		    line[i + 2] == '+' && (line[i + 3] | 0x20) == 'i')
+			return true;
+	return false;
+}
+
+size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
+			      size_t n)
+{
+	size_t at = ichip_frame_reply_at(f, line, n);
+
+	if (!at)
+		return 0;
+	f->stats.noise++;
+	if (ichip_frame_junk_echoed(line, at))
+		f->stray_ok = false;
+	return at;
+}
+
+bool ichip_frame_header_at(struct ichip_frame *f, size_t *at)
+{
+	*at = 0;
+	if (f->line[0] == 'I' && f->line[1] == '/')
+		return true;
+	/* behind junk: only the ':' just added ends a header */
+	if (f->line[f->line_len - 1] != ':')
+		return false;
+	*at = ichip_frame_reply_at(f, f->line, f->line_len);
+	if (*at)
+		f->stats.noise++;
+	return *at != 0;
+}
