@@ -12,46 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame-outcome.h"
 #include "ichip_frame.h"
 #include "tap.h"
 
 static struct ichip_frame f;
 
-struct outcome {
-	int results;
-	enum ichip_status status;
-	unsigned int module_error;
-	char text[64];
-	u8 data[64];
-	size_t data_len;
-	int unsolicited;
-};
-
 static void feed(const u8 *buf, size_t n, size_t chunk, struct outcome *o)
 {
-	size_t pos = 0;
-
-	while (pos < n) {
-		struct ichip_event ev;
-		size_t len = n - pos < chunk ? n - pos : chunk;
-		size_t used = ichip_frame_feed(&f, buf + pos, len, &ev);
-
-		if (!used)
-			abort();
-		pos += used;
-		if (ev.type == ICHIP_EV_UNSOLICITED)
-			o->unsolicited++;
-		if (ev.type != ICHIP_EV_RESULT)
-			continue;
-		o->results++;
-		o->status = f.res.status;
-		o->module_error = f.res.module_error;
-		snprintf(o->text, sizeof(o->text), "%.*s", (int)f.res.text_len,
-			 f.res.text);
-		o->data_len = f.res.data_len;
-		if (f.res.data_len <= sizeof(o->data))
-			memcpy(o->data, f.res.data, f.res.data_len);
-	}
+	feed_frame(&f, buf, n, chunk, o);
 }
 
 /*
