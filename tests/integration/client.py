@@ -142,3 +142,16 @@ class Client:
                                    f'{timeout} s')
             pump(0.02)
         return self.closed[path][0]
+
+
+def recv_exactly(sock, n, timeout=30):
+    """n bytes from a session socket, or fewer if it ends first: one
+    recv() may return any part of what the peer sent."""
+    sock.settimeout(timeout)
+    data = bytearray()
+    while len(data) < n:
+        chunk = sock.recv(min(65536, n - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)

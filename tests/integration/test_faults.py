@@ -16,7 +16,7 @@ import re
 import time
 
 import harness
-from client import DEVICE, SESSION, pump
+from client import DEVICE, SESSION, pump, recv_exactly
 from procs import wait_until
 
 MB = 1 << 20
@@ -151,9 +151,8 @@ class FaultTest(harness.IchipTestCase):
                 return None
         _, sock = wait_until(try_open, 60, 'a session after the reset')
         self.addCleanup(sock.close)
-        sock.settimeout(30)
         sock.sendall(b'alive\n')
-        self.assertEqual(sock.recv(6), b'alive\n')
+        self.assertEqual(recv_exactly(sock, 6), b'alive\n')
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ import dbus
 
 import harness
 from atline import AtLine
+from client import recv_exactly
 from fixtures import LEGACY_PRIORITY, gnutls_cli
 from tcpserv import stream_sha256
 
@@ -39,16 +40,6 @@ def presented_cert(port):
     """DER of the certificate a server presents (no verification)."""
     pem = ssl.get_server_certificate(('127.0.0.1', port), timeout=20)
     return ssl.PEM_cert_to_DER_cert(pem)
-
-
-def recv_exactly(sock, n):
-    data = b''
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 class HarnessTest(harness.IchipTestCase):

@@ -19,7 +19,7 @@ import dbus
 
 import harness
 from client import DEVICE, MANAGER, MANAGER_PATH, OBJMGR, PROPS, SESSION
-from client import error_name
+from client import error_name, recv_exactly
 from fixtures import (BUILD, ICHIPD_ASAN_BIN, SRC_ROOT, UserHolding,
                       as_user)
 from tcpserv import stream_sha256
@@ -29,17 +29,6 @@ ICHIPCTL_BIN = os.path.join(BUILD, 'daemon', 'ichipctl')
 
 ICHIP = 'org.ichip'
 MB = 1 << 20
-
-
-def recv_exactly(sock, n, timeout=30):
-    sock.settimeout(timeout)
-    data = bytearray()
-    while len(data) < n:
-        chunk = sock.recv(min(65536, n - len(data)))
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
 
 
 class UnprivilegedReadTest(harness.IchipTestCase):
@@ -676,7 +665,6 @@ class CertificateIntakeTest(harness.IchipTestCase):
         self.assertEqual(self.client.get_ca(self.dev).strip(),
                          self.certs.ca.pem.strip())
         self.assertIchipdAlive()
-
 
 
 if __name__ == '__main__':

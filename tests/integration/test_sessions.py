@@ -11,7 +11,7 @@ commands and (for TLS) a real handshake.
 import os
 
 import harness
-from client import DEVICE, SESSION
+from client import DEVICE, SESSION, recv_exactly
 from fixtures import LEGACY_PRIORITY, gnutls_cli
 from procs import free_port
 
@@ -24,17 +24,6 @@ VERIFY_REASONS = {
     'self_server': ('self-signed', 'self signed'),
     'weak_server': ('weak', 'insecure'),
 }
-
-
-def recv_exactly(sock, n, timeout=30):
-    sock.settimeout(timeout)
-    data = b''
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def echo_roundtrip(test, sock, payload):
