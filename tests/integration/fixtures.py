@@ -8,7 +8,9 @@ case (harness.IchipTestCase) registers the stop as a cleanup so teardown
 runs in reverse order even when the test fails.
 """
 
+import datetime
 import os
+import re
 import socket
 import subprocess
 
@@ -179,6 +181,17 @@ class Sim:
                 return f.read().splitlines()
         except FileNotFoundError:
             return []
+
+    def records(self):
+        """The trace as (seconds, direction, text) in order: '>' to the
+        module, '<' from it, '!' a fault or control command."""
+        out = []
+        for line in self.trace():
+            m = re.match(r'^(\S+)Z ([<>!]) (.*)$', line)
+            if m:
+                t = datetime.datetime.fromisoformat(m.group(1))
+                out.append((t.timestamp(), m.group(2), m.group(3)))
+        return out
 
     def ca_writes(self):
         """How many times the CA parameter was written or cleared."""

@@ -39,9 +39,9 @@ class PeerCloseTest(harness.IchipTestCase):
 
     def ssnd_refused_203(self):
         """Whether an SSND was answered I/ERROR (203) (socket down)."""
-        lines = self.sim.trace()
-        return any('SSND' in a and '> ' in a and '203' in b
-                   for a, b in zip(lines, lines[1:]))
+        r = self.sim.records()
+        return any(a[1] == '>' and 'SSND' in a[2] and b[1] == '<' and
+                   '203' in b[2] for a, b in zip(r, r[1:]))
 
     def later_then_write(self, cert, **opts):
         srv = self.start_pyserver('sinksource', cert)

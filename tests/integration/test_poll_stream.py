@@ -14,26 +14,12 @@ simulator's timestamped trace) and the bytes; the CPU it saves is `make
 bench`'s to say, not a test's.
 """
 
-import datetime
-import re
 import threading
 
 import harness
 from tcpserv import read_line
 
 POLL_STREAM_S = 0.010
-
-
-def wire(trace_path):
-    """(seconds, text) of every line to the module, in order."""
-    out = []
-    with open(trace_path, errors='replace') as f:
-        for line in f:
-            m = re.match(r'^(\S+)Z > (.*)$', line.rstrip('\n'))
-            if m:
-                t = datetime.datetime.fromisoformat(m.group(1))
-                out.append((t.timestamp(), m.group(2)))
-    return out
 
 
 def upload(sock, n, block=b'u' * 65536):
@@ -62,7 +48,7 @@ class PollStreamTest(harness.IchipTestCase):
         sock = self.open_plain(srv)
         n = 4 << 20
         self.assertEqual(upload(sock, n), n)
-        w = wire(self.sim.trace_path)
+        w = [(t, text) for t, d, text in self.sim.records() if d == '>']
         ssnd = [t for t, text in w if text.startswith('AT+iSSND')]
         self.assertGreater(len(ssnd), 16, 'the upload took few SSNDs')
         first, last = ssnd[0], ssnd[-1]

@@ -19,17 +19,6 @@ from tcpserv import client_source as source, stream_sha256
 SRCV_BULK = 4096
 
 
-def wire(trace_path):
-    """The trace as (direction, text) in order: '>' to the module."""
-    out = []
-    with open(trace_path, errors='replace') as f:
-        for line in f:
-            m = re.match(r'^\S+ ([<>]) (.*)$', line.rstrip('\n'))
-            if m:
-                out.append((m.group(1), m.group(2)))
-    return out
-
-
 class PumpTest(harness.IchipTestCase):
     def download(self, n, seed, **open_opts):
         _, sock = self.client.open_session(self.dev, *self.target,
@@ -46,7 +35,7 @@ class PumpTest(harness.IchipTestCase):
         chained = empty = 0
         last_answer = None
         pending_srcv = False
-        for d, text in wire(self.sim.trace_path):
+        for _, d, text in self.sim.records():
             if d == '>':
                 if text.startswith('AT+iSRCV'):
                     if last_answer is not None and last_answer >= SRCV_BULK:
