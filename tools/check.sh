@@ -398,5 +398,11 @@ fi
 section summary
 printf '%s\n' "${summary[@]}"
 composition
+# The failed tests by name, at most 8 lines, right above the last line:
+# a CI log cut to its last 20 lines still names them.
+if [ -s "$fail_log" ]; then
+	awk '/^--- / { s = $2; if ($0 ~ /: (FAIL|ERROR|TIMEOUT)/) print "failed:", substr($0, 5); next }
+	     /^not ok / { print "failed:", s, $0 }' "$fail_log" | head -n 8
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
