@@ -197,6 +197,20 @@ static int ichip_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
 	return n_tty_ioctl_helper(tty, cmd, arg);
 }
 
+/*
+ * A new speed (stty, or ichipd after the module's baud switch): the
+ * checksum-mode SSND probe waits for the SSND's wire time at this one.
+ */
+static void ichip_ldisc_set_termios(struct tty_struct *tty,
+				    const struct ktermios *old)
+{
+	struct ichip_dev *dev = tty->disc_data;
+
+	mutex_lock(&dev->lock);
+	dev->cq.baud = tty_get_baud_rate(tty);
+	mutex_unlock(&dev->lock);
+}
+
 static struct tty_ldisc_ops ichip_ldisc_ops = {
 	.owner		= THIS_MODULE,
 	.name		= "n_ichip",
@@ -204,6 +218,7 @@ static struct tty_ldisc_ops ichip_ldisc_ops = {
 	.close		= ichip_ldisc_close,
 	.hangup		= ichip_ldisc_hangup,
 	.ioctl		= ichip_ldisc_ioctl,
+	.set_termios	= ichip_ldisc_set_termios,
 	.receive_buf	= ichip_ldisc_receive_buf,
 	.write_wakeup	= ichip_ldisc_write_wakeup,
 };

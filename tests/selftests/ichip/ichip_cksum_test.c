@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -26,6 +27,23 @@
 static const char srcv_good[] = "I/5:hello\xfd\xec\r\n";
 static const char srcv_bad[] = "I/5:hellp\xfd\xec\r\n";
 static const char ssnd_wire[] = "AT+iSSND%:0,5:hello\xfd\xec";
+
+/*
+ * The line's speed, set after attach as a user would.  The probe of an
+ * unanswered SSND waits 300 ms plus the SSND's wire time: at 50 baud
+ * (the 21 bytes take 4.2 s) no scheduling delay of this process between
+ * hearing an SSND and answering it draws a probe; at 300 baud (0.7 s)
+ * the probe tests wait one second for theirs.
+ */
+static int line_speed(int fd, speed_t speed)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) || cfsetospeed(&t, speed) ||
+	    cfsetispeed(&t, speed))
+		return -1;
+	return tcsetattr(fd, TCSANOW, &t);
+}
 
 TEST_F(dev, srcv_good_checksum)
 {
@@ -93,6 +111,8 @@ TEST_F(dev, ssnd_checksum_added_by_kernel)
 	struct inl_result r;
 	uint64_t cookie;
 
+	ASSERT_EQ(0, line_speed(self->slave, B50));
+
 	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
 				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
 				    &cookie));
@@ -122,6 +142,8 @@ TEST_F(dev, ssnd_228_resent)
 	struct inl_dev d;
 	uint64_t cookie;
 
+	ASSERT_EQ(0, line_speed(self->slave, B50));
+
 	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
 				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
 				    &cookie));
@@ -144,6 +166,8 @@ TEST_F(dev, ssnd_228_named_after_retries)
 	struct inl_result r;
 	uint64_t cookie;
 	int i;
+
+	ASSERT_EQ(0, line_speed(self->slave, B50));
 
 	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
 				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
@@ -187,6 +211,8 @@ TEST_F(dev, ssnd_lost_byte_probed)
 	struct inl_result r;
 	uint64_t cookie;
 
+	ASSERT_EQ(0, line_speed(self->slave, B300));
+
 	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
 				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
 				    &cookie));
@@ -223,6 +249,28 @@ TEST_F(dev, srcv_answer_lost_refetched)
 	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
 	ASSERT_EQ(5, r.data_len);
 	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
+	inl_result_free(&r);
+}
+
+/*
+ * The probe's wait follows the line's speed as it is now, not as it was
+ * at attach: at 50 baud the SSND's 21 bytes take 4.2 s, so no probe
+ * comes in the first second.
+ */
+TEST_F(dev, ssnd_probe_follows_line_speed)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, line_speed(self->slave, B50));
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
+				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
+				    &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	EXPECT_TRUE(peer_silent(self->master, 1000));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
 	inl_result_free(&r);
 }
 
