@@ -67,6 +67,7 @@ static struct ichip_cq_cmd *ichip_cq_take_inflight(struct ichip_cq *cq)
 
 	cq->inflight = NULL;
 	cq->held_armed = false;
+	cq->wait_window = false;
 	cq->ops->disarm(cq->owner);
 	ichip_cq_flow(cq, false);
 	return cmd;
@@ -547,6 +548,36 @@ void ichip_cq_flushed(struct ichip_cq *cq)
 	ichip_cq_finish(cq, cmd, &cq->frame->res);
 }
 
+/*
+ * WAIT during an SSND: stop output.  In checksum mode, while the SSND is
+ * still going out, a window for the WAIT's report (ichip_cmdq_core.h).
+ */
+static void ichip_cq_wait(struct ichip_cq *cq)
+{
+	unsigned long ms = ICHIP_CQ_WAIT_REPORT_MS;
+
+	ichip_cq_flow(cq, true);
+	if (!cq->inflight->cksum || cq->wait_window ||
+	    !cq->frame->report_due || cq->tx_pos >= ichip_cq_tx_total(cq))
+		return;
+	/* an RP4 report of 10 sockets is 60 bytes at most, 10 bits each */
+	if (cq->baud)
+		ms += 600000UL / cq->baud;
+	cq->wait_window = true;
+	cq->ops->arm(cq->owner, ms);
+}
+
+/* No report came: the WAIT was noise, the SSND goes on. */
+static void ichip_cq_wait_noise(struct ichip_cq *cq)
+{
+	cq->wait_window = false;
+	cq->stats.noise++;
+	ichip_frame_wait_noise(cq->frame);
+	ichip_cq_flow(cq, false);
+	cq->ops->arm(cq->owner, cq->inflight->timeout_ms);
+	cq->ops->tx_start(cq->owner);
+}
+
 size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len)
 {
 	struct ichip_event ev;
@@ -570,7 +601,7 @@ size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len)
 		case ICHIP_EV_WAIT:
 			/* only an SSND stream is paced; stray bytes are not */
 			if (cq->inflight && cq->frame->ssnd)
-				ichip_cq_flow(cq, true);
+				ichip_cq_wait(cq);
 			break;
 		case ICHIP_EV_CONTINUE:
 			if (cq->tx_stopped) {
@@ -582,6 +613,13 @@ size_t ichip_cq_rx(struct ichip_cq *cq, const u8 *buf, size_t len)
 		case ICHIP_EV_ECHO:
 		case ICHIP_EV_NONE:
 			break;
+		}
+		if (cq->wait_window && (!cq->frame->report_due ||
+					!cq->tx_stopped)) {
+			/* its report (a real WAIT), or CONTINUE came */
+			cq->wait_window = false;
+			if (cq->inflight)
+				cq->ops->arm(cq->owner, cq->inflight->timeout_ms);
 		}
 	}
 	return done;
@@ -702,6 +740,10 @@ void ichip_cq_timeout(struct ichip_cq *cq)
 	}
 	if (!cq->inflight)
 		return;
+	if (cq->wait_window) {
+		ichip_cq_wait_noise(cq);
+		return;
+	}
 	cq->stats.timeouts++;
 	ichip_cq_abort(cq, ETIMEDOUT);
 }

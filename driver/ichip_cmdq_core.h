@@ -54,6 +54,14 @@
 #define ICHIP_CQ_CKSUM_RETRIES	5
 /* An unanswered checksum-mode SSND, on the wire whole, is probed after */
 #define ICHIP_CQ_SSND_PROBE_MS	300
+/*
+ * A module's WAIT comes with an RP4 report.  In checksum mode, a WAIT
+ * whose report does not follow within this (plus the report's wire time)
+ * was line noise, an XOFF-valued byte: the SSND goes on.  Going on into
+ * a full buffer by mistake costs a 228 and a resend; waiting for the
+ * timeout stalls every session for 10 s.
+ */
+#define ICHIP_CQ_WAIT_REPORT_MS	300
 /* I/ERROR (228): SSND checksum mismatch, the data dropped. */
 #define ICHIP_CKSUM_MODULE_ERROR	228
 
@@ -149,6 +157,7 @@ struct ichip_cq {
 	size_t tx_pos;			/* of tx_wire (+ fill) */
 	size_t tx_fill;			/* CRs before the ping */
 	bool tx_stopped;		/* the module sent WAIT */
+	bool wait_window;		/* ... its report not seen yet */
 
 	struct ichip_cq_cmd ping;
 	struct ichip_cq_stats stats;

@@ -187,7 +187,8 @@ static bool parse_error(const char *s, size_t n, unsigned int *code)
 		i++;
 	if (i >= n || s[i] != '(' || s[n - 1] != ')')
 		return false;
-	if (!parse_uint(s + i + 1, n - i - 2, &v) || v > 9999)
+	/* codes are three digits: "(28)" is a damaged "(228)", not 28 */
+	if (n - i - 2 != 3 || !parse_uint(s + i + 1, 3, &v))
 		return false;
 	*code = (unsigned int)v;
 	return true;
@@ -287,6 +288,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 {
 	const char *line = f->line;
 	size_t n = f->line_len;
+	enum ichip_status status;
 	unsigned int code;
 	bool overflow = f->line_overflow;
 
@@ -307,6 +309,10 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		f->echo_known = true;
 		f->stray_ok = false;
 		ev->type = ICHIP_EV_ECHO;
+		return;
+	}
+	if (ichip_frame_mend(f, line, n, &status, &code)) {
+		complete(f, ev, status, code, 0);
 		return;
 	}
 	if (n < 2 || line[0] != 'I' || line[1] != '/') {

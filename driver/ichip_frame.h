@@ -78,6 +78,7 @@ struct ichip_frame_stats {
 	u64 flow_reports;	/* I/(...) status reports during an SSND */
 	u64 stale;		/* results before the command's echo */
 	u64 cksum_errors;	/* SRCV payloads whose checksum was wrong */
+	u64 mended;		/* SSND answers read through damage */
 };
 
 enum ichip_rx_state {
@@ -211,6 +212,12 @@ size_t ichip_cmd_wire(u8 *out, size_t cap, const char *cmd, size_t len,
  * ICHIP_STATUS_CHECKSUM and no data.  Kept across ichip_frame_reset().
  */
 void ichip_frame_set_cksum(struct ichip_frame *f, bool on);
+
+/*
+ * The WAIT last reported was line noise, not the module's (no RP4 report
+ * followed it): forget the report it promised.
+ */
+void ichip_frame_wait_noise(struct ichip_frame *f);
 
 /* The checksum of @n bytes at @p: what follows them on the wire. */
 u16 ichip_cksum(const u8 *p, size_t n);

@@ -11,9 +11,9 @@
  * with "I/" is read from its last "I/": a reply holds no other, and junk
  * rarely ends in one.  Not for a query, whose text lines may hold "I/"
  * (base64), nor with nothing in flight, where the line is reported as
- * unsolicited as it came.  Junk holding "AT+i" held the echo of the
- * command (noise before it hid it from the echo matcher): the reply
- * after it is the command's, not the stray I/OK an RP4 may leave (so
+ * unsolicited as it came.  Junk holding "AT+i" (or, that damaged, the
+ * rest of the command) held the echo of the command (noise before it hid
+ * it from the echo matcher): the reply after it is the command's, not the stray I/OK an RP4 may leave (so
  * too when an echo the matcher followed past "AT+i" lost a byte).
  */
 #include "ichip_frame.h"
@@ -34,7 +34,23 @@ static size_t ichip_frame_reply_at(const struct ichip_frame *f,
 	return 0;
 }
 
-static bool ichip_frame_junk_echoed(const char *line, size_t at)
+/* @s holds @w (of @wn bytes) before @at? */
+static bool holds(const char *s, size_t at, const char *w, size_t wn)
+{
+	size_t i;
+
+	for (i = 0; wn && i + wn <= at; i++)
+		if (!memcmp(s + i, w, wn))
+			return true;
+	return false;
+}
+
+/*
+ * The echo went by in the junk: its "AT+i", or, when a byte of that was
+ * lost or changed, the rest of the command's header.
+ */
+static bool ichip_frame_junk_echoed(const struct ichip_frame *f,
+				    const char *line, size_t at)
 {
 	size_t i;
 
@@ -42,7 +58,8 @@ static bool ichip_frame_junk_echoed(const char *line, size_t at)
 		if (line[i] == 'A' && line[i + 1] == 'T' &&
 		    line[i + 2] == '+' && (line[i + 3] | 0x20) == 'i')
 			return true;
-	return false;
+	return f->cmd && f->cmd_len > 8 &&
+	       holds(line, at, f->cmd + 4, f->cmd_len - 4);
 }
 
 size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
@@ -53,7 +70,7 @@ size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
 	if (!at)
 		return 0;
 	f->stats.noise++;
-	if (ichip_frame_junk_echoed(line, at))
+	if (ichip_frame_junk_echoed(f, line, at))
 		f->stray_ok = false;
 	return at;
 }

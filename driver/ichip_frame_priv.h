@@ -75,6 +75,9 @@ void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
 			  enum ichip_status status, size_t data_len);
 
 /* ichip_frame_cksum.c: the two bytes after an SRCV payload */
+size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
+			      size_t len, struct ichip_event *ev);
+
 /*
  * ichip_frame_junk.c: the offset of a reply behind junk in @line, 0 for
  * none; where the SRCV header f->line ends in starts (false: none).
@@ -82,7 +85,9 @@ void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
 size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
 			      size_t n);
 bool ichip_frame_header_at(struct ichip_frame *f, size_t *at);
-size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
-			      size_t len, struct ichip_event *ev);
+
+/* ichip_frame_mend.c: is @line the SSND's answer, damaged by the line? */
+bool ichip_frame_mend(struct ichip_frame *f, const char *line, size_t n,
+		      enum ichip_status *status, unsigned int *code);
 
 #endif /* ICHIP_FRAME_PRIV_H */

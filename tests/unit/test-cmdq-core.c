@@ -32,7 +32,7 @@ static void test_fifo(void)
 	drain(f);
 	tap_ok(f->ndone == 2, "fifo: second completed");
 	tap_ok(!strcmp(f->wire, "AT+iRP3\r"), "fifo: third on the wire");
-	say(f, "I/ERROR (41)\r\n");
+	say(f, "I/ERROR (041)\r\n");
 	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_ERROR,
 	       "fifo: error result delivered");
 	tap_ok(f->cq.stats.commands == 3 && f->cq.stats.module_errors == 1,
@@ -576,6 +576,67 @@ static void test_cksum_ssnd_refused(void)
 	free(f);
 }
 
+/*
+ * A WAIT byte with no RP4 report behind it is line noise (a module's
+ * WAIT comes with its report, at-plus-i.md section 7).  In checksum mode
+ * it stops a SSND only for the report's window, not until the timeout
+ * (which stalls every session for 10 s); a WAIT whose report comes waits
+ * for CONTINUE.  Without checksum mode a WAIT is obeyed as before: going
+ * on into a full buffer would lose bytes nothing checks.
+ */
+static void test_stray_wait(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a, b, c;
+	const u8 *buf;
+	unsigned int window;
+
+	f->cq.baud = 921600;
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_tx_advance(&f->cq, 10);
+	say(f, "\x13");
+	window = f->armed_ms;
+	tap_ok(!ichip_cq_tx_peek(&f->cq, &buf) &&
+	       window >= ICHIP_CQ_WAIT_REPORT_MS && window < a.cq.timeout_ms,
+	       "stray WAIT: output stops, the report's window armed (%u ms)",
+	       window);
+	f->tx_starts = 0;
+	ichip_cq_timeout(&f->cq);
+	tap_ok(f->tx_starts == 1 && ichip_cq_tx_peek(&f->cq, &buf) == 13 &&
+	       !f->ndone && !f->cq.stats.timeouts &&
+	       f->armed_ms == a.cq.timeout_ms,
+	       "stray WAIT: no report, noise: the SSND goes on, its timeout armed");
+	drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
+	       "stray WAIT: the SSND answered");
+
+	/* the module's WAIT: its report comes, output waits for CONTINUE */
+	ichip_cq_queue(&f->cq, cmd_cksum(&b, "AT+iSSND%:000,5", "hello"));
+	ichip_cq_tx_advance(&f->cq, 10);
+	say(f, "\x13I/(5,-1,-1,-1,-1,-1,-1,-1,-1,-1)\r\n");
+	tap_ok(!ichip_cq_tx_peek(&f->cq, &buf) &&
+	       f->armed_ms == b.cq.timeout_ms,
+	       "WAIT with its report: stopped, the SSND's timeout armed again");
+	f->tx_starts = 0;
+	say(f, "\x11");
+	tap_ok(f->tx_starts == 1 && ichip_cq_tx_peek(&f->cq, &buf) == 13,
+	       "WAIT with its report: CONTINUE restarts output");
+	drain(f);
+	say(f, "I/OK\r\n");
+	tap_ok(f->ndone == 2 && f->done[1].status == ICHIP_STATUS_OK,
+	       "WAIT with its report: the SSND answered");
+
+	/* without checksum mode: no window, a WAIT holds until CONTINUE */
+	ichip_cq_queue(&f->cq, cmd_make(&c, "AT+iSSND%:000,5", "hello", 0));
+	ichip_cq_tx_advance(&f->cq, 10);
+	say(f, "\x13");
+	tap_ok(!ichip_cq_tx_peek(&f->cq, &buf) &&
+	       f->armed_ms == c.cq.timeout_ms,
+	       "WAIT without checksum mode: obeyed, no window");
+	free(f);
+}
+
 int main(void)
 {
 	test_fifo();
@@ -590,5 +651,6 @@ int main(void)
 	test_cksum_ssnd_lost_byte();
 	test_cksum_backoff();
 	test_cksum_ssnd_refused();
+	test_stray_wait();
 	return tap_done();
 }

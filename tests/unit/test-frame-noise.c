@@ -188,11 +188,64 @@ static void test_damaged_echo(void)
 	       "noise before the echo: the I/OK after it is the SSND's");
 }
 
+/*
+ * The same after an RP4, the echo losing or changing a byte inside its
+ * "AT+i": the rest of the header shows the echo went by, so the I/OK
+ * after it is the SSND's, not the RP4's stray one.  With the payload
+ * echoed and without.
+ */
+static void test_echo_head_damaged(void)
+{
+	static const char ssnd[] = "AT+iSSND%:6,5";
+	static const u8 data[] = "hello\xfd\xec";
+	int bad = 0, tried = 0;
+	size_t at, k;
+	int payload;
+
+	for (payload = 0; payload <= 1; payload++) {
+		for (at = 0; at < 4; at++) {
+			for (k = 0; k < 2; k++) {
+				struct outcome o = { 0 };
+				u8 buf[64];
+				size_t n = 0;
+
+				start(ICHIP_REPLY_VALUE, "AT+iRP4", true);
+				feed((const u8 *)"AT+iRP4\r\nI/(1,2)\r\n", 18,
+				     64, &o);
+				ichip_frame_expect_ssnd(&f, ssnd,
+							sizeof(ssnd) - 1,
+							data, 7);
+				memcpy(buf, "AT+iSSND%:6,5:", 14);
+				if (k)
+					buf[at] ^= 0x40;	/* changed */
+				else
+					memmove(buf + at, buf + at + 1,
+						13 - at);	/* lost */
+				n = k ? 14 : 13;
+				if (payload) {
+					memcpy(buf + n, data, 7);
+					n += 7;
+				}
+				memcpy(buf + n, "I/OK\r\n", 6);
+				n += 6;
+				feed(buf, n, 64, &o);
+				tried++;
+				if (o.results != 2 ||
+				    o.status != ICHIP_STATUS_OK)
+					bad++;
+			}
+		}
+	}
+	tap_ok(!bad, "echo damaged in its AT+i: the I/OK is the SSND's (%d of %d bad)",
+	       bad, tried);
+}
+
 int main(void)
 {
 	test_status();
 	test_srcv();
 	test_unchanged();
 	test_damaged_echo();
+	test_echo_head_damaged();
 	return tap_done();
 }
