@@ -173,7 +173,7 @@ static void line_event(struct ichip_frame *f, struct ichip_event *ev,
 }
 
 /* "ERROR", "ERROR (056)" or "ERROR(056)": the code, 0 when absent. */
-static bool parse_error(const char *s, size_t n, unsigned int *code)
+bool ichip_frame_parse_error(const char *s, size_t n, unsigned int *code)
 {
 	size_t i = 5;
 	u64 v;
@@ -250,38 +250,6 @@ static void value_line(struct ichip_frame *f, struct ichip_event *ev,
 	line_event(f, ev, ICHIP_EV_NOISE, line, n);
 }
 
-static bool is_status_word(const char *s, size_t n)
-{
-	unsigned int code;
-
-	return word_is(s, n, "OK") || word_is(s, n, "BUSY") ||
-	       parse_error(s, n, &code);
-}
-
-/*
- * Results that cannot be this command's: the I/OK some modules put after
- * an RP4/RP7 list, and, from a module known to echo, a status word before
- * the echo of a bare AT+i (the resync ping: the module may answer the
- * blank lines sent ahead of it).  They are counted and dropped.
- */
-static bool stale_line(struct ichip_frame *f, const char *s, size_t n)
-{
-	bool before_echo = f->expect == ICHIP_REPLY_NONE ||
-			   (f->echo_known && !f->echo_seen);
-
-	if (f->stray_ok && before_echo && word_is(s, n, "OK")) {
-		f->stray_ok = false;
-		f->stats.stale++;
-		return true;
-	}
-	if (f->expect != ICHIP_REPLY_NONE && f->echo_known && !f->echo_seen &&
-	    f->cmd_len == 4 && is_status_word(s, n)) {
-		f->stats.stale++;
-		return true;
-	}
-	return false;
-}
-
 static void echo_wait_report(struct ichip_frame *f);
 
 static void end_line(struct ichip_frame *f, struct ichip_event *ev)
@@ -326,7 +294,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		line += at;	/* a reply behind junk */
 		n -= at;
 	}
-	if (stale_line(f, line + 2, n - 2))
+	if (ichip_frame_stale(f, line + 2, n - 2))
 		return;
 	f->stray_ok = false;
 	/* WAIT is followed by an RP4 report: not the SSND's answer */
@@ -349,7 +317,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 			f->seen_ok = true;
 		else
 			complete(f, ev, ICHIP_STATUS_OK, 0, 0);
-	} else if (parse_error(line + 2, n - 2, &code)) {
+	} else if (ichip_frame_parse_error(line + 2, n - 2, &code)) {
 		if (f->expect == ICHIP_REPLY_NONE) {
 			line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
 		} else if (f->expect == ICHIP_REPLY_CLOSE && f->seen_ok) {

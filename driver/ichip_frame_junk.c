@@ -15,6 +15,8 @@
  * rest of the command) held the echo of the command (noise before it hid
  * it from the echo matcher): the reply after it is the command's, not the stray I/OK an RP4 may leave (so
  * too when an echo the matcher followed past "AT+i" lost a byte).
+ *
+ * Also here: results that cannot be the command's (stale ones).
  */
 #include "ichip_frame.h"
 #include "ichip_frame_priv.h"
@@ -87,4 +89,36 @@ bool ichip_frame_header_at(struct ichip_frame *f, size_t *at)
 	if (*at)
 		f->stats.noise++;
 	return *at != 0;
+}
+
+static bool is_status_word(const char *s, size_t n)
+{
+	unsigned int code;
+
+	return word_is(s, n, "OK") || word_is(s, n, "BUSY") ||
+	       ichip_frame_parse_error(s, n, &code);
+}
+
+/*
+ * Results that cannot be this command's: the I/OK some modules put after
+ * an RP4/RP7 list, and, from a module known to echo, a status word before
+ * the echo of a bare AT+i (the resync ping: the module may answer the
+ * blank lines sent ahead of it).  They are counted and dropped.
+ */
+bool ichip_frame_stale(struct ichip_frame *f, const char *s, size_t n)
+{
+	bool before_echo = f->expect == ICHIP_REPLY_NONE ||
+			   (f->echo_known && !f->echo_seen);
+
+	if (f->stray_ok && before_echo && word_is(s, n, "OK")) {
+		f->stray_ok = false;
+		f->stats.stale++;
+		return true;
+	}
+	if (f->expect != ICHIP_REPLY_NONE && f->echo_known && !f->echo_seen &&
+	    f->cmd_len == 4 && is_status_word(s, n)) {
+		f->stats.stale++;
+		return true;
+	}
+	return false;
 }

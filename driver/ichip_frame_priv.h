@@ -73,6 +73,8 @@ void ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd, bool *rp_value);
 /* ichip_frame.c: a result of the command in flight */
 void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,
 			  enum ichip_status status, size_t data_len);
+/* "ERROR", "ERROR (056)" or "ERROR(056)": the code, 0 when absent. */
+bool ichip_frame_parse_error(const char *s, size_t n, unsigned int *code);
 
 /* ichip_frame_cksum.c: the two bytes after an SRCV payload */
 size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
@@ -85,6 +87,8 @@ size_t ichip_frame_cksum_feed(struct ichip_frame *f, const u8 *buf,
 size_t ichip_frame_junk_reply(struct ichip_frame *f, const char *line,
 			      size_t n);
 bool ichip_frame_header_at(struct ichip_frame *f, size_t *at);
+/* ... and a result that cannot be this command's: counted, to be dropped */
+bool ichip_frame_stale(struct ichip_frame *f, const char *s, size_t n);
 
 /* ichip_frame_mend.c: is @line the SSND's answer, damaged by the line? */
 bool ichip_frame_mend(struct ichip_frame *f, const char *line, size_t n,

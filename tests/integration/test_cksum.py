@@ -14,6 +14,8 @@ without, on the same simulator seed and traffic.
                        `make soak`: 2e-5)
   ICHIP_CKSUM_NOISE    random bytes/s toward ichipd in bursts of 2 s every
                        15 s (default 0; `make soak`: 400)
+  ICHIP_CKSUM_PLAIN_S  seconds for the run without checksum mode (default:
+                       as long as the run with it took)
   ICHIP_CKSUM_TRACE    1: keep the simulator's trace (every command and
                        byte fault) past 1 MiB too (with ICHIP_KEEP_TMP=1)
 
@@ -55,6 +57,7 @@ CORRUPT = os.environ.get('ICHIP_CKSUM_CORRUPT', '0.0001')
 DROP = os.environ.get('ICHIP_CKSUM_DROP', '0')
 NOISE = os.environ.get('ICHIP_CKSUM_NOISE', '0')
 TRACE = os.environ.get('ICHIP_CKSUM_TRACE') == '1'
+PLAIN_S = os.environ.get('ICHIP_CKSUM_PLAIN_S')
 NOISE_ON_S, NOISE_EVERY_S = 2.0, 15.0
 
 # What the faults may do to a session with checksum mode on: the line
@@ -182,7 +185,8 @@ class ChecksumTest(harness.IchipTestCase):
 
         # the same time without: it breaks sessions faster than it moves
         # the quota, so it gets a time budget, and breakage is per MiB
-        p, pcounters, pbroken, _ = self.soak(False, budget=max(30, took))
+        budget = float(PLAIN_S) if PLAIN_S else max(30, took)
+        p, pcounters, pbroken, _ = self.soak(False, budget=budget)
         preasons = {r.reason for r in pbroken
                     if r.outcome not in ('open-failed', 'hang')}
         self.assertFalse(preasons - NO_CKSUM_REASONS,
