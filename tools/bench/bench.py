@@ -30,6 +30,8 @@ Metrics (names for --only/--skip; the number is the target's in issue 16):
   signals     7  D-Bus signals per MB moved (<= 1), per idle second (0)
   resumption  8  line bytes of a resumed OpenSession / a full one (<= 0.4)
   fairness    9  8 devices x 10 sessions: max/min goodput (<= 1.2)
+  cksum      17  (issue 17) goodput with checksum mode / without, both
+                 ways at 921600 on a clean line, medians of 3 (>= 0.98)
 
 The metrics live in m_*.py by concern, the shared pieces in benchlib.py;
 the stacks (private dbus-daemon, ichip-sim, TLS servers, ichipd) are the
@@ -56,7 +58,7 @@ from m_rtt import RttMetrics
 from m_tls import TlsMetrics
 
 ALL = ['framer', 'rtt', 'cpu', 'rss', 'goodput', 'latency', 'signals',
-       'resumption', 'fairness']
+       'resumption', 'fairness', 'cksum']
 
 class Bench(BasicMetrics, RttMetrics, CpuMetrics, ResourceMetrics,
             LineMetrics, TlsMetrics):

@@ -4,6 +4,7 @@
 interactive latency under load (target 6), fairness of 8 devices x 10
 sessions (target 9)."""
 
+import os
 import socket
 import statistics
 import time
@@ -19,11 +20,60 @@ class LineMetrics:
     def goodput_at(self, baud):
         line = baud / 10
         n = int(self.args.goodput_kib) * 1024
-        st = Stack(f'goodput{baud}', self.args.keep_tmp)
+        rates = self.goodput_once(baud, n, False, f'goodput{baud}')
+        for direction, rate in rates.items():
+            self.record(f'5 goodput / line, {direction}, {baud}',
+                        rate / line, 0.95, 'ge',
+                        {'bytes': n, 'goodput_Bps': round(rate),
+                         'line_Bps': line, 'baud': baud},
+                        note=f'host-tls, ichip-sim --baud {baud} with '
+                             'its realistic defaults (echo on), tty '
+                             'transport on the host')
+
+    def m_cksum(self):
+        """Issue 17: what checksum mode costs on a clean line.  Goodput
+        at 921600 both ways with ichipd.conf checksum-mode = yes and
+        without, alternating, three runs each; the medians' ratio."""
+        baud = 921600
+        n = int(self.args.goodput_kib) * 1024
+        runs = {False: {'upload': [], 'download': []},
+                True: {'upload': [], 'download': []}}
+        for rnd in range(3):
+            for cksum in (False, True):
+                for direction, rate in self.goodput_once(
+                        baud, n, cksum, f'cksum{rnd}').items():
+                    runs[cksum][direction].append(rate)
+        for direction in ('upload', 'download'):
+            on = statistics.median(runs[True][direction])
+            off = statistics.median(runs[False][direction])
+            self.record(f'17 goodput with / without checksum mode, '
+                        f'{direction}, {baud}', on / off, 0.98, 'ge',
+                        {'bytes': n,
+                         'with_Bps': [round(r) for r in runs[True][direction]],
+                         'without_Bps': [round(r) for r in
+                                         runs[False][direction]],
+                         'baud': baud},
+                        note='host-tls, one session, ichip-sim --baud '
+                             f'{baud} (echo on, clean line); 3 runs each '
+                             'way, alternating, medians compared')
+
+    def goodput_once(self, baud, n, cksum, tag):
+        """{direction: B/s} of one session, each way, on a fresh stack."""
+        from procs import wait_until
+        extra = []
+        st = Stack(f'{tag}{"-cksum" if cksum else ""}', self.args.keep_tmp)
         try:
-            st.start(sim_extra=['--baud', str(baud)])
+            if cksum:
+                conf = os.path.join(st.tmp, 'ichipd.conf')
+                with open(conf, 'w') as f:
+                    f.write('checksum-mode = yes\n')
+                extra = ['--config', conf]
+            st.start(sim_extra=['--baud', str(baud)], ichipd_extra=extra)
             certs = self.certs()
             st.client.set_ca(st.devs[0], certs.ca.pem)
+            want = '1' if cksum else '0'
+            wait_until(lambda: st.sims[0].params().get('CKSM', '0') == want,
+                       10, f'CKSM={want} in the module')
             srv = st.server(certs)
             rates = {}
             for direction in ('upload', 'download'):
@@ -32,17 +82,9 @@ class LineMetrics:
                 sock.settimeout(120)
                 t0 = time.monotonic()
                 (sink if direction == 'upload' else source)(sock, n)
-                dt = time.monotonic() - t0
+                rates[direction] = n / (time.monotonic() - t0)
                 sock.close()
-                rates[direction] = n / dt
-            for direction, rate in rates.items():
-                self.record(f'5 goodput / line, {direction}, {baud}',
-                            rate / line, 0.95, 'ge',
-                            {'bytes': n, 'goodput_Bps': round(rate),
-                             'line_Bps': line, 'baud': baud},
-                            note=f'host-tls, ichip-sim --baud {baud} with '
-                                 'its realistic defaults (echo on), tty '
-                                 'transport on the host')
+            return rates
         finally:
             st.stop()
 
