@@ -277,26 +277,33 @@ static bool ichip_cq_cksum_bad(const struct ichip_cq_cmd *cmd,
 }
 
 /*
- * A checksum-mode SSND the module could not parse (I/ERROR 041-053): the
- * line damaged its command line, the module never took the data (the
- * stream went as lines), so it may go again.
+ * A checksum-mode command the module could not parse (I/ERROR 041-053):
+ * the line damaged its command line, and the module ran nothing (an SSND
+ * never took its data: the stream went as lines), so it may go again.
  */
-static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
-				  const struct ichip_result *res)
+static bool ichip_cq_refused(const struct ichip_cq_cmd *cmd,
+			     const struct ichip_result *res)
 {
-	return cmd->cksum && cmd->data_len &&
-	       res->status == ICHIP_STATUS_ERROR &&
+	return cmd->cksum && res->status == ICHIP_STATUS_ERROR &&
 	       res->module_error >= ICHIP_CQ_SYNTAX_FIRST &&
 	       res->module_error <= ICHIP_CQ_SYNTAX_LAST;
 }
 
+/* ... and an SSND so refused (its stream went as lines: a ping first) */
+static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
+				  const struct ichip_result *res)
+{
+	return cmd->data_len && ichip_cq_refused(cmd, res);
+}
+
 /*
- * A bad checksum: @cmd goes again at the head of the queue (behind a
- * resync ping if one is pending), an SRCV as AT+i!SRCV since the module
- * has handed its data out already.  Returns false once retries are spent.
+ * The line damaged @cmd: it goes again at the head of the queue (behind
+ * a resync ping if one is pending); after a bad SRCV checksum as
+ * AT+i!SRCV (@refetch) since the module has handed its data out already,
+ * else as it went.  Returns false once retries are spent.
  */
 static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
-				 struct ichip_cq_cmd *cmd)
+				 struct ichip_cq_cmd *cmd, bool refetch)
 {
 	unsigned int wait;
 
@@ -305,7 +312,7 @@ static bool ichip_cq_cksum_retry(struct ichip_cq *cq,
 		return false;
 	cmd->retries++;
 	cq->stats.cksum_retries++;
-	cmd->refetch = cmd->kind == ICHIP_REPLY_DATA;
+	cmd->refetch = refetch;
 	wait = ichip_cq_backoff_ms(cmd->retries);
 	if (wait) {
 		/* nothing goes meanwhile: kick() arms the timer for it */
@@ -366,7 +373,7 @@ static bool ichip_cq_probe_answer(struct ichip_cq *cq,
 	if ((res->status == ICHIP_STATUS_ERROR &&
 	     res->module_error == ICHIP_CKSUM_MODULE_ERROR) ||
 	    ichip_cq_ssnd_refused(cmd, res)) {
-		if (ichip_cq_cksum_retry(cq, cmd)) {
+		if (ichip_cq_cksum_retry(cq, cmd, false)) {
 			cq->suspect = NULL;
 			cq->probe_one = false;
 		} else {
@@ -484,12 +491,14 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			return;
 		}
 		ichip_cq_ping_done(cq, res);
-	} else if (ichip_cq_ssnd_refused(cmd, res) &&
-		   ichip_cq_cksum_retry(cq, cmd)) {
-		/* the rest of its stream went as lines: a ping first */
-		ichip_cq_queue_resync(cq);
+	} else if (ichip_cq_refused(cmd, res) &&
+		   ichip_cq_cksum_retry(cq, cmd, cmd->refetch)) {
+		/* an SSND's stream went as lines: a ping first */
+		if (cmd->data_len)
+			ichip_cq_queue_resync(cq);
 	} else if (ichip_cq_cksum_bad(cmd, res) &&
-		   ichip_cq_cksum_retry(cq, cmd)) {
+		   ichip_cq_cksum_retry(cq, cmd,
+					cmd->kind == ICHIP_REPLY_DATA)) {
 		/* still this command's turn: kicked below */
 	} else if (ichip_cq_srcv_old(cq, cmd, res)) {
 		/* the module never ran it: it goes afresh, kicked below */

@@ -26,9 +26,10 @@
  * or the command never reached the module) is fetched again with
  * AT+i!SRCV; data the core delivered before (the socket's last SRCV, or
  * the module's) means the module never ran it, and it goes afresh.  A
- * checksum-mode SSND the module could not parse (I/ERROR 041-053, its
- * command line damaged) never had its data taken: it goes again, after
- * a resync ping.  Written here once for n_ichip and ichipd.
+ * checksum-mode command the module could not parse (I/ERROR 041-053, its
+ * command line damaged) ran not at all: it goes again as it went, an
+ * SSND (whose data was never taken) after a resync ping.  Written here
+ * once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's

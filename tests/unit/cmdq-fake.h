@@ -20,6 +20,7 @@
 struct done {
 	const char *text;
 	enum ichip_status status;
+	unsigned int module_error;
 	int err;
 	char data[16];		/* the first bytes of a DATA result */
 	size_t data_len;
@@ -55,6 +56,7 @@ static void op_complete(void *owner, struct ichip_cq_cmd *cmd,
 		*d = (struct done){
 			.text = cmd->text,
 			.status = res ? res->status : ICHIP_STATUS_FAILED,
+			.module_error = res ? res->module_error : 0,
 			.err = err,
 			.data_len = res ? res->data_len : 0,
 		};

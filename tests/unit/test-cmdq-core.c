@@ -577,6 +577,45 @@ static void test_cksum_ssnd_refused(void)
 }
 
 /*
+ * Any checksum-mode command the module refused as malformed (a digit of
+ * "AT+iSRCV:2,1024" lost: "AT+iSRCV:,1024", I/ERROR (044)) never ran: it
+ * goes again as it was, an SRCV as SRCV (not !SRCV, which would hand out
+ * the last data again), without a ping (no stream went as lines), and
+ * fails with the module's error once the retries are spent.
+ */
+static void test_cksum_refused(void)
+{
+	struct fake *f = fake_new();
+	struct cmd a;
+	int i;
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:2,1024", NULL));
+	drain(f);
+	say(f, "I/ERROR(044)\r\n");
+	tap_ok(f->ndone == 0, "refused SRCV: 044 completes nothing");
+	drain(f);
+	tap_ok(!strcmp(f->wire, "AT+iSRCV:2,1024\r"),
+	       "refused SRCV: sent again as it was (%s)", f->wire);
+	say(f, "I/5:hello\xfd\xec\r\n");
+	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK &&
+	       f->done[0].data_len == 5, "refused SRCV: then its data");
+
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSST:3", NULL));
+	for (i = 0; i <= ICHIP_CQ_CKSUM_RETRIES; i++) {
+		backoff_over(f);
+		drain(f);
+		if (strcmp(f->wire, "AT+iSST:3\r"))
+			break;
+		say(f, "I/ERROR(041)\r\n");
+	}
+	tap_ok(i == ICHIP_CQ_CKSUM_RETRIES + 1 && f->ndone == 2 &&
+	       f->done[1].status == ICHIP_STATUS_ERROR &&
+	       f->done[1].module_error == 41,
+	       "refused every time: the module's error once retries are spent");
+	free(f);
+}
+
+/*
  * A WAIT byte with no RP4 report behind it is line noise (a module's
  * WAIT comes with its report, at-plus-i.md section 7).  In checksum mode
  * it stops a SSND only for the report's window, not until the timeout
@@ -651,6 +690,7 @@ int main(void)
 	test_cksum_ssnd_lost_byte();
 	test_cksum_backoff();
 	test_cksum_ssnd_refused();
+	test_cksum_refused();
 	test_stray_wait();
 	return tap_done();
 }

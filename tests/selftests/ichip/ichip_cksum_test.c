@@ -8,7 +8,8 @@
  * (ICHIP_STATUS_CHECKSUM) once 5 retries are spent (the later ones after
  * a backoff the kernel's timer ends); probes an SSND left unanswered (a
  * byte of it lost) and sends it again on the module's I/ERROR (228);
- * fetches an SRCV whose answer was lost again with AT+i!SRCV.  The pty
+ * fetches an SRCV whose answer was lost again with AT+i!SRCV; sends a
+ * command the module refused as malformed again.  The pty
  * master plays the module byte for byte.
  */
 #include <errno.h>
@@ -244,6 +245,29 @@ TEST_F(dev, srcv_answer_lost_refetched)
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
+	ASSERT_EQ(5, r.data_len);
+	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
+	inl_result_free(&r);
+}
+
+/*
+ * A flagged SRCV the module refused as malformed (a byte of its command
+ * line lost: I/ERROR (044)) never ran: the kernel sends it again as it
+ * was, not as AT+i!SRCV.
+ */
+TEST_F(dev, srcv_refused_sent_again)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 0, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (044)\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
 	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
 	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
