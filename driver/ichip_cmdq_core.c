@@ -12,6 +12,8 @@
 /* I/ERROR 041-053: the module could not parse the command line */
 #define ICHIP_CQ_SYNTAX_FIRST	41
 #define ICHIP_CQ_SYNTAX_LAST	53
+/* I/ERROR 200: no such socket */
+#define ICHIP_CQ_NO_SOCKET	200
 
 static const char ichip_cq_ping_text[] = "AT+i";
 static const u8 ichip_cq_ping_wire[] = "AT+i\r";
@@ -289,6 +291,20 @@ static bool ichip_cq_refused(const struct ichip_cq_cmd *cmd,
 	       res->module_error <= ICHIP_CQ_SYNTAX_LAST;
 }
 
+/*
+ * Or the handle it names does not exist (200): the line may have made
+ * it up (the comma of "AT+iSRCV:8,1024" lost: handle 81024).  Once, at
+ * once: a socket really gone answers 200 again, and a module reset
+ * must not wait out the backoff of every session's command.
+ */
+static bool ichip_cq_no_socket(const struct ichip_cq_cmd *cmd,
+			       const struct ichip_result *res)
+{
+	return cmd->cksum && !cmd->retries &&
+	       res->status == ICHIP_STATUS_ERROR &&
+	       res->module_error == ICHIP_CQ_NO_SOCKET;
+}
+
 /* ... and an SSND so refused (its stream went as lines: a ping first) */
 static bool ichip_cq_ssnd_refused(const struct ichip_cq_cmd *cmd,
 				  const struct ichip_result *res)
@@ -491,7 +507,8 @@ static void ichip_cq_finish(struct ichip_cq *cq, struct ichip_cq_cmd *cmd,
 			return;
 		}
 		ichip_cq_ping_done(cq, res);
-	} else if (ichip_cq_refused(cmd, res) &&
+	} else if ((ichip_cq_refused(cmd, res) ||
+		    ichip_cq_no_socket(cmd, res)) &&
 		   ichip_cq_cksum_retry(cq, cmd, cmd->refetch)) {
 		/* an SSND's stream went as lines: a ping first */
 		if (cmd->data_len)

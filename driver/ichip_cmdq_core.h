@@ -28,8 +28,9 @@
  * the module's) means the module never ran it, and it goes afresh.  A
  * checksum-mode command the module could not parse (I/ERROR 041-053, its
  * command line damaged) ran not at all: it goes again as it went, an
- * SSND (whose data was never taken) after a resync ping.  Written here
- * once for n_ichip and ichipd.
+ * SSND (whose data was never taken) after a resync ping; one answered
+ * 200 (no such socket: the line may have made the handle up) goes again
+ * once.  Written here once for n_ichip and ichipd.
  *
  * Pure state machine, like the framing core it drives: no I/O, no timers,
  * no allocation, no locking.  The caller (n_ichip's ichip_cmdq.c, ichipd's

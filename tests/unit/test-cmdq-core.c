@@ -612,6 +612,29 @@ static void test_cksum_refused(void)
 	       f->done[1].status == ICHIP_STATUS_ERROR &&
 	       f->done[1].module_error == 41,
 	       "refused every time: the module's error once retries are spent");
+
+	/*
+	 * 200, no such socket: the comma of "AT+iSRCV:8,1024" lost makes
+	 * handle 81024.  Sent again once, at once; a socket really gone
+	 * (a module reset) answers 200 again, and that is the answer.
+	 */
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:8,1024", NULL));
+	drain(f);
+	say(f, "I/ERROR(200)\r\n");
+	drain(f);
+	tap_ok(f->ndone == 2 && !strcmp(f->wire, "AT+iSRCV:8,1024\r"),
+	       "no such socket: sent again at once (%s)", f->wire);
+	say(f, "I/0\r\n");
+	tap_ok(f->ndone == 3 && f->done[2].status == ICHIP_STATUS_OK,
+	       "no such socket: then answered");
+	ichip_cq_queue(&f->cq, cmd_cksum(&a, "AT+iSRCV:8,1024", NULL));
+	drain(f);
+	say(f, "I/ERROR(200)\r\n");
+	drain(f);
+	say(f, "I/ERROR(200)\r\n");
+	tap_ok(f->ndone == 4 && f->done[3].status == ICHIP_STATUS_ERROR &&
+	       f->done[3].module_error == 200,
+	       "no such socket twice: the module's answer, no more tries");
 	free(f);
 }
 

@@ -9,7 +9,8 @@
  * a backoff the kernel's timer ends); probes an SSND left unanswered (a
  * byte of it lost) and sends it again on the module's I/ERROR (228);
  * fetches an SRCV whose answer was lost again with AT+i!SRCV; sends a
- * command the module refused as malformed again.  The pty
+ * command the module refused as malformed again, and one naming a socket
+ * it does not know, once.  The pty
  * master plays the module byte for byte.
  */
 #include <errno.h>
@@ -274,6 +275,29 @@ TEST_F(dev, srcv_refused_sent_again)
 	ASSERT_EQ(5, r.data_len);
 	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
 	inl_result_free(&r);
+}
+
+/*
+ * I/ERROR (200), no such socket, to a flagged SRCV: the line may have
+ * made the handle up (a lost comma).  Sent again once; 200 again is the
+ * answer (the socket is gone).
+ */
+TEST_F(dev, srcv_no_socket_sent_again_once)
+{
+	struct inl_result r;
+	uint64_t cookie;
+
+	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
+				    NULL, 0, 0, 1, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (200)\r\n"));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (200)\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_EQ(ICHIP_STATUS_ERROR, r.status);
+	EXPECT_EQ(200, r.module_error);
+	inl_result_free(&r);
+	EXPECT_TRUE(peer_silent(self->master, 300));
 }
 
 /*
