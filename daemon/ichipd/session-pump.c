@@ -149,6 +149,28 @@ static void on_ssnd_refused(struct session *s)
 		    "the peer closed: fetching what it sent");
 }
 
+/*
+ * Checksum mode: an SSND whose answer the probe could not tell (one
+ * answer, the ping's: ETIMEDOUT, ichip_cmdq_core.h).  The module either
+ * sent the data and the line lost its answer, or never saw the command
+ * (a byte of its "AT+i" lost: it ignores the line), and the second is
+ * the likelier by far (checksum mode mends an answer one fault damaged).
+ * A host-tls session sends it again: a copy the module did send reaches
+ * the server as a replayed TLS record, which the server's TLS refuses,
+ * so the session ends as it would have (tls-error for timeout), while
+ * data the module never saw is saved.  Never plain or device-tls data:
+ * a copy would reach the peer as data.  Bounded per session.
+ */
+#define SSND_AGAIN_MAX	8
+
+static bool ssnd_may_go_again(const struct session *s,
+			      const struct xport_reply *r)
+{
+	return r->status == ICHIP_STATUS_FAILED && r->err == ETIMEDOUT &&
+	       s->d->x->cksum && s->security == SECURITY_HOST_TLS &&
+	       s->ssnd_again < SSND_AGAIN_MAX;
+}
+
 static void on_ssnd(void *userdata, const struct xport_reply *r)
 {
 	struct session *s = userdata;
@@ -156,6 +178,16 @@ static void on_ssnd(void *userdata, const struct xport_reply *r)
 
 	s->ssnd_busy = false;
 	sched_done(s, SCHED_SSND);
+	if (ssnd_may_go_again(s, r)) {
+		s->ssnd_again++;
+		log_session(LOG_INFO, d->name, s->path + strlen(d->path) + 1,
+			    "an SSND's answer lost: sent again (TLS refuses a copy)");
+		if (s->state == SESSION_HANDSHAKE)
+			send_to_module(s);
+		else
+			session_pump(s);
+		return;
+	}
 	if (r->status == ICHIP_STATUS_ERROR && r->module_error == 203 &&
 	    s->state == SESSION_OPEN) {
 		on_ssnd_refused(s);

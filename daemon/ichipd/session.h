@@ -97,6 +97,7 @@ struct session {
 	bool app_drained;		/* read said EAGAIN: wait for EPOLLIN */
 	bool peer_eof;			/* the module socket is down */
 	bool send_down;			/* SSND refused (203): fetch only */
+	unsigned int ssnd_again;	/* SSNDs sent again: session-pump.c */
 	bool bye_sent;
 	const char *failed;		/* SSND/SRCV failed so: RP4 decides */
 	bool stcp_retried;		/* refused (204) while SCLSs were due */

@@ -311,6 +311,16 @@ static bool ssnd_header(struct sim *s)
 	sz = strtoull(end + 1, &end, 10);
 	if (*end != ':' || end != ps->line + ps->len - 1)
 		return false;
+	if (s->faults.ignore_ssnd) {
+		/*
+		 * The control's "ignore-ssnd": as if the line had lost a
+		 * byte of "AT+i": no command, the stream goes as lines.
+		 */
+		s->faults.ignore_ssnd--;
+		sim_trace_text('!', "SSND header ignored", 19);
+		ps->line[at + 1] = '?';
+		return false;
+	}
 
 	snprintf(ps->data_head, sizeof(ps->data_head), "%.*s",
 		 (int)(ps->len - (size_t)at), ps->line + at);

@@ -105,7 +105,7 @@ static int ctl_num(const char *arg, double max, double *v)
 
 static const char ctl_help[] =
 	"ok ping status noise RATE drop PROB corrupt PROB stall MS slow MS "
-	"baud N "
+	"baud N ignore-ssnd N "
 	"echo on|off seed N reset hangup quit";
 
 /* Returns the reply; @after is set for actions that follow the reply. */
@@ -150,6 +150,8 @@ static const char *ctl_exec(struct sim *s, char *cmd, char *buf, size_t cap,
 		sim_line_set_slow(s->line, (unsigned int)v);
 	} else if (!strcmp(cmd, "baud") && !ctl_num(arg, 1e8, &v)) {
 		sim_line_set_baud(s->line, (unsigned long)v);
+	} else if (!strcmp(cmd, "ignore-ssnd") && !ctl_num(arg, 1000, &v)) {
+		s->faults.ignore_ssnd = (unsigned int)v;
 	} else if (!strcmp(cmd, "seed") && !ctl_num(arg, 1.8e19, &v)) {
 		s->rng = (u64)v;
 	} else {

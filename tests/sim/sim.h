@@ -211,6 +211,7 @@ struct sim_faults {
 	u64 next_reset_ns;
 	u64 hangup_ns;
 	bool hangup_now;
+	unsigned int ignore_ssnd;	/* SSND headers taken for junk */
 };
 
 struct sim_line;

@@ -66,7 +66,7 @@ class LineMetrics:
             if cksum:
                 conf = os.path.join(st.tmp, 'ichipd.conf')
                 with open(conf, 'w') as f:
-                    f.write('checksum-mode = yes\n')
+                    f.write('[daemon]\nchecksum-mode = yes\n')
                 extra = ['--config', conf]
             st.start(sim_extra=['--baud', str(baud)], ichipd_extra=extra)
             certs = self.certs()
