@@ -14,6 +14,8 @@
  * master plays the module byte for byte.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -47,91 +49,106 @@ static int line_speed(int fd, speed_t speed)
 	return tcsetattr(fd, TCSANOW, &t);
 }
 
+/* A flagged "AT+iSRCV:0" (@timeout_ms; 0: the default), heard. */
+static bool srcv_heard(FIXTURE_DATA(dev) *self, uint32_t timeout_ms,
+		       uint64_t *cookie)
+{
+	return !inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0", NULL,
+			       0, timeout_ms, 1, cookie) &&
+	       PEER_HEARS(self->master, "AT+iSRCV:0\r");
+}
+
+/* A flagged "AT+iSSND%:0,5" of "hello", heard with its checksum. */
+static bool ssnd_heard(FIXTURE_DATA(dev) *self, uint64_t *cookie)
+{
+	return !inl_exec_cksum(&self->nl, self->d.index, "AT+iSSND%:0,5",
+			       "hello", 5, 0, 1, cookie) &&
+	       PEER_HEARS(self->master, ssnd_wire);
+}
+
+/* @cookie's result has @status, @module_error and @data (NULL: none). */
+static bool result_is(FIXTURE_DATA(dev) *self, uint64_t cookie,
+		      uint32_t status, uint32_t module_error, const char *data)
+{
+	size_t n = data ? strlen(data) : 0;
+	struct inl_result r;
+	bool ok;
+
+	if (inl_wait_result(&self->nl, cookie, 3000, &r))
+		return false;
+	ok = r.status == status && r.module_error == module_error &&
+	     r.data_len == n && (!n || !memcmp(r.data, data, n));
+	if (!ok)
+		fprintf(stderr, "# result: status %u, error %u, %zu bytes\n",
+			r.status, r.module_error, r.data_len);
+	inl_result_free(&r);
+	return ok;
+}
+
+/* The device's checksum error and retry counters are @errors, @retries. */
+static bool counted(FIXTURE_DATA(dev) *self, uint64_t errors,
+		    uint64_t retries)
+{
+	struct inl_dev d;
+
+	return !inl_dev_get(&self->nl, self->d.index, &d) &&
+	       d.stats[ICHIP_A_STATS_CKSUM_ERRORS] == errors &&
+	       d.stats[ICHIP_A_STATS_CKSUM_RETRIES] == retries;
+}
+
 TEST_F(dev, srcv_good_checksum)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 0, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 0, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	ASSERT_EQ(5, r.data_len);
-	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, "hello"));
 }
 
 TEST_F(dev, srcv_bad_checksum_refetched)
 {
-	struct inl_result r;
-	struct inl_dev d;
 	uint64_t cookie;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 0, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 0, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
 	/* the corrupt copy is not delivered; the module is asked again */
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	ASSERT_EQ(5, r.data_len);
-	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
-	inl_result_free(&r);
-	ASSERT_EQ(0, inl_dev_get(&self->nl, self->d.index, &d));
-	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_ERRORS]);
-	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_RETRIES]);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, "hello"));
+	EXPECT_TRUE(counted(self, 1, 1));
 }
 
 TEST_F(dev, srcv_bad_checksum_named_after_retries)
 {
-	struct inl_result r;
 	uint64_t cookie;
 	int i;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 0, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 0, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
 	for (i = 0; i < RETRIES; i++) {
 		ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
 		ASSERT_EQ(0, PEER_SAYS(self->master, srcv_bad));
 	}
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_CHECKSUM, r.status);
-	EXPECT_EQ(0, r.data_len);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_CHECKSUM, 0, NULL));
 	/* nothing more on the wire: the queue goes on */
 	EXPECT_TRUE(peer_silent(self->master, 300));
 }
 
 TEST_F(dev, ssnd_checksum_added_by_kernel)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
 	ASSERT_EQ(0, line_speed(self->slave, B50));
-
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
-				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
-				    &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_TRUE(ssnd_heard(self, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, NULL));
 
 	/* without the flag: no checksum, as before */
 	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSSND%:0,5",
 			      "hello", 5, 0, &cookie));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSSND%:0,5:hello"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, NULL));
 }
 
 /*
@@ -140,37 +157,25 @@ TEST_F(dev, ssnd_checksum_added_by_kernel)
  */
 TEST_F(dev, ssnd_228_resent)
 {
-	struct inl_result r;
-	struct inl_dev d;
 	uint64_t cookie;
 
 	ASSERT_EQ(0, line_speed(self->slave, B50));
-
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
-				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
-				    &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_TRUE(ssnd_heard(self, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	inl_result_free(&r);
-	ASSERT_EQ(0, inl_dev_get(&self->nl, self->d.index, &d));
-	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_ERRORS]);
-	EXPECT_EQ(1, d.stats[ICHIP_A_STATS_CKSUM_RETRIES]);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, NULL));
+	EXPECT_TRUE(counted(self, 1, 1));
 }
 
 TEST_F(dev, ssnd_228_named_after_retries)
 {
-	struct inl_result r;
 	uint64_t cookie;
 	int i;
 
 	ASSERT_EQ(0, line_speed(self->slave, B50));
-
 	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
 				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
 				    &cookie));
@@ -180,26 +185,20 @@ TEST_F(dev, ssnd_228_named_after_retries)
 		ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
 		ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
 	}
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_CHECKSUM, r.status);
-	EXPECT_EQ(228, r.module_error);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_CHECKSUM, 228,
+			      NULL));
 }
 
 /* Without the flag a 228 is an ordinary module error. */
 TEST_F(dev, ssnd_228_without_cksum_not_retried)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
 	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iSSND%:0,5",
 			      "hello", 5, 0, &cookie));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSSND%:0,5:hello"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_ERROR, r.status);
-	EXPECT_EQ(228, r.module_error);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_ERROR, 228, NULL));
 }
 
 /*
@@ -210,22 +209,15 @@ TEST_F(dev, ssnd_228_without_cksum_not_retried)
  */
 TEST_F(dev, ssnd_lost_byte_probed)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
 	ASSERT_EQ(0, line_speed(self->slave, B300));
-
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
-				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
-				    &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_TRUE(ssnd_heard(self, &cookie));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AAT+i\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (228)\r\nI/OK\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, NULL));
 	EXPECT_TRUE(peer_silent(self->master, 300));
 }
 
@@ -236,22 +228,15 @@ TEST_F(dev, ssnd_lost_byte_probed)
  */
 TEST_F(dev, srcv_answer_lost_refetched)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 300, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 300, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I5:hello\xfd\xec\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+i!SRCV:0\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	ASSERT_EQ(5, r.data_len);
-	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, "hello"));
 }
 
 /*
@@ -261,20 +246,13 @@ TEST_F(dev, srcv_answer_lost_refetched)
  */
 TEST_F(dev, srcv_refused_sent_again)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 0, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 0, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (044)\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, srcv_good));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	ASSERT_EQ(5, r.data_len);
-	EXPECT_EQ(0, memcmp(r.data, "hello", 5));
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, "hello"));
 }
 
 /*
@@ -284,19 +262,13 @@ TEST_F(dev, srcv_refused_sent_again)
  */
 TEST_F(dev, srcv_no_socket_sent_again_once)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index, "AT+iSRCV:0",
-				    NULL, 0, 0, 1, &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
+	ASSERT_TRUE(srcv_heard(self, 0, &cookie));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (200)\r\n"));
 	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iSRCV:0\r"));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/ERROR (200)\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_ERROR, r.status);
-	EXPECT_EQ(200, r.module_error);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_ERROR, 200, NULL));
 	EXPECT_TRUE(peer_silent(self->master, 300));
 }
 
@@ -307,19 +279,13 @@ TEST_F(dev, srcv_no_socket_sent_again_once)
  */
 TEST_F(dev, ssnd_probe_follows_line_speed)
 {
-	struct inl_result r;
 	uint64_t cookie;
 
 	ASSERT_EQ(0, line_speed(self->slave, B50));
-	ASSERT_EQ(0, inl_exec_cksum(&self->nl, self->d.index,
-				    "AT+iSSND%:0,5", "hello", 5, 0, 1,
-				    &cookie));
-	ASSERT_TRUE(PEER_HEARS(self->master, ssnd_wire));
+	ASSERT_TRUE(ssnd_heard(self, &cookie));
 	EXPECT_TRUE(peer_silent(self->master, 1000));
 	ASSERT_EQ(0, PEER_SAYS(self->master, "I/OK\r\n"));
-	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
-	EXPECT_EQ(ICHIP_STATUS_OK, r.status);
-	inl_result_free(&r);
+	EXPECT_TRUE(result_is(self, cookie, ICHIP_STATUS_OK, 0, NULL));
 }
 
 TEST_HARNESS_MAIN
