@@ -115,7 +115,7 @@ static void ichip_cq_ping_as(struct ichip_cq *cq, bool probe)
 static unsigned int ichip_cq_backoff_ms(unsigned int n)
 {
 	static const unsigned short ms[ICHIP_CQ_CKSUM_RETRIES] = {
-		0, 100, 300, 800, 1600,
+		0, 100, 300, 800, 1600, 2400, 2400,
 	};
 
 	return n && n <= ICHIP_CQ_CKSUM_RETRIES ? ms[n - 1] : 0;

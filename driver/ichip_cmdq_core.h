@@ -53,7 +53,7 @@
  * that together they outlast a burst of line noise, which damages every
  * copy sent while it lasts (see ichip_cq_backoff_ms).
  */
-#define ICHIP_CQ_CKSUM_RETRIES	5
+#define ICHIP_CQ_CKSUM_RETRIES	7
 /* An unanswered checksum-mode SSND, on the wire whole, is probed after */
 #define ICHIP_CQ_SSND_PROBE_MS	300
 /*

@@ -490,7 +490,12 @@ static void test_cksum_backoff(void)
 		if (i < ICHIP_CQ_CKSUM_RETRIES)
 			say_n(f, bad, sizeof(bad) - 1);
 	}
-	tap_ok(waited > 2000, "backoff: the retries span %u ms", waited);
+	/*
+	 * A 2 s noise burst damages every copy sent while it lasts; the
+	 * 100 MiB soak lost a session whose one retry after the burst met
+	 * a dropped byte: three retries come after the first 2 s.
+	 */
+	tap_ok(waited > 7000, "backoff: the retries span %u ms", waited);
 	say_n(f, good, sizeof(good) - 1);
 	tap_ok(f->ndone == 1 && f->done[0].status == ICHIP_STATUS_OK,
 	       "backoff: the last retry's good copy completes it");

@@ -5,7 +5,7 @@
  * AT+iCKSM=1): the kernel appends the SSND checksum, checks the SRCV
  * one, fetches a bad SRCV again with AT+i!SRCV, sends an SSND answered
  * I/ERROR (228) again from its own copy, and names the failure
- * (ICHIP_STATUS_CHECKSUM) once 5 retries are spent (the later ones after
+ * (ICHIP_STATUS_CHECKSUM) once 7 retries are spent (the later ones after
  * a backoff the kernel's timer ends); probes an SSND left unanswered (a
  * byte of it lost) and sends it again on the module's I/ERROR (228);
  * fetches an SRCV whose answer was lost again with AT+i!SRCV; sends a
@@ -25,7 +25,7 @@
 #include "ichip_peer.h"
 #include "ichip_fixture.h"
 
-#define RETRIES 5
+#define RETRIES 7
 
 /* "hello" sums to 0x214: its checksum is 0xfdec */
 static const char srcv_good[] = "I/5:hello\xfd\xec\r\n";

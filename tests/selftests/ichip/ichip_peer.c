@@ -78,7 +78,7 @@ int peer_expect(int fd, const void *want, size_t n)
 
 	if (!buf)
 		return 0;
-	ok = peer_read(fd, buf, n, 3000) == (ssize_t)n && !memcmp(buf, want, n);
+	ok = peer_read(fd, buf, n, 6000) == (ssize_t)n && !memcmp(buf, want, n);
 	if (!ok)
 		fprintf(stderr, "# peer got %.*s\n", (int)n, buf);
 	free(buf);
