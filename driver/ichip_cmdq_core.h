@@ -97,7 +97,7 @@ struct ichip_cq_stats {
 	u64 resyncs;		/* pings queued */
 	u64 noise;
 	u64 unsolicited;
-	u64 cksum_errors;	/* bad SRCV checksums, SSND I/ERROR (228) */
+	u64 cksum_errors;	/* bad SRCV sums, SSND 228s, damaged lines */
 	u64 cksum_retries;	/* commands sent again for them */
 };
 
