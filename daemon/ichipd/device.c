@@ -689,3 +689,29 @@ void device_free(struct device *d, const char *reason)
 	free(d->port);
 	free(d);
 }
+
+/*
+ * Checksum mode: has the line damaged nothing for a minute?  Then an
+ * SRCV may ask for more than 2 KiB (session_srcv_size()).  The
+ * transport's counters are read at most once a second (for n_ichip a
+ * netlink round trip); a device starts calm.
+ */
+#define LINE_CALM_US	(60 * 1000000ULL)
+
+bool device_line_calm(struct device *d)
+{
+	struct xport_counters c;
+	uint64_t now;
+
+	sd_event_now(d->m->event, CLOCK_MONOTONIC, &now);
+	if (!d->cksum_read_us || now - d->cksum_read_us >= 1000000) {
+		memset(&c, 0, sizeof(c));
+		d->cksum_read_us = now;
+		if (d->x->ops->counters(d->x, &c) < 0 ||
+		    c.cksum_errors != d->cksum_seen) {
+			d->cksum_seen = c.cksum_errors;
+			d->cksum_damage_us = now;
+		}
+	}
+	return !d->cksum_damage_us || now - d->cksum_damage_us >= LINE_CALM_US;
+}

@@ -103,6 +103,8 @@ struct device {
 	uint64_t poll_active_until;	/* CLOCK_MONOTONIC usec: poll fast */
 	uint64_t poll_sent;		/* the last RP4 was queued then */
 	bool poll_held;			/* held back for a lone stream */
+	/* checksum mode: when the line last damaged a payload (usec) */
+	uint64_t cksum_seen, cksum_read_us, cksum_damage_us;
 };
 
 void kernel_tty_name(const char *port, char *out, size_t len);
@@ -114,6 +116,7 @@ void device_emit_changed(struct device *d, const char *prop);
 void device_wait(struct device *d, struct dev_waiter *w);
 void device_unwait(struct device *d, struct dev_waiter *w);
 void device_close_socket(struct device *d, int handle);
+bool device_line_calm(struct device *d);
 extern const sd_bus_vtable device_vtable[];
 
 #endif /* ICHIPD_DEVICE_H */

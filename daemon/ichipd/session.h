@@ -18,6 +18,7 @@
 #define SESSION_APP_OUT_MAX	(256 * 1024)	/* to the app */
 #define SESSION_SSND_MAX	ICHIP_DATA_LEN_MAX
 #define SESSION_SSND_SSL_MAX	2048		/* module SSL record limit */
+#define SESSION_SRCV_CKSUM_CALM	8192		/* session_srcv_size() */
 #define SESSION_SSND_NOFLOW_MAX	256		/* no flow control (manual) */
 /* an SRCV answer this big means a stream: SRCV again without an RP4 */
 #define SESSION_SRCV_BULK	4096
