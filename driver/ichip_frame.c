@@ -279,7 +279,8 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		ev->type = ICHIP_EV_ECHO;
 		return;
 	}
-	if (ichip_frame_mend(f, line, n, &status, &code)) {
+	/* a call only while an SSND waits: every other line skips it */
+	if (f->ssnd && ichip_frame_mend(f, line, n, &status, &code)) {
 		complete(f, ev, status, code, 0);
 		return;
 	}

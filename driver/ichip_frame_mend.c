@@ -78,7 +78,7 @@ static bool mend_error(const char *line, size_t n, unsigned int *code)
 bool ichip_frame_mend(struct ichip_frame *f, const char *line, size_t n,
 		      enum ichip_status *status, unsigned int *code)
 {
-	if (!f->ssnd || f->expect != ICHIP_REPLY_STATUS || f->stray_ok ||
+	if (f->expect != ICHIP_REPLY_STATUS || f->stray_ok ||
 	    (f->echo_known && !f->echo_seen))
 		return false;
 	*code = 0;

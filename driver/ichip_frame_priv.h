@@ -90,7 +90,10 @@ bool ichip_frame_header_at(struct ichip_frame *f, size_t *at);
 /* ... and a result that cannot be this command's: counted, to be dropped */
 bool ichip_frame_stale(struct ichip_frame *f, const char *s, size_t n);
 
-/* ichip_frame_mend.c: is @line the SSND's answer, damaged by the line? */
+/*
+ * ichip_frame_mend.c: is @line the SSND's answer, damaged by the line?
+ * Called only while an SSND waits (f->ssnd).
+ */
 bool ichip_frame_mend(struct ichip_frame *f, const char *line, size_t n,
 		      enum ichip_status *status, unsigned int *code);
 
