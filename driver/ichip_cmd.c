@@ -67,19 +67,37 @@ bool ichip_cmd_is_ssnd(const char *cmd, size_t len)
 
 /*
  * What the framer needs of the command in flight, from one split: it asks
- * at every ichip_frame_expect(), once per reply on a busy line.
+ * at every ichip_frame_expect(), once per reply on a busy line.  Returns
+ * the length of the command's first line: a PEM value (CA, CERT, PKEY)
+ * is echoed line by line, so its echo is matched up to the first CR.  No
+ * other command holds a CR (ichip_cmd_classify() refuses it), so only a
+ * PEM value's tail is scanned.
  */
-void ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd, bool *rp_value)
+size_t ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd,
+			bool *rp_value)
 {
 	struct ichip_cmd_parts p;
+	const char *cr;
 
 	*ssnd = false;
 	*rp_value = false;
 	if (!cmd_split(cmd, len, &p))
-		return;
-	*ssnd = is_ssnd(&p);
-	*rp_value = word_is(p.code, p.code_len, "RP4") ||
-		    word_is(p.code, p.code_len, "RP7");
+		return len;
+	if (is_ssnd(&p)) {
+		*ssnd = true;
+		return len;
+	}
+	if (p.code_len == 3 && word_is(p.code, 2, "RP") &&
+	    (p.code[2] == '4' || p.code[2] == '7')) {
+		*rp_value = true;
+		return len;
+	}
+	/* a PEM value: CA=..., CERT~... (compares only past those bytes) */
+	if (!p.tail_len || (p.tail[0] != '=' && p.tail[0] != '~') ||
+	    !code_in(&p, pem_codes))
+		return len;
+	cr = memchr(p.tail, '\r', p.tail_len);
+	return cr ? (size_t)(cr - cmd) : len;
 }
 
 /* "[%]:<hn>,<sz>": the announced payload size of an SSND. */

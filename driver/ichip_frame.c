@@ -12,6 +12,7 @@
  */
 #include "ichip_frame.h"
 #include "ichip_frame_priv.h"
+#include "ichip_frame_scan.h"
 
 
 /* ---- response side ---------------------------------------------------- */
@@ -93,14 +94,11 @@ void ichip_frame_forget_module(struct ichip_frame *f)
 void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 			const char *cmd, size_t cmd_len)
 {
-	/* A multi-line PEM command is echoed line by line; match the first. */
-	const char *cr = memchr(cmd, '\r', cmd_len);
-
 	context_clear(f);
 	f->expect = kind;
 	f->cmd = cmd;
-	f->cmd_len = cr ? (size_t)(cr - cmd) : cmd_len;
-	ichip_cmd_traits(cmd, f->cmd_len, &f->ssnd, &f->rp_value);
+	/* a multi-line PEM command is echoed line by line: match the first */
+	f->cmd_len = ichip_cmd_traits(cmd, cmd_len, &f->ssnd, &f->rp_value);
 	f->echo_pos = 0;
 	text_reset(f);	/* f->res is written whole when the result is ready */
 }
@@ -416,35 +414,17 @@ static size_t payload_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 }
 
 /*
- * Which bytes end a run of line bytes: CR and LF always, ':' in DATA,
- * every control byte while flow control is on (WAIT and CONTINUE are
- * configurable; the exact check is made byte by byte).
- */
-#define STOP_EOL	1
-#define STOP_COLON	2
-#define STOP_CTRL	4
-static const u8 line_stop[256] = {
-	['\r'] = STOP_EOL, ['\n'] = STOP_EOL, [':'] = STOP_COLON,
-	[0x00 ... 0x09] = STOP_CTRL, [0x0b ... 0x0c] = STOP_CTRL,
-	[0x0e ... 0x1f] = STOP_CTRL, [0x7f ... 0xff] = STOP_CTRL,
-};
-
-/*
  * Bytes up to the next CR, LF, ':' when a payload header may end, or a
- * possible flow control byte: the framer's hot path, so one table lookup
- * per byte.
+ * possible flow control byte (ichip_frame_scan.h).
  */
 static size_t line_run(const struct ichip_frame *f, const u8 *p, size_t n)
 {
-	u8 mask = f->expect == ICHIP_REPLY_DATA ? STOP_EOL | STOP_COLON :
-						  STOP_EOL;
-	size_t i = 0;
+	u8 mask = f->expect == ICHIP_REPLY_DATA ?
+		  ICHIP_STOP_EOL | ICHIP_STOP_COLON : ICHIP_STOP_EOL;
 
 	if (!f->flow_off)
-		mask |= STOP_CTRL;
-	while (i < n && !(line_stop[p[i]] & mask))
-		i++;
-	return i;
+		mask |= ICHIP_STOP_CTRL;
+	return ichip_scan_line(p, n, mask);
 }
 
 static u8 flow_wait(const struct ichip_frame *f)

@@ -67,8 +67,12 @@ static inline bool parse_uint(const char *s, size_t n, u64 *out)
 
 /* ichip_cmd.c */
 bool ichip_cmd_is_ssnd(const char *cmd, size_t len);
-/* SSND (a payload follows)?  RP4/RP7 (a trailing I/OK may follow)? */
-void ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd, bool *rp_value);
+/*
+ * SSND (a payload follows)?  RP4/RP7 (a trailing I/OK may follow)?
+ * Returns the length of the first line (what the module echoes first).
+ */
+size_t ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd,
+			bool *rp_value);
 
 /* ichip_frame.c: a result of the command in flight */
 void ichip_frame_complete(struct ichip_frame *f, struct ichip_event *ev,

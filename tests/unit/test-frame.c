@@ -186,6 +186,13 @@ static void test_reply_forms(struct ichip_frame *f)
 	     "ECHORESULT(1,0,(0),)");
 	FORM("echo of multi-line CA", "AT+iCA=-----BEGIN\rx\r-----END",
 	     "AT+iCA=-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
+	/* every PEM parameter, the four-letter ones too */
+	FORM("echo of multi-line CERT", "AT+iCERT=-----BEGIN\rx\r-----END",
+	     "AT+iCERT=-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
+	FORM("echo of multi-line PKEY (~)", "AT+iPKEY~-----BEGIN\rx\r-----END",
+	     "AT+iPKEY~-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
+	FORM("echo of multi-line CA3", "AT+iCA3=-----BEGIN\rx\r-----END",
+	     "AT+iCA3=-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
 	FORM("noise before ok", "AT+iSFSH:0", "garbage\r\nI/OK\r\n",
 	     "NOISE(garbage)RESULT(1,0,,)");
 	FORM("value for status is noise", "AT+iSFSH:0", "I/17\r\nI/OK\r\n",
