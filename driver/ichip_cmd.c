@@ -15,11 +15,19 @@ struct ichip_cmd_parts {
 	size_t tail_len;
 };
 
+/* @c is the letter @up (upper case) in either case: bit 5 is the case */
+static inline bool letter_is(char c, char up)
+{
+	return ((u8)c & 0xdf) == (u8)up;
+}
+
 static bool cmd_split(const char *cmd, size_t len, struct ichip_cmd_parts *p)
 {
 	size_t i = 4, letters;
 
-	if (len < 4 || !starts_with(cmd, len, "AT+I"))
+	/* "AT+i" in any case, without a loop: every command pays for it */
+	if (len < 4 || !letter_is(cmd[0], 'A') || !letter_is(cmd[1], 'T') ||
+	    cmd[2] != '+' || !letter_is(cmd[3], 'I'))
 		return false;
 	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
 		i++;
@@ -77,18 +85,21 @@ size_t ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd,
 			bool *rp_value)
 {
 	struct ichip_cmd_parts p;
-	const char *cr;
+	const char *cr, *c;
 
 	*ssnd = false;
 	*rp_value = false;
 	if (!cmd_split(cmd, len, &p))
 		return len;
-	if (is_ssnd(&p)) {
+	c = p.code;
+	/* the two answers the framer needs, without word_is()'s loop */
+	if (p.code_len == 4 && letter_is(c[0], 'S') && letter_is(c[1], 'S') &&
+	    letter_is(c[2], 'N') && letter_is(c[3], 'D')) {
 		*ssnd = true;
 		return len;
 	}
-	if (p.code_len == 3 && word_is(p.code, 2, "RP") &&
-	    (p.code[2] == '4' || p.code[2] == '7')) {
+	if (p.code_len == 3 && letter_is(c[0], 'R') && letter_is(c[1], 'P') &&
+	    (c[2] == '4' || c[2] == '7')) {
 		*rp_value = true;
 		return len;
 	}

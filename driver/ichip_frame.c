@@ -437,6 +437,33 @@ static u8 flow_cont(const struct ichip_frame *f)
 	return f->flow_cont ? f->flow_cont : ICHIP_FLOW_CONTINUE_DEFAULT;
 }
 
+/*
+ * A whole "I/<size>:" at the start of a line, as every SRCV answer
+ * starts: the bytes it took (0: not one, or not all of it in @p) and the
+ * size.  The same as the byte path (line_run, line_append, the ':' and
+ * payload_header) would find, without copying the header into f->line.
+ */
+static size_t header_whole(const struct ichip_frame *f, const u8 *p,
+			   size_t n, u64 *size)
+{
+	size_t i, end = n < 2 + ICHIP_PAYLOAD_SIZE_DIGITS ? n :
+			2 + ICHIP_PAYLOAD_SIZE_DIGITS;
+	u64 v = 0;
+
+	if (f->expect != ICHIP_REPLY_DATA || f->ssnd || f->line_len ||
+	    f->line_overflow || n < 4 || p[0] != 'I' || p[1] != '/')
+		return 0;
+	for (i = 2; i < end && is_digit(p[i]); i++)
+		v = v * 10 + (u64)(p[i] - '0');
+	if (i == 2 || i == n || p[i] != ':')
+		return 0;
+	/* a ':' configured as a flow byte takes the byte path */
+	if (!f->flow_off && (p[i] == flow_wait(f) || p[i] == flow_cont(f)))
+		return 0;
+	*size = v;
+	return i + 1;
+}
+
 /* A WAIT or CONTINUE byte outside any counted payload. */
 static bool flow_byte(struct ichip_frame *f, u8 c, struct ichip_event *ev)
 {
@@ -725,15 +752,9 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 				i++;
 			continue;
 		}
-		/* whole runs, not bytes: the hot path of a busy line */
-		run = line_run(f, buf + i, len - i);
-		if (run) {
-			line_append(f, buf + i, run);
-			i += run;
-			continue;
-		}
-		c = buf[i++];
-		if (c == '\r' || c == '\n') {
+		c = buf[i];
+		if (c == '\r' || c == '\n') {	/* no run to scan for */
+			i++;
 			if (f->line_len || f->line_overflow) {
 				end_line(f, ev);
 				f->echo_armed = f->echo_resume != 0;
@@ -741,6 +762,20 @@ size_t ichip_frame_feed(struct ichip_frame *f, const u8 *buf, size_t len,
 			}
 			continue;
 		}
+		run = header_whole(f, buf + i, len - i, &size);
+		if (run) {
+			i += run;
+			payload_start(f, size, ev);
+			continue;
+		}
+		/* whole runs, not bytes: the hot path of a busy line */
+		run = line_run(f, buf + i, len - i);
+		if (run) {
+			line_append(f, buf + i, run);
+			i += run;
+			continue;
+		}
+		i++;
 		if (flow_byte(f, c, ev))
 			continue;
 		line_append(f, &c, 1);		/* ':' in DATA, control bytes */

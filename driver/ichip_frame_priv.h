@@ -19,7 +19,7 @@ static inline bool is_digit(u8 c)
 
 static inline bool is_alpha(u8 c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return (u8)((c | 0x20) - 'a') < 26;	/* bit 5 is the case */
 }
 
 static inline char to_upper(char c)
