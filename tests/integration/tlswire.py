@@ -55,7 +55,11 @@ class Relay:
                 down, _ = self.lsock.accept()
             except OSError:
                 return
-            up = socket.create_connection(('127.0.0.1', self.target))
+            try:
+                up = socket.create_connection(('127.0.0.1', self.target))
+            except OSError:
+                down.close()    # the client sees the server refuse
+                continue
             wire = {'C': bytearray(), 'S': bytearray()}
             with self.lock:
                 self.conns.append(wire)
