@@ -48,13 +48,34 @@ int tls_worker_sandbox(void);	/* tls-worker-sandbox.c */
  * stays forbidden whatever is appended), else GnuTLS's NORMAL where no
  * system policy is configured (Debian ships none).  On top: TLS 1.3 and
  * 1.2 only, and in TLS 1.2 only forward-secret key exchange with AEAD
- * ciphers, unless the session allows older TLS 1.2 suites.
+ * ciphers, unless the session allows older TLS 1.2 suites (with AEAD
+ * only, the encrypt-then-MAC extension would negotiate nothing: not
+ * sent).  No TLS 1.2 session tickets either (GNUTLS_NO_TICKETS_TLS12):
+ * ichip resumes TLS 1.3 only, and a TLS 1.2 server would send a ticket
+ * across the line for nothing.
+ *
+ * Groups: X25519 first.  The ClientHello carries one
+ * key share only (GNUTLS_KEY_SHARE_TOP), and on a serial line that
+ * share is cheapest as X25519: 32 bytes against P-256's 65, and most
+ * servers (OpenSSL's default list starts with it) take it as offered,
+ * without naming their preferred groups back in EncryptedExtensions.
+ * A server without X25519 answers with a HelloRetryRequest for its
+ * group: one more round trip, paid by few.  The list is GnuTLS's
+ * NORMAL set reordered; a group the system policy disables stays
+ * disabled (its [overrides] hold whatever the priority string says).
+ * TLS 1.3's middlebox compatibility stays on although it costs 70
+ * bytes a handshake (a 32-byte session id each way, a client CCS):
+ * without it, firewalls that inspect TLS drop some TLS 1.3 handshakes.
  */
 #define TLS_VERSIONS	":-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%PROFILE_MEDIUM"
+#define TLS_GROUPS	":-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1" \
+			":+GROUP-SECP384R1:+GROUP-SECP521R1:+GROUP-X448" \
+			":+GROUP-FFDHE2048:+GROUP-FFDHE3072:+GROUP-FFDHE4096" \
+			":+GROUP-FFDHE6144:+GROUP-FFDHE8192"
 #define TLS_FS_AEAD	":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA" \
 			":-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM" \
 			":+CHACHA20-POLY1305:+AES-256-CCM:+AES-128-CCM" \
-			":-MAC-ALL:+AEAD"
+			":-MAC-ALL:+AEAD:%NO_ETM"
 
 static gnutls_priority_t priorities[2];	/* [1]: older suites allowed */
 
@@ -67,8 +88,9 @@ static int priorities_init(void)
 
 	for (legacy = 0; legacy < 2; legacy++) {
 		for (i = 0; i < 2; i++) {
-			snprintf(text, sizeof(text), "%s%s%s", bases[i],
-				 TLS_VERSIONS, legacy ? "" : TLS_FS_AEAD);
+			snprintf(text, sizeof(text), "%s%s%s%s", bases[i],
+				 TLS_VERSIONS, TLS_GROUPS,
+				 legacy ? "" : TLS_FS_AEAD);
 			r = gnutls_priority_init(&priorities[legacy], text,
 						 NULL);
 			if (r >= 0)
@@ -367,7 +389,8 @@ static void do_new(const struct wk_hdr *q, const uint8_t *p, size_t len,
 	n_sessions++;
 	r = cred_get(pem, pem_len, q->flags & WK_SYSTEM_TRUST, &w->cred);
 	if (r >= 0)
-		r = gnutls_init(&w->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+		r = gnutls_init(&w->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+				GNUTLS_KEY_SHARE_TOP | GNUTLS_NO_TICKETS_TLS12);
 	if (r >= 0)
 		r = gnutls_priority_set(w->tls, priorities[
 					!!(q->flags & WK_LEGACY_SUITES)]);

@@ -86,6 +86,27 @@ class CertFactory:
                   '--outfile', self._path(name, 'pem'), cwd=self.dir)
         return Cert(name, self._path(name, 'pem'), key)
 
+    def intermediate(self, name, cn, issuer, bits=2048):
+        """A CA certificate signed by `issuer` (as public CAs issue
+        server certificates: from a subordinate CA, never the root)."""
+        key = self.key(name, 'rsa', bits)
+        text = f'cn = "{cn}"\n' + GOOD + CA_TEMPLATE
+        _certtool('--generate-certificate', '--load-privkey', key,
+                  '--load-ca-certificate', issuer.pem_path,
+                  '--load-ca-privkey', issuer.key_path,
+                  '--template', self._template(name, text),
+                  '--outfile', self._path(name, 'pem'), cwd=self.dir)
+        return Cert(name, self._path(name, 'pem'), key)
+
+    def chain(self, name, leaf, *issuers):
+        """The leaf's certificate followed by its issuers' (what a
+        server sends), with the leaf's key."""
+        path = self._path(name, 'pem')
+        with open(path, 'wb') as f:
+            for c in (leaf, *issuers):
+                f.write(c.pem)
+        return Cert(name, path, leaf.key_path)
+
     def server(self, name, issuer, hosts=('localhost', '127.0.0.1'),
                validity=GOOD, bits=2048):
         """A server (leaf) certificate for `hosts`, signed by `issuer`."""

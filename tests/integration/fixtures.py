@@ -236,10 +236,11 @@ class GnutlsServer:
 class PyServer:
     """tcpserv.py (echo or sink/source), plain or TLS, on 127.0.0.1."""
 
-    def __init__(self, tmp, mode, cert=None):
+    def __init__(self, tmp, mode, cert=None, extra=()):
         argv = [PYTHON, os.path.join(HERE, 'tcpserv.py')]
         if cert:
             argv += ['--cert', cert.pem_path, '--key', cert.key_path]
+        argv += list(extra)
         argv.append(mode)
         log = os.path.join(tmp, f'tcpserv-{mode}-{id(self)}.log')
         self.proc = Proc(f'tcpserv {mode}', argv, log,

@@ -139,8 +139,8 @@ class IchipTestCase(unittest.TestCase):
         srv = fixtures.GnutlsServer(self.tmp, cert, **kw)
         return self._own(srv, f'gnutls-serv {srv.port}', srv.proc.log_path)
 
-    def start_pyserver(self, mode, cert=None):
-        srv = fixtures.PyServer(self.tmp, mode, cert)
+    def start_pyserver(self, mode, cert=None, extra=()):
+        srv = fixtures.PyServer(self.tmp, mode, cert, extra)
         return self._own(srv, f'tcpserv {mode}', srv.proc.log_path)
 
     def start_stack(self, sim_extra=(), ichipd_extra=(), system_like=False,

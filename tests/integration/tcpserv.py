@@ -3,11 +3,12 @@
 # SPDX-FileCopyrightText: 2026 The ichip authors
 """Small TCP/TLS test server for the integration tests (run as a process).
 
-  tcpserv.py [--cert PEM --key KEY] MODE
+  tcpserv.py [--cert PEM --key KEY [--curve NAME]] MODE
 
 Listens on 127.0.0.1, an ephemeral port, prints "PORT <n>" once it
 listens, serves every connection in a thread until killed.  With --cert it
-speaks TLS 1.2/1.3 (Python's ssl), else plain TCP.  Modes:
+speaks TLS 1.2/1.3 (Python's ssl), else plain TCP; --curve limits its
+key exchange groups to that one (a server without X25519).  Modes:
 
   echo        send back what arrives, until the client closes.
   sinksource  one request line per connection:
@@ -199,10 +200,12 @@ def cut_tls(conn):
         pass
 
 
-def tls_context(cert, key):
+def tls_context(cert, key, curve=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
+    if curve:
+        ctx.set_ecdh_curve(curve)
     # a TCP end without close_notify must not read as a clean end of data
     ctx.options &= ~getattr(ssl, 'OP_IGNORE_UNEXPECTED_EOF', 0)
     return ctx
@@ -212,9 +215,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cert')
     ap.add_argument('--key')
+    ap.add_argument('--curve')
     ap.add_argument('mode', choices=['echo', 'sinksource'])
     args = ap.parse_args()
-    ctx = tls_context(args.cert, args.key) if args.cert else None
+    ctx = tls_context(args.cert, args.key, args.curve) if args.cert \
+        else None
     lsock = socket.socket()
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(('127.0.0.1', 0))

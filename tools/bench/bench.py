@@ -28,7 +28,8 @@ Metrics (names for --only/--skip; the number is the target's in issue 16):
                  (>= 0.95)
   latency     6  1-byte echo p99 with 9 sessions streaming / idle p99 (<= 3)
   signals     7  D-Bus signals per MB moved (<= 1), per idle second (0)
-  resumption  8  line bytes of a resumed OpenSession / a full one (<= 0.4)
+  resumption  8  line bytes of a resumed OpenSession / a full one (<= 0.4;
+                 server: leaf + intermediate; the lab leaf alone: raw)
   fairness    9  8 devices x 10 sessions: max/min goodput (<= 1.2)
   cksum      17  (issue 17) goodput with checksum mode / without, both
                  ways at 921600 on a clean line, medians of 3 (>= 0.98)
