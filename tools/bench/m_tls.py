@@ -115,9 +115,6 @@ class TlsMetrics:
                     '(leaf + intermediate)',
                     ratio(runs), 0.4, 'le',
                     {'full': runs[0], 'second': runs[1],
-                     'lab_leaf_only': {'ratio': round(ratio(lab_runs), 3),
-                                       'full': lab_runs[0],
-                                       'second': lab_runs[1]},
                      'bare_tls_handshake_bytes': {'tx': hs['hs_tx'],
                                                   'rx': hs['hs_rx']},
                      'line_bytes_ratio': round(
@@ -145,9 +142,21 @@ class TlsMetrics:
                          'no SCTs, no OCSP staple: smaller than a bought '
                          'certificate), because public CAs never issue '
                          'from the root: every publicly trusted server '
-                         'sends two certificates or more.  lab_leaf_only '
-                         '= the lab leaf alone, signed by the root '
-                         '(850-byte certificate): there the resumed '
-                         'handshake is bound by the server\'s ticket, '
-                         'which crosses twice (PSK identity in the '
-                         'ClientHello, NewSessionTicket back)')
+                         'sends two certificates or more; the in-house CA '
+                         'case is the next line')
+        # An in-house CA (SetCA) often signs its servers' leaves itself:
+        # the same target, its own line, so a miss there is not hidden.
+        self.record('8 TLS resumption: TLS bytes 2nd / 1st open '
+                    '(in-house CA: leaf alone)',
+                    ratio(lab_runs), 0.4, 'le',
+                    {'full': lab_runs[0], 'second': lab_runs[1]},
+                    note='the same against a server sending the lab leaf '
+                         'alone, signed by the root (850-byte RSA 2048 '
+                         'certificate): the resumed handshake is bound '
+                         'by the server\'s session ticket, which crosses '
+                         'twice (PSK identity in the ClientHello, '
+                         'NewSessionTicket back: about 520 of its bytes); '
+                         'no client-side cut short of resuming without a '
+                         'key exchange (psk_ke, no forward secrecy) or '
+                         'dropping the middlebox compatibility brings it '
+                         'under 0.4')
