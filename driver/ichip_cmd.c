@@ -73,39 +73,53 @@ bool ichip_cmd_is_ssnd(const char *cmd, size_t len)
 	return cmd_split(cmd, len, &p) && is_ssnd(&p);
 }
 
+static inline bool is_alnum(char c)
+{
+	return is_alpha((u8)c) || is_digit((u8)c);
+}
+
 /*
- * What the framer needs of the command in flight, from one split: it asks
- * at every ichip_frame_expect(), once per reply on a busy line.  Returns
- * the length of the command's first line: a PEM value (CA, CERT, PKEY)
- * is echoed line by line, so its echo is matched up to the first CR.  No
- * other command holds a CR (ichip_cmd_classify() refuses it), so only a
- * PEM value's tail is scanned.
+ * What the framer needs of the command in flight: it asks at every
+ * ichip_frame_expect(), once per reply on a busy line, so the two codes
+ * it looks for are compared in place, in straight lines, rather than
+ * split out first (cmd_split() cuts a code as letters, then digits: a
+ * letter code ends before no letter or digit, a digit one before no
+ * digit).  Returns the length of the command's first line: a PEM value
+ * (CA, CERT, PKEY) is echoed line by line, so its echo is matched up to
+ * the first CR.  No other command holds a CR (ichip_cmd_classify()
+ * refuses it), so only a PEM value's tail is scanned.
  */
 size_t ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd,
 			bool *rp_value)
 {
 	struct ichip_cmd_parts p;
 	const char *cr, *c;
+	size_t i = 4, n;
 
 	*ssnd = false;
 	*rp_value = false;
-	if (!cmd_split(cmd, len, &p))
+	if (len < 4 || !letter_is(cmd[0], 'A') || !letter_is(cmd[1], 'T') ||
+	    cmd[2] != '+' || !letter_is(cmd[3], 'I'))
 		return len;
-	c = p.code;
-	/* the two answers the framer needs, without word_is()'s loop */
-	if (p.code_len == 4 && letter_is(c[0], 'S') && letter_is(c[1], 'S') &&
-	    letter_is(c[2], 'N') && letter_is(c[3], 'D')) {
+	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
+		i++;
+	c = cmd + i;
+	n = len - i;
+	if (n >= 4 && letter_is(c[0], 'S') && letter_is(c[1], 'S') &&
+	    letter_is(c[2], 'N') && letter_is(c[3], 'D') &&
+	    (n == 4 || !is_alnum(c[4]))) {
 		*ssnd = true;
 		return len;
 	}
-	if (p.code_len == 3 && letter_is(c[0], 'R') && letter_is(c[1], 'P') &&
-	    (c[2] == '4' || c[2] == '7')) {
+	if (n >= 3 && letter_is(c[0], 'R') && letter_is(c[1], 'P') &&
+	    (c[2] == '4' || c[2] == '7') && (n == 3 || !is_digit(c[3]))) {
 		*rp_value = true;
 		return len;
 	}
-	/* a PEM value: CA=..., CERT~... (compares only past those bytes) */
-	if (!p.tail_len || (p.tail[0] != '=' && p.tail[0] != '~') ||
-	    !code_in(&p, pem_codes))
+	/* a PEM value: CA=..., CERT~..., PKEY=... */
+	if (!n || (!letter_is(c[0], 'C') && !letter_is(c[0], 'P')) ||
+	    !cmd_split(cmd, len, &p) || !p.tail_len ||
+	    (p.tail[0] != '=' && p.tail[0] != '~') || !code_in(&p, pem_codes))
 		return len;
 	cr = memchr(p.tail, '\r', p.tail_len);
 	return cr ? (size_t)(cr - cmd) : len;
