@@ -256,7 +256,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 	size_t n = f->line_len;
 	enum ichip_status status;
 	unsigned int code;
-	bool overflow = f->line_overflow;
+	bool overflow = f->line_overflow, number;
 
 	f->line_len = 0;
 	f->line_overflow = false;
@@ -293,7 +293,11 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		line += at;	/* a reply behind junk */
 		n -= at;
 	}
-	if (ichip_frame_stale(f, line + 2, n - 2))
+	/* numbers and lists are never status words: skip those compares */
+	number = n > 2 && (is_digit(line[2]) || line[2] == '(' ||
+			   line[2] == '-');
+	/* stale results are status words too (ichip_frame_junk.c) */
+	if (!number && ichip_frame_stale(f, line + 2, n - 2))
 		return;
 	f->stray_ok = false;
 	/* WAIT is followed by an RP4 report: not the SSND's answer */
@@ -303,8 +307,7 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		line_event(f, ev, ICHIP_EV_UNSOLICITED, line, n);
 		return;
 	}
-	/* numbers and lists are never status words: skip those compares */
-	if (n > 2 && (is_digit(line[2]) || line[2] == '(' || line[2] == '-')) {
+	if (number) {
 		value_line(f, ev, line, n);
 		return;
 	}
