@@ -76,12 +76,12 @@ int main(void)
 
 		for (i = 0; i < ARRAY_SIZE(fills); i++)
 			bad += one_byte(fills[i], masks[m]);
-		tap_ok(bad == 0, "mask %u: every byte at every position and "
-		       "length stops where the table does (%d differ)",
+		tap_ok(bad == 0,
+		       "mask %u: every byte, position and length as the table (%d differ)",
 		       masks[m], bad);
 		bad = random_lines(1717 + (unsigned int)m, masks[m]);
-		tap_ok(bad == 0, "mask %u: 200000 random lines agree (%d "
-		       "differ)", masks[m], bad);
+		tap_ok(bad == 0, "mask %u: 200000 random lines agree (%d differ)",
+		       masks[m], bad);
 	}
 	/* the table itself: what the framer relies on */
 	tap_ok(ichip_scan_bytes((const u8 *)"I/16384:xx", 10,
