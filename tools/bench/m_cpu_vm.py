@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# SPDX-FileCopyrightText: 2026 The ichip authors
+"""make bench: target 3 on the kernel transport, in the QEMU VM (TCG):
+ichipd + TLS worker CPU per MB / (bare GnuTLS client + plain copy of the
+same bytes through the same tty path), all three measured inside the
+guest on the guest's clocks by tools/bench/61-bench-cpu.sh:
+
+- ichipd (--transport kernel: n_ichip on the pty of an unthrottled
+  ichip-sim) moves N bytes up and N down through a host-tls session;
+  the client is ichipctl connect (OpenSession, then the fd), the server
+  ichip-tls-echo sinksource (tcpserv.py's protocol in C: the VM has no
+  Python); the CPU of ichipd and its TLS worker from schedstat;
+- bench-tls-client moves the same bytes against the same server;
+- bench-copy relays them socketpair <-> pty, as on the host.  The copy
+  is the same one: the kernel transport's bytes still cross a tty (n_ichip
+  writes and reads the pty ichip-sim holds), and a plain relay with no
+  protocol can only reach that tty by write()/read() on it, which is what
+  bench-copy does.  Everything n_ichip and genl add on the way (the
+  netlink messages, the framing in the kernel) is ichip's cost, so it is
+  not in the baseline.
+
+Both baselines and ichipd leave the pty's receive side (flush_to_ldisc,
+n_ichip's framing of the module's answers in it) to the kernel's worker
+threads, which no process is charged for: their CPU over each part is in
+raw (kthreads_s), not in the ratio.
+
+The bare client's CPU is counted from its connect on (bench-tls-client's
+init_s, its exec, dynamic loading, GnuTLS's global init and the CA file,
+taken out): ichipd and its TLS worker had paid those long before, and
+with N small they were a third of the client's CPU here.  The ratio with
+them is in raw (ratio_with_client_startup).
+
+N is small (TCG runs the guest 10-50x slower than the host, and a
+download through n_ichip on a pty stalls ~1 s per SRCV answer that
+fills the pty's buffer: n_ichip consumes the bytes in receive_buf, so
+nothing wakes the writer on the pty master the way N_TTY's read path
+does, and ichip-sim waits out its 1 s poll timeout; a real UART has no
+such writer), so the TLS handshake weighs more than on the host: it is
+in all parts alike (ichipd's worker and the bare client both do one per
+session), which pulls the ratio towards 1."""
+
+import os
+
+from benchlib import HERE, runs_summary
+from vmrun import run_vm
+
+# the medians of each run's numbers that both halves report
+PER_MB = ('ichipd_cpu_s_per_MB', 'bare_cpu_s_per_MB', 'copy_cpu_s_per_MB',
+          'copy_turns_cpu_s_per_MB', 'ratio_vs_copy_with_turns')
+
+
+class CpuVmMetrics:
+    def vm_cpu(self, n, runs_n):
+        build = self.build
+        certs = self.certs()
+        bins = [self.tool('bench-tls-client'), self.tool('bench-copy'),
+                os.path.join(build, 'daemon', 'ichipd'),
+                # next to ichipd: ichipd looks for its worker there first
+                os.path.join(build, 'daemon', 'ichip-tls-worker'),
+                os.path.join(build, 'daemon', 'ichipctl'),
+                os.path.join(build, 'tests', 'sim', 'ichip-sim'),
+                os.path.join(build, 'tests', 'e2e', 'ichip-tls-echo'),
+                '/usr/bin/dbus-daemon']
+        for b in bins:
+            if not os.access(b, os.X_OK):
+                raise RuntimeError(f'{b} not built (make all)')
+        conf = os.path.join(self.tmp, 'bench-cpu.conf')
+        with open(conf, 'w') as f:
+            f.write(f'N={n}\nRUNS={runs_n}\n')
+        files = {conf: '/etc/bench-cpu.conf',
+                 certs.ca.pem_path: '/etc/bench-cpu/ca.pem',
+                 certs.server.pem_path: '/etc/bench-cpu/server.pem',
+                 certs.server.key_path: '/etc/bench-cpu/server.key'}
+        # ~35 s a run of 1 MiB each way on 2 busy cores, the boot aside
+        timeout = 120 + 90 * runs_n * max(1, n >> 20)
+        rc, lines, console, tail = run_vm(
+            build, 'bench-cpu', bins, files,
+            os.path.join(HERE, '61-bench-cpu.sh'), 'BENCH-CPU', timeout,
+            test_timeout=timeout - 60)
+        by_run = {}
+        for kv in lines:
+            by_run.setdefault(int(kv['run']), {})[
+                f'{kv["part"]}/{kv["dir"]}'] = kv
+        parts = {'ichipd/sink', 'ichipd/source', 'bare/sink', 'bare/source',
+                 'copy/both', 'copy-turns/both'}
+        done = [r for r in sorted(by_run) if parts <= set(by_run[r])]
+        if rc != 0 or len(done) != runs_n:
+            raise RuntimeError(f'VM CPU run failed (exit {rc}, {len(done)} '
+                               f'of {runs_n} runs whole); console '
+                               f'{console}\n{tail}')
+        return [self._vm_run(by_run[r], n) for r in done]
+
+    @staticmethod
+    def _vm_run(p, n):
+        """One run's ratio and its parts, in s and s/MB."""
+        mb = 2 * n / 1e6
+        d = {k: (p[f'ichipd/{k}']['ichipd_ns'] +
+                 p[f'ichipd/{k}']['worker_ns']) / 1e9
+             for k in ('sink', 'source')}
+        ichipd_s = sum(d.values())
+        # a long-lived client pays exec and GnuTLS's init once, not per
+        # session (ichipd and its worker had paid them already)
+        bare_init_s = sum(p[f'bare/{k}']['init_s']
+                          for k in ('sink', 'source'))
+        bare_s = (p['bare/sink']['cpu_s'] + p['bare/source']['cpu_s'] -
+                  bare_init_s)
+        copy_s = p['copy/both']['cpu_s']
+        turns_s = p['copy-turns/both']['cpu_s']
+        kth = {k: round(sum(v['kthreads_ns'] for kk, v in p.items()
+                            if kk.startswith(k + '/')) / 1e9, 4)
+               for k in ('ichipd', 'bare', 'copy')}
+        return {
+            'ratio': round(ichipd_s / (bare_s + copy_s), 4),
+            'ichipd_cpu_s_per_MB': round(ichipd_s / mb, 6),
+            'bare_cpu_s_per_MB': round(bare_s / mb, 6),
+            'copy_cpu_s_per_MB': round(copy_s / mb, 6),
+            'copy_turns_cpu_s_per_MB': round(turns_s / mb, 6),
+            'ratio_vs_copy_with_turns': round(
+                ichipd_s / (bare_s + turns_s), 4),
+            'ratio_with_client_startup': round(
+                ichipd_s / (bare_s + bare_init_s + copy_s), 4),
+            'bare_init_s': round(bare_init_s, 4),
+            'ichipd': {k: {'ichipd_s': round(p[f'ichipd/{k}']['ichipd_ns'] /
+                                             1e9, 4),
+                           'worker_s': round(p[f'ichipd/{k}']['worker_ns'] /
+                                             1e9, 4),
+                           'wall_s': p[f'ichipd/{k}']['wall_ms'] / 1e3}
+                       for k in ('sink', 'source')},
+            'bare_cpu_s': {k: p[f'bare/{k}']['cpu_s']
+                           for k in ('sink', 'source')},
+            'copy_cpu_s': copy_s,
+            'kthreads_s': kth,
+        }
+
+    def m_cpu_vm(self):
+        """The VM half of target 3, its own record line."""
+        n = int(float(self.args.cpu_vm_mib) * (1 << 20))
+        runs_n = int(self.args.cpu_vm_runs)
+        name = (f'3 ichipd CPU / (bare GnuTLS + plain copy) (VM, kernel '
+                f'transport, median of {runs_n})')
+        if self.args.no_vm:
+            raise RuntimeError(f'--no-vm: "{name}" is measured in the VM '
+                               f'only; not measured')
+        runs = self.vm_cpu(n, runs_n)
+        med, raw = runs_summary(runs, PER_MB + (
+            'ratio_with_client_startup',))
+        self.record(name, med, 1.3, 'le', {'bytes_each_way': n, **raw},
+                    note='in the QEMU VM (TCG), on the guest\'s clocks: '
+                         'ichipd + TLS worker CPU (schedstat) for N bytes '
+                         'up and N down through a host-tls session on the '
+                         'kernel transport (n_ichip, ichip-sim unthrottled '
+                         'on a pty; client ichipctl connect, server '
+                         'ichip-tls-echo sinksource) / (bench-tls-client '
+                         'moving the same bytes + bench-copy relaying them '
+                         'socketpair <-> pty, as on the host: a plain '
+                         'relay reaches the tty by write/read, n_ichip and '
+                         'genl are ichip\'s cost); the bare client\'s '
+                         'CPU without its exec and GnuTLS init (init_s: '
+                         'a daemon pays them once; with them: '
+                         'ratio_with_client_startup); handshake included, '
+                         'and it weighs more than on the host: N is small '
+                         'because TCG is slow and a download through '
+                         'n_ichip on a pty stalls ~1 s per filled pty '
+                         'buffer (m_cpu_vm.py); kthreads_s: the kernel '
+                         'workers\' CPU over each part, in no ratio')
