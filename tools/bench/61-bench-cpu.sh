@@ -10,6 +10,8 @@
 #           session (ichipctl connect: OpenSession, then the fd); the CPU
 #           of ichipd and its TLS worker from /proc/PID/task/*/schedstat
 #   bare    bench-tls-client moving the same bytes (its own getrusage)
+#   small   a session of one byte through each of the two: what a
+#           session costs whatever it moves (the handshake, mostly)
 #   copy    bench-copy N: the same bytes socketpair <-> pty in ichipd's
 #           chunks (its relay thread's CPU clock); bench-copy N turns too
 # All on the guest's clocks, so the ratio compares like with like.  Every
@@ -70,10 +72,11 @@ uptime_ms() {	# /proc/uptime has hundredths ("08" is no octal here)
 	echo $(( ${up%.*} * 1000 + 1${up#*.} * 10 - 1000 ))
 }
 
-# session DIRECTION: one host-tls session moving N bytes through ichipd
+# session DIRECTION BYTES: one host-tls session through ichipd
 session() {
+	n=$2
 	if [ "$1" = sink ]; then
-		{ printf 'SINK %s\n' "$N"; head -c "$N" /dev/zero; } |
+		{ printf 'SINK %s\n' "$n"; head -c "$n" /dev/zero; } |
 			timeout 600 ichipctl connect 127.0.0.1:$PORT > $W/answer ||
 			return 1
 		# tcpserv.py's answer: "<sha256> <count>"
@@ -85,15 +88,15 @@ session() {
 		timeout 600 ichipctl connect 127.0.0.1:$PORT < $W/in |
 			wc -c > $W/count &
 		exec 3> $W/in
-		printf 'SOURCE %s bench\n' "$N" >&3
+		printf 'SOURCE %s bench\n' "$n" >&3
 		wait $!
 		exec 3>&-
 		read -r got < $W/count
 	fi
-	[ "$got" = "$N" ] || { echo "$1: $got of $N bytes"; return 1; }
+	[ "$got" = "$n" ] || { echo "$1: $got of $n bytes"; return 1; }
 }
 
-# ichipd_part RUN DIRECTION: one session, measured
+# ichipd_part RUN NAME DIRECTION BYTES: one session, measured
 ichipd_part() {
 	# a session first, unmeasured: the TLS worker runs (it stops after
 	# 10 s without a session; the host half measures a running one)
@@ -104,7 +107,7 @@ ichipd_part() {
 	d0=$(cpu_ns $IPID)
 	# shellcheck disable=SC2086 # $w0: a list of pids
 	w0c=$(cpu_ns $w0)
-	session "$2" || return 1
+	session "$3" "$4" || return 1
 	d1=$(cpu_ns $IPID)
 	# shellcheck disable=SC2086
 	w1c=$(cpu_ns $w0)
@@ -114,7 +117,7 @@ ichipd_part() {
 		{ echo "TLS worker changed during the transfer: $w0 -> $w1"; return 1; }
 	echo "BENCH-CPU run=$1 part=ichipd dir=$2 ichipd_ns=$((d1 - d0))" \
 	     "worker_ns=$((w1c - w0c)) kthreads_ns=$((k1 - k0))" \
-	     "wall_ms=$((t1 - t0)) bytes=$N"
+	     "wall_ms=$((t1 - t0)) bytes=$4"
 }
 
 # measured PART RUN NAME command...: a baseline that prints cpu_s=...
@@ -136,9 +139,14 @@ rc=0
 if wait_for 30 ichipctl ca set $C/ca.pem; then
 	i=1
 	while [ $i -le "$RUNS" ] && [ $rc -eq 0 ]; do
+		# "small": a session of one byte, what a session costs
+		# whatever it moves (the handshake, mostly): in raw only
+		ichipd_part $i small source 1 || rc=1
 		for dir in sink source; do
-			ichipd_part $i $dir || rc=1
+			ichipd_part $i $dir $dir "$N" || rc=1
 		done
+		measured bare $i small bench-tls-client $C/ca.pem $PORT \
+			source 1 || rc=1
 		for dir in sink source; do
 			measured bare $i $dir bench-tls-client $C/ca.pem $PORT \
 				$dir "$N" || rc=1
@@ -147,6 +155,10 @@ if wait_for 30 ichipctl ca set $C/ca.pem; then
 		measured copy-turns $i both bench-copy "$N" turns || rc=1
 		i=$((i + 1))
 	done
+	# a diagnosis only (never make bench): a profile of the same
+	# sessions on the same setup, when /etc/bench-profile.sh is given
+	# shellcheck source=/dev/null
+	[ $rc -eq 0 ] && [ -r /etc/bench-profile.sh ] && . /etc/bench-profile.sh
 else
 	echo "ichipd never took the CA"; rc=1
 fi

@@ -2,10 +2,8 @@
 # SPDX-FileCopyrightText: 2026 The ichip authors
 """make bench: what ichipd costs in CPU per MB moved (target 3), against
 a bare GnuTLS client plus a plain copy of the same bytes through the same
-tty path (bench-copy.c), on the host (tty transport).  The issue asks
-for the kernel transport in the VM too: not measured yet (it needs a C
-session client and a C TLS sink/source server in the VM, which has no
-Python).
+tty path (bench-copy.c), on the host (tty transport).  The kernel
+transport's half runs in the VM, its own record line (m_cpu_vm.py).
 
 One run: N bytes up and N down through a host-tls session, then the bare
 client both ways, then the copy.  A single run swings with the machine's

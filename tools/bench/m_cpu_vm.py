@@ -81,8 +81,9 @@ class CpuVmMetrics:
         for kv in lines:
             by_run.setdefault(int(kv['run']), {})[
                 f'{kv["part"]}/{kv["dir"]}'] = kv
-        parts = {'ichipd/sink', 'ichipd/source', 'bare/sink', 'bare/source',
-                 'copy/both', 'copy-turns/both'}
+        parts = {f'{who}/{what}' for who in ('ichipd', 'bare')
+                 for what in ('small', 'sink', 'source')}
+        parts |= {'copy/both', 'copy-turns/both'}
         done = [r for r in sorted(by_run) if parts <= set(by_run[r])]
         if rc != 0 or len(done) != runs_n:
             raise RuntimeError(f'VM CPU run failed (exit {rc}, {len(done)} '
@@ -105,6 +106,13 @@ class CpuVmMetrics:
         bare_s = (p['bare/sink']['cpu_s'] + p['bare/source']['cpu_s'] -
                   bare_init_s)
         copy_s = p['copy/both']['cpu_s']
+        # what a session costs whatever it moves (a 1-byte one); two
+        # sessions' worth out, the rest is the cost per byte moved
+        small = p['ichipd/small']
+        ichipd_fix = (small['ichipd_ns'] + small['worker_ns']) / 1e9
+        bare_fix = p['bare/small']['cpu_s'] - p['bare/small']['init_s']
+        ichipd_var = ichipd_s - 2 * ichipd_fix
+        bare_var = bare_s - 2 * bare_fix
         turns_s = p['copy-turns/both']['cpu_s']
         kth = {k: round(sum(v['kthreads_ns'] for kk, v in p.items()
                             if kk.startswith(k + '/')) / 1e9, 4)
@@ -120,6 +128,11 @@ class CpuVmMetrics:
             'ratio_with_client_startup': round(
                 ichipd_s / (bare_s + bare_init_s + copy_s), 4),
             'bare_init_s': round(bare_init_s, 4),
+            'session_cpu_s': {'ichipd': round(ichipd_fix, 4),
+                              'bare': round(bare_fix, 4)},
+            'ichipd_per_byte_cpu_s_per_MB': round(ichipd_var / mb, 6),
+            'bare_per_byte_cpu_s_per_MB': round(bare_var / mb, 6),
+            'ratio_per_byte': round(ichipd_var / (bare_var + copy_s), 4),
             'ichipd': {k: {'ichipd_s': round(p[f'ichipd/{k}']['ichipd_ns'] /
                                              1e9, 4),
                            'worker_s': round(p[f'ichipd/{k}']['worker_ns'] /
@@ -143,7 +156,8 @@ class CpuVmMetrics:
                                f'only; not measured')
         runs = self.vm_cpu(n, runs_n)
         med, raw = runs_summary(runs, PER_MB + (
-            'ratio_with_client_startup',))
+            'ratio_with_client_startup', 'ratio_per_byte',
+            'ichipd_per_byte_cpu_s_per_MB', 'bare_per_byte_cpu_s_per_MB'))
         self.record(name, med, 1.3, 'le', {'bytes_each_way': n, **raw},
                     note='in the QEMU VM (TCG), on the guest\'s clocks: '
                          'ichipd + TLS worker CPU (schedstat) for N bytes '
@@ -157,7 +171,9 @@ class CpuVmMetrics:
                          'genl are ichip\'s cost); the bare client\'s '
                          'CPU without its exec and GnuTLS init (init_s: '
                          'a daemon pays them once; with them: '
-                         'ratio_with_client_startup); handshake included, '
+                         'ratio_with_client_startup); handshake included '
+                         '(ratio_per_byte: without a 1-byte session\'s '
+                         'cost per session on either side), '
                          'and it weighs more than on the host: N is small '
                          'because TCG is slow and a download through '
                          'n_ichip on a pty stalls ~1 s per filled pty '
