@@ -27,21 +27,27 @@ raw (kthreads_s), not in the ratio.
 The bare client's CPU is counted from its connect on (bench-tls-client's
 init_s, its exec, dynamic loading, GnuTLS's global init and the CA file,
 taken out): ichipd and its TLS worker had paid those long before, and
-with N small they were a third of the client's CPU here.  The ratio with
-them is in raw (ratio_with_client_startup).
+with N small they were a quarter to a third of the client's CPU here.
+The ratio with them is in raw (ratio_with_client_startup).  So is the
+CPU of a session of one byte on either side (session_cpu_s: the
+handshake, mostly; about the same for ichipd and the bare client) and
+ratio_per_byte, the ratio once two of those are taken out of each side:
+what moving the bytes costs, as the host's 64 MiB measure it.
 
-N is small (TCG runs the guest 10-50x slower than the host, and a
-download through n_ichip on a pty stalls ~1 s per SRCV answer that
-fills the pty's buffer: n_ichip consumes the bytes in receive_buf, so
-nothing wakes the writer on the pty master the way N_TTY's read path
-does, and ichip-sim waits out its 1 s poll timeout; a real UART has no
-such writer), so the TLS handshake weighs more than on the host: it is
-in all parts alike (ichipd's worker and the bare client both do one per
-session), which pulls the ratio towards 1."""
+N is small (1 MiB: a run takes ~50 s) because TCG runs the guest 10-50x
+slower than the host, and because a download through n_ichip on a pty
+stalls: ichip-sim's trace shows ~1 s with nothing on the line after
+about every second SRCV answer of 16 KiB (its write to the pty master
+waits for POLLOUT, and it goes on at its 1 s poll timeout).  The likely
+cause: N_TTY wakes the writer on a pty's master from its read path,
+n_ichip consumes the bytes in receive_buf and nothing wakes it; a UART
+has no such writer.  The stalls are idle time, not CPU.  With N small
+the TLS handshake weighs more than on the host: it is in both sides
+alike (ichipd's worker and the bare client do one per session), which pulls the ratio towards 1."""
 
 import os
 
-from benchlib import HERE, runs_summary
+from benchlib import HERE, parse_kv, runs_summary
 from vmrun import run_vm
 
 # the medians of each run's numbers that both halves report
@@ -49,36 +55,44 @@ PER_MB = ('ichipd_cpu_s_per_MB', 'bare_cpu_s_per_MB', 'copy_cpu_s_per_MB',
           'copy_turns_cpu_s_per_MB', 'ratio_vs_copy_with_turns')
 
 
+def run_cpu_vm(build, tmp, ca, cert, key, n, runs_n, name='bench-cpu',
+               extra_bins=(), extra_files=None):
+    """61-bench-cpu.sh in the VM: RUNS runs of N bytes each way with the
+    CA and the server's certificate and key given (PEM files); returns
+    run_vm()'s (exit code, BENCH-CPU lines, console, tail)."""
+    bins = [os.path.join(build, 'tools', 'bench', 'bench-tls-client'),
+            os.path.join(build, 'tools', 'bench', 'bench-copy'),
+            os.path.join(build, 'daemon', 'ichipd'),
+            # next to ichipd: ichipd looks for its worker there first
+            os.path.join(build, 'daemon', 'ichip-tls-worker'),
+            os.path.join(build, 'daemon', 'ichipctl'),
+            os.path.join(build, 'tests', 'sim', 'ichip-sim'),
+            os.path.join(build, 'tests', 'e2e', 'ichip-tls-echo'),
+            '/usr/bin/dbus-daemon', *extra_bins]
+    for b in bins:
+        if not os.access(b, os.X_OK):
+            raise RuntimeError(f'{b} not built (make all)')
+    conf = os.path.join(tmp, 'bench-cpu.conf')
+    with open(conf, 'w') as f:
+        f.write(f'N={n}\nRUNS={runs_n}\n')
+    files = {conf: '/etc/bench-cpu.conf', ca: '/etc/bench-cpu/ca.pem',
+             cert: '/etc/bench-cpu/server.pem',
+             key: '/etc/bench-cpu/server.key', **(extra_files or {})}
+    # ~50 s a run of 1 MiB each way on 2 busy cores, the boot aside
+    timeout = 120 + 90 * runs_n * max(1, n >> 20)
+    return run_vm(build, name, bins, files,
+                  os.path.join(HERE, '61-bench-cpu.sh'), 'BENCH-CPU',
+                  timeout, test_timeout=timeout - 60)
+
+
 class CpuVmMetrics:
     def vm_cpu(self, n, runs_n):
-        build = self.build
         certs = self.certs()
-        bins = [self.tool('bench-tls-client'), self.tool('bench-copy'),
-                os.path.join(build, 'daemon', 'ichipd'),
-                # next to ichipd: ichipd looks for its worker there first
-                os.path.join(build, 'daemon', 'ichip-tls-worker'),
-                os.path.join(build, 'daemon', 'ichipctl'),
-                os.path.join(build, 'tests', 'sim', 'ichip-sim'),
-                os.path.join(build, 'tests', 'e2e', 'ichip-tls-echo'),
-                '/usr/bin/dbus-daemon']
-        for b in bins:
-            if not os.access(b, os.X_OK):
-                raise RuntimeError(f'{b} not built (make all)')
-        conf = os.path.join(self.tmp, 'bench-cpu.conf')
-        with open(conf, 'w') as f:
-            f.write(f'N={n}\nRUNS={runs_n}\n')
-        files = {conf: '/etc/bench-cpu.conf',
-                 certs.ca.pem_path: '/etc/bench-cpu/ca.pem',
-                 certs.server.pem_path: '/etc/bench-cpu/server.pem',
-                 certs.server.key_path: '/etc/bench-cpu/server.key'}
-        # ~35 s a run of 1 MiB each way on 2 busy cores, the boot aside
-        timeout = 120 + 90 * runs_n * max(1, n >> 20)
-        rc, lines, console, tail = run_vm(
-            build, 'bench-cpu', bins, files,
-            os.path.join(HERE, '61-bench-cpu.sh'), 'BENCH-CPU', timeout,
-            test_timeout=timeout - 60)
+        rc, lines, console, tail = run_cpu_vm(
+            self.build, self.tmp, certs.ca.pem_path, certs.server.pem_path,
+            certs.server.key_path, n, runs_n)
         by_run = {}
-        for kv in lines:
+        for kv in map(parse_kv, lines):
             by_run.setdefault(int(kv['run']), {})[
                 f'{kv["part"]}/{kv["dir"]}'] = kv
         parts = {f'{who}/{what}' for who in ('ichipd', 'bare')
@@ -176,6 +190,6 @@ class CpuVmMetrics:
                          'cost per session on either side), '
                          'and it weighs more than on the host: N is small '
                          'because TCG is slow and a download through '
-                         'n_ichip on a pty stalls ~1 s per filled pty '
-                         'buffer (m_cpu_vm.py); kthreads_s: the kernel '
+                         'n_ichip on a pty stalls ~1 s every ~32 KiB '
+                         '(m_cpu_vm.py); kthreads_s: the kernel '
                          'workers\' CPU over each part, in no ratio')

@@ -46,7 +46,7 @@ class RttMetrics:
         rc, lines, console, tail = run_vm(
             build, 'bench', bins, {conf: '/etc/bench-rtt.conf'},
             os.path.join(HERE, '60-bench-rtt.sh'), 'BENCH-RTT', 300)
-        res = {kv['mode']: kv for kv in lines}
+        res = {kv['mode']: kv for kv in map(parse_kv, lines)}
         if rc != 0 or not {'dbus', 'pty', 'nl'} <= set(res):
             raise RuntimeError(f'VM round-trip run failed (exit '
                                f'{rc}); console {console}\n{tail}')

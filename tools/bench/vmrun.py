@@ -10,15 +10,15 @@ import re
 import subprocess
 import time
 
-from benchlib import HERE, SRC, log, parse_kv
+from benchlib import HERE, SRC, log
 
 
 def run_vm(build, name, bins, files, test, prefix, timeout,
            test_timeout=None):
     """Boot the VM with bins (host paths) and files ({host: guest}), run
     the guest script test (killed after test_timeout s, run.sh's default
-    300 if None), return (exit code, [key=value dicts of every
-    console line starting with prefix], console log path, output tail)."""
+    300 if None), return (exit code, [what follows prefix on each console
+    line of the guest's that has it], console log path, output tail)."""
     ko = os.path.join(SRC, 'driver', 'n_ichip.ko')
     if not os.path.exists(ko):
         raise RuntimeError('driver/n_ichip.ko not built (make module)')
@@ -51,7 +51,7 @@ def run_vm(build, name, bins, files, test, prefix, timeout,
             for line in f:
                 m = re.search(re.escape(prefix) + r' (.*)$', line)
                 if m:
-                    lines.append(parse_kv(m.group(1)))
+                    lines.append(m.group(1))
     except FileNotFoundError:
         pass
     tail = '\n'.join((p.stdout + p.stderr).splitlines()[-30:])
