@@ -37,13 +37,23 @@ what moving the bytes costs, as the host's 64 MiB measure it.
 N is small (1 MiB: a run takes ~50 s) because TCG runs the guest 10-50x
 slower than the host, and because a download through n_ichip on a pty
 stalls: ichip-sim's trace shows ~1 s with nothing on the line after
-about every second SRCV answer of 16 KiB (its write to the pty master
-waits for POLLOUT, and it goes on at its 1 s poll timeout).  The likely
-cause: N_TTY wakes the writer on a pty's master from its read path,
-n_ichip consumes the bytes in receive_buf and nothing wakes it; a UART
-has no such writer.  The stalls are idle time, not CPU.  With N small
-the TLS handshake weighs more than on the host: it is in both sides
-alike (ichipd's worker and the bare client do one per session), which pulls the ratio towards 1."""
+about every second SRCV answer of 16 KiB.  The likely cause (inferred,
+not proven): the simulator's write to the pty master waits for POLLOUT
+and goes on only at its 1 s poll timeout, because N_TTY wakes a pty
+master's writer from its read path while n_ichip consumes the bytes in
+receive_buf and nothing wakes it; a UART has no such writer.  The stalls
+are idle time, not CPU.  With N small the TLS handshake weighs more than
+on the host: it is in both sides alike (ichipd's worker and the bare
+client do one per session), which pulls the ratio towards 1.
+
+Where ichipd's share goes (tools/bench/profile-vm-cpu.py, perf in the
+guest): the netlink EXEC of each SSND/SRCV (netlink_sendmsg, genl,
+n_ichip's queue and its pty write in ichipd's own context) about 30 %,
+recv() from the app and the TLS worker about 20-38 %, the worker's
+datagrams, timerfd_settime 4-7 %, and clock_gettime about 10 %: the
+guest's clocksource is the HPET (read_hpet in the profile), so the vDSO
+falls back to a syscall, which the host does not pay.  The worker's time is nettle's AES and GHASH in C (the guest
+CPU has no AES-NI), as the bare client's is."""
 
 import os
 
