@@ -159,9 +159,9 @@ def main():
     ap.add_argument('--goodput-kib', default=1024)
     ap.add_argument('--cpu-mib', default=64)
     ap.add_argument('--cpu-runs', default=5)
-    # TCG, and ~1 s per pty buffer of a download (m_cpu_vm.py): small
-    ap.add_argument('--cpu-vm-mib', default=1)
-    ap.add_argument('--cpu-vm-runs', default=3)
+    # TCG is 10-50x slower than the host: ~12 s a run in the VM
+    ap.add_argument('--cpu-vm-mib', default=4)
+    ap.add_argument('--cpu-vm-runs', default=5)
     ap.add_argument('--rtt-n', default=2000)
     ap.add_argument('--fair-window', default=30)
     ap.add_argument('--signals-mib', default=8)

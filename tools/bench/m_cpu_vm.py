@@ -27,24 +27,22 @@ raw (kthreads_s), not in the ratio.
 The bare client's CPU is counted from its connect on (bench-tls-client's
 init_s, its exec, dynamic loading, GnuTLS's global init and the CA file,
 taken out): ichipd and its TLS worker had paid those long before, and
-with N small they were a quarter to a third of the client's CPU here.
+with N small they are about a tenth of the client's CPU here.
 The ratio with them is in raw (ratio_with_client_startup).  So is the
 CPU of a session of one byte on either side (session_cpu_s: the
 handshake, mostly; about the same for ichipd and the bare client) and
 ratio_per_byte, the ratio once two of those are taken out of each side:
 what moving the bytes costs, as the host's 64 MiB measure it.
 
-N is small (1 MiB: a run takes ~50 s) because TCG runs the guest 10-50x
-slower than the host, and because a download through n_ichip on a pty
-stalls: ichip-sim's trace shows ~1 s with nothing on the line after
-about every second SRCV answer of 16 KiB.  The likely cause (inferred,
-not proven): the simulator's write to the pty master waits for POLLOUT
-and goes on only at its 1 s poll timeout, because N_TTY wakes a pty
-master's writer from its read path while n_ichip consumes the bytes in
-receive_buf and nothing wakes it; a UART has no such writer.  The stalls
-are idle time, not CPU.  With N small the TLS handshake weighs more than
-on the host: it is in both sides alike (ichipd's worker and the bare
-client do one per session), which pulls the ratio towards 1.
+N is small (4 MiB) because TCG runs the guest 10-50x slower than the
+host.  With N small the TLS handshake weighs more than on the host: it
+is in both sides alike (ichipd's worker and the bare client do one per
+session), which pulls the ratio towards 1.  (This bench found that a
+download through n_ichip on a pty stalled ~1 s every ~32 KiB: n_ichip
+took the bytes in receive_buf and did not wake the writer on the pty's
+master, which N_TTY does from its read path, so ichip-sim waited out its
+1 s poll timeout.  n_ichip wakes it now; the flow selftest
+module_writer_on_a_full_pty_is_woken.)
 
 Where ichipd's share goes (tools/bench/profile-vm-cpu.py, perf in the
 guest): the netlink EXEC of each SSND/SRCV (netlink_sendmsg, genl,
@@ -88,8 +86,8 @@ def run_cpu_vm(build, tmp, ca, cert, key, n, runs_n, name='bench-cpu',
     files = {conf: '/etc/bench-cpu.conf', ca: '/etc/bench-cpu/ca.pem',
              cert: '/etc/bench-cpu/server.pem',
              key: '/etc/bench-cpu/server.key', **(extra_files or {})}
-    # ~50 s a run of 1 MiB each way on 2 busy cores, the boot aside
-    timeout = 120 + 90 * runs_n * max(1, n >> 20)
+    # ~12 s a run of 4 MiB each way on 2 busy cores, the boot aside
+    timeout = 120 + runs_n * (20 + 10 * max(1, n >> 20))
     return run_vm(build, name, bins, files,
                   os.path.join(HERE, '61-bench-cpu.sh'), 'BENCH-CPU',
                   timeout, test_timeout=timeout - 60)
@@ -199,7 +197,5 @@ class CpuVmMetrics:
                          '(ratio_per_byte: without a 1-byte session\'s '
                          'cost per session on either side), '
                          'and it weighs more than on the host: N is small '
-                         'because TCG is slow and a download through '
-                         'n_ichip on a pty stalls ~1 s every ~32 KiB '
-                         '(m_cpu_vm.py); kthreads_s: the kernel '
+                         'because TCG is slow; kthreads_s: the kernel '
                          'workers\' CPU over each part, in no ratio')
