@@ -174,6 +174,14 @@ static ICHIP_RX_PROTO(ichip_ldisc_receive_buf)
 			ichip_rx_flush(dev, tty);
 	}
 	mutex_unlock(&dev->lock);
+	/*
+	 * On a pty, the writer on the master (a simulator, a serial bridge)
+	 * may wait for the room these bytes leave.  N_TTY wakes it from its
+	 * read path; we take the bytes here, so we wake it, or it sleeps
+	 * until its own timeout.
+	 */
+	if (tty->driver->type == TTY_DRIVER_TYPE_PTY && tty->link)
+		tty_wakeup(tty->link);
 }
 
 static void ichip_ldisc_write_wakeup(struct tty_struct *tty)

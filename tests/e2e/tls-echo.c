@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // SPDX-FileCopyrightText: 2026 The ichip authors
 /*
- * ichip-tls-echo PORT CERT KEY: the TLS echo server of the VM's
- * module-variant matrix (tests/e2e/60-matrix-kernel.sh).
+ * ichip-tls-echo PORT CERT KEY [sinksource]: the TLS echo server of the
+ * VM's module-variant matrix (tests/e2e/60-matrix-kernel.sh); with
+ * "sinksource", tcpserv.py's sinksource server instead (tls-sinksource.c),
+ * for the CPU target of `make bench` in the VM.
  *
  * gnutls-serv --echo will not do there: it schedules every connection
  * for close 30 s after accepting it, busy or not ("Scheduling inactive
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +33,12 @@
 
 #include <gnutls/gnutls.h>
 
+#include "tls-serv.h"
+
 /* the largest TLS record's plaintext: one receive, one send */
 #define ECHO_CHUNK	16384
 
-static int send_all(gnutls_session_t s, const char *p, size_t n)
+int tls_send_all(gnutls_session_t s, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t r = gnutls_record_send(s, p, n);
@@ -55,11 +60,6 @@ static const char *echo(gnutls_session_t s, unsigned long long *total)
 	ssize_t n;
 	int r;
 
-	do {
-		r = gnutls_handshake(s);
-	} while (r < 0 && !gnutls_error_is_fatal(r));
-	if (r < 0)
-		return gnutls_strerror(r);
 	for (;;) {
 		n = gnutls_record_recv(s, buf, sizeof(buf));
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
@@ -68,7 +68,7 @@ static const char *echo(gnutls_session_t s, unsigned long long *total)
 			break;
 		if (n < 0)	/* EOF without close_notify is one of these */
 			return gnutls_strerror((int)n);
-		r = send_all(s, buf, (size_t)n);
+		r = tls_send_all(s, buf, (size_t)n);
 		if (r < 0)
 			return gnutls_strerror(r);
 		*total += (unsigned long long)n;
@@ -103,13 +103,17 @@ int main(int argc, char **argv)
 {
 	gnutls_certificate_credentials_t cred;
 	unsigned long port;
+	bool sinksource;
 	char *end;
 	int lfd, r;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: ichip-tls-echo PORT CERT KEY\n");
+	if (argc < 4 || argc > 5 ||
+	    (argc == 5 && strcmp(argv[4], "sinksource"))) {
+		fprintf(stderr,
+			"usage: ichip-tls-echo PORT CERT KEY [sinksource]\n");
 		return 2;
 	}
+	sinksource = argc == 5;
 	port = strtoul(argv[1], &end, 10);
 	if (*end || !port || port > 65535) {
 		fprintf(stderr, "ichip-tls-echo: bad port %s\n", argv[1]);
@@ -167,9 +171,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		gnutls_transport_set_int(s, fd);
-		how = echo(s, &total);
-		fprintf(stderr, "ichip-tls-echo: connection ended (%s): %llu bytes echoed\n",
-			how, total);
+		do {
+			r = gnutls_handshake(s);
+		} while (r < 0 && !gnutls_error_is_fatal(r));
+		if (r < 0)
+			how = gnutls_strerror(r);
+		else if (sinksource)
+			how = tls_sinksource(s, fd, &total);
+		else
+			how = echo(s, &total);
+		fprintf(stderr, "ichip-tls-echo: connection ended (%s): %llu bytes %s\n",
+			how, total, sinksource ? "moved" : "echoed");
 		gnutls_deinit(s);
 		close(fd);
 		_exit(0);

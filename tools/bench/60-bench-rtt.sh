@@ -8,36 +8,18 @@
 # pty round trips with a trivial peer; and bench-nl: N EXEC("AT+i") through
 # genl and n_ichip (the netlink hop alone).  Result lines start with
 # "BENCH-RTT ".
-E=/etc/ichip-e2e
-W=/tmp/bench
-# not the system bus socket: ichipd refuses --test-allow-all there
-BUS=unix:path=/run/ichip-test-bus
-export DBUS_SYSTEM_BUS_ADDRESS=$BUS
 N=2000
+# shellcheck source=tools/bench/vm-bench-lib.sh
+. /etc/bench-vm-lib.sh
+# shellcheck source=/dev/null
 [ -r /etc/bench-rtt.conf ] && . /etc/bench-rtt.conf
 
-wait_for() {	# wait_for SECONDS command...
-	t=$(($1 * 10)); shift
-	while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
-}
-
-mkdir -p $W /run/dbus
-ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up
-[ -s /etc/machine-id ] || echo 0123456789abcdef0123456789abcdef > /etc/machine-id
-dbus-daemon --config-file=$E/test-bus.conf --address=$BUS --fork --nopidfile
-wait_for 5 test -S /run/ichip-test-bus || { echo "no bus"; exit 1; }
-ichip-sim --pty-link $W/tty0 --state $W/sim.state > $W/sim.out 2> $W/sim.log &
-SIMPID=$!
-wait_for 5 test -e $W/tty0 || { echo "no sim"; exit 1; }
+bench_stack_up
 # a second simulator, driven straight through its tty: its own share
 ichip-sim --pty-link $W/tty1 --state $W/sim1.state > $W/sim1.out 2> $W/sim1.log &
 SIM1PID=$!
 wait_for 5 test -e $W/tty1 || { echo "no sim 1"; exit 1; }
-ichipd --state-dir $W/state --device $W/tty0 --transport kernel \
-	--debug-commands --test-allow-all --no-udev --config /dev/null \
-	--log-level notice > $W/ichipd.log 2>&1 &
-IPID=$!
+bench_ichipd --debug-commands
 rc=0
 if wait_for 20 bench-rtt dbus /org/ichip/dev0 1; then
 	for m in "dbus /org/ichip/dev0" dbus-get ping pty; do
@@ -59,9 +41,5 @@ else
 	echo "ichipd never answered Command"; rc=1
 	cat $W/ichipd.log
 fi
-kill $IPID
-wait_for 5 sh -c "! kill -0 $IPID"
-kill $SIMPID $SIM1PID 2>/dev/null
-wait_for 5 sh -c "! kill -0 $SIMPID"
-killall dbus-daemon 2>/dev/null
+bench_stack_down $SIM1PID
 exit $rc

@@ -20,7 +20,9 @@ Metrics (names for --only/--skip; the number is the target's in issue 16):
                  Peer.Ping (<= 1.3)
   cpu         3  ichipd + TLS worker CPU per MB / (bare GnuTLS client +
                  plain socketpair<->pty copy) per MB, median of
-                 --cpu-runs (<= 1.3)
+                 --cpu-runs (<= 1.3), on the host (tty transport); and
+                 the same in the VM (kernel transport), its own line,
+                 median of --cpu-vm-runs of --cpu-vm-mib each way
   rss         4  idle RssAnon of ichipd (+ worker), one device (<= 1 MiB),
                  USS and PSS reported; RSS
                  per session beyond GnuTLS's own (<= 64 KiB)
@@ -152,11 +154,15 @@ def main():
     ap.add_argument('--json', default=None,
                     help='output file (default BUILD/bench.json)')
     ap.add_argument('--no-vm', action='store_true',
-                    help='round trip on the host only')
+                    help='no VM: target 2a and the VM half of 3 are '
+                         'reported as not measured')
     ap.add_argument('--keep-tmp', action='store_true')
     ap.add_argument('--goodput-kib', default=1024)
     ap.add_argument('--cpu-mib', default=64)
     ap.add_argument('--cpu-runs', default=5)
+    # TCG is 10-50x slower than the host: ~12 s a run in the VM
+    ap.add_argument('--cpu-vm-mib', default=4)
+    ap.add_argument('--cpu-vm-runs', default=5)
     ap.add_argument('--rtt-n', default=2000)
     ap.add_argument('--fair-window', default=30)
     ap.add_argument('--signals-mib', default=8)

@@ -157,6 +157,18 @@ def source(sock, n):
 
 
 
+def runs_summary(runs, keys):
+    """The median of the runs' ratios, and the raw numbers that go with
+    it: min, median, max and the median of each of keys."""
+    import statistics
+    ratios = sorted(r['ratio'] for r in runs)
+    med = statistics.median(ratios)
+    return med, {'min': ratios[0], 'median': med, 'max': ratios[-1],
+                 'median_per_MB': {k: statistics.median(r[k] for r in runs)
+                                   for k in keys},
+                 'runs': runs}
+
+
 def parse_kv(text):
     out = {}
     for kv in text.split():

@@ -2,10 +2,8 @@
 # SPDX-FileCopyrightText: 2026 The ichip authors
 """make bench: what ichipd costs in CPU per MB moved (target 3), against
 a bare GnuTLS client plus a plain copy of the same bytes through the same
-tty path (bench-copy.c), on the host (tty transport).  The issue asks
-for the kernel transport in the VM too: not measured yet (it needs a C
-session client and a C TLS sink/source server in the VM, which has no
-Python).
+tty path (bench-copy.c), on the host (tty transport).  The kernel
+transport's half runs in the VM, its own record line (m_cpu_vm.py).
 
 One run: N bytes up and N down through a host-tls session, then the bare
 client both ways, then the copy.  A single run swings with the machine's
@@ -19,11 +17,11 @@ AT+i's turns (bench-copy N turns): how much the protocol's command round
 trips alone would cost a relay."""
 
 import os
-import statistics
 import subprocess
 import time
 
-from benchlib import MB, Stack, sink, source, worker_pids
+from benchlib import MB, Stack, runs_summary, sink, source, worker_pids
+from m_cpu_vm import PER_MB, CpuVmMetrics
 
 
 def task_cpu_ns(pid):
@@ -85,7 +83,7 @@ class DaemonCpu:
         return cpu, ctx
 
 
-class CpuMetrics:
+class CpuMetrics(CpuVmMetrics):
     def _cpu_ichipd(self, st, srv, n):
         """One run of N up and N down through ichipd."""
         out = {}
@@ -173,17 +171,10 @@ class CpuMetrics:
                 })
         finally:
             st.stop()
-        ratios = sorted(r['ratio'] for r in runs)
-        med = statistics.median(ratios)
-        per_mb = {k: statistics.median(r[k] for r in runs) for k in
-                  ('ichipd_cpu_s_per_MB', 'bare_cpu_s_per_MB',
-                   'copy_cpu_s_per_MB', 'copy_turns_cpu_s_per_MB',
-                   'ratio_vs_copy_with_turns')}
+        med, raw = runs_summary(runs, PER_MB)
         self.record(f'3 ichipd CPU / (bare GnuTLS + plain copy) (host, '
                     f'median of {runs_n})', med, 1.3, 'le',
-                    {'min': ratios[0], 'median': med, 'max': ratios[-1],
-                     'bytes_each_way': n, 'median_per_MB': per_mb,
-                     'runs': runs},
+                    {'bytes_each_way': n, **raw},
                     note='ichipd + TLS worker CPU (schedstat) for N bytes '
                          'up and N down through a host-tls session (tty '
                          'transport, ichip-sim unthrottled) / (a bare '
@@ -195,3 +186,5 @@ class CpuMetrics:
                          'against a copy that also takes AT+i\'s turns '
                          '(a request per 16 KiB read, an answer per 32 KiB '
                          'written; bench-copy N turns)')
+        # the kernel transport, in the VM: its own line (m_cpu_vm.py)
+        self.m_cpu_vm()

@@ -6,11 +6,10 @@ a raw pty write/read, in the QEMU VM; and a D-Bus method call to ichipd
 against org.freedesktop.DBus.Peer.Ping to ichipd on the same bus."""
 
 import os
-import re
 import subprocess
-import time
 
-from benchlib import HERE, SRC, Stack, log, parse_kv
+from benchlib import HERE, Stack, parse_kv
+from vmrun import run_vm
 
 
 class RttMetrics:
@@ -36,48 +35,21 @@ class RttMetrics:
 
     def vm_rtt(self, n):
         exe = self.tool('bench-rtt', ['libsystemd'])
-        ko = os.path.join(SRC, 'driver', 'n_ichip.ko')
-        if not os.path.exists(ko):
-            raise RuntimeError('driver/n_ichip.ko not built (make module)')
         build = self.build
-        e2e = os.path.join(build, 'e2e')
-        subprocess.run([os.path.join(SRC, 'tests', 'e2e', 'prepare.sh'), e2e],
-                       check=True, capture_output=True)
         bins = [exe, self.tool('bench-nl'),
                 os.path.join(build, 'daemon', 'ichipd'),
                 os.path.join(build, 'tests', 'sim', 'ichip-sim'),
                 '/usr/bin/dbus-daemon']
-        argv = [os.path.join(SRC, 'tests', 'vm', 'run.sh'), '--build', build,
-                '--name', 'bench', '--module', ko, '--timeout', '300']
-        for b in bins:
-            argv += ['--bin', b]
         conf = os.path.join(self.tmp, 'bench-rtt.conf')
         with open(conf, 'w') as f:
             f.write(f'N={n}\n')
-        argv += ['--file', f'{e2e}:/etc/ichip-e2e',
-                 '--file', f'{conf}:/etc/bench-rtt.conf',
-                 '--file', f'{os.path.join(SRC, "tests/e2e/passwd")}:/etc/passwd',
-                 '--file', f'{os.path.join(SRC, "tests/e2e/group")}:/etc/group',
-                 '--test', os.path.join(HERE, '60-bench-rtt.sh')]
-        t0 = time.monotonic()
-        p = subprocess.run(argv, cwd=SRC, capture_output=True, text=True,
-                           timeout=400)
-        log(f'VM run took {time.monotonic() - t0:.1f} s (exit {p.returncode})')
-        console = os.path.join(build, 'vm', 'bench-console.log')
-        res = {}
-        try:
-            with open(console, errors='replace') as f:
-                for line in f:
-                    m = re.search(r'BENCH-RTT (mode=\S+ .*)$', line)
-                    if m:
-                        kv = parse_kv(m.group(1))
-                        res[kv['mode']] = kv
-        except FileNotFoundError:
-            pass
-        if p.returncode != 0 or not {'dbus', 'pty', 'nl'} <= set(res):
-            tail = '\n'.join((p.stdout + p.stderr).splitlines()[-30:])
+        rc, lines, console, tail = run_vm(
+            build, 'bench', bins, {conf: '/etc/bench-rtt.conf'},
+            os.path.join(HERE, '60-bench-rtt.sh'), 'BENCH-RTT', 300)
+        res = {kv['mode']: kv for kv in map(parse_kv, lines)}
+        if rc != 0 or not {'dbus', 'pty', 'nl'} <= set(res):
             raise RuntimeError(f'VM round-trip run failed (exit '
-                               f'{p.returncode}); console {console}\n{tail}')
+                               f'{rc}); console {console}\n{tail}')
         return res
 
     def m_rtt(self):

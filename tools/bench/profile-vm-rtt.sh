@@ -38,6 +38,7 @@ args+=(--file "$build/e2e:/etc/ichip-e2e"
        --file "$tmp/bench-rtt.conf:/etc/bench-rtt.conf"
        --file "$SRC/tests/e2e/passwd:/etc/passwd"
        --file "$SRC/tests/e2e/group:/etc/group"
+       --file "$HERE/vm-bench-lib.sh:/etc/bench-vm-lib.sh"
        --file "$HERE/vm-profile-rtt.sh:/etc/bench-profile.sh"
        --test "$HERE/60-bench-rtt.sh")
 rc=0

@@ -178,6 +178,52 @@ TEST_F(dev, ssnd_stopped_by_wait_is_restarted_by_its_result)
 	EXPECT_TRUE(pkt_status(self->master, TIOCPKT_START, 3000));
 }
 
+/* ---- the module's side of a pty: its writer is woken ----------------- */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A module end on a pty master (ichip-sim) that filled the pty waits for
+ * POLLOUT.  n_ichip takes the bytes in receive_buf; N_TTY's read path is
+ * what wakes a pty master's writer, so unless n_ichip does, the writer
+ * sleeps until its own timeout (ichip-sim: 1 s per 16 KiB SRCV answer).
+ * POLL_BOUND_MS is a "never" (the wakeup comes within milliseconds), not
+ * a performance bound.
+ */
+#define POLL_BOUND_MS	10000
+
+TEST_F(dev, module_writer_on_a_full_pty_is_woken)
+{
+	static char blank[4096];	/* empty lines: ignored by the framer */
+	struct pollfd pfd = { .fd = self->master, .events = POLLOUT };
+	int flags = fcntl(self->master, F_GETFL), i, r;
+	double t0, waited;
+	ssize_t k;
+
+	for (i = 0; i < (int)sizeof(blank); i += 2)
+		memcpy(blank + i, "\r\n", 2);
+	ASSERT_EQ(0, fcntl(self->master, F_SETFL, flags | O_NONBLOCK));
+	for (i = 0; i < 3; i++) {
+		while ((k = write(self->master, blank, sizeof(blank))) > 0)
+			;
+		ASSERT_EQ(EAGAIN, errno);
+		t0 = mono_s();
+		r = poll(&pfd, 1, POLL_BOUND_MS);
+		waited = mono_s() - t0;
+		ASSERT_EQ(1, r);
+		/* woken by the room n_ichip made, not by poll's timeout */
+		EXPECT_LT(waited, POLL_BOUND_MS / 2000.0)
+			TH_LOG("round %d: POLLOUT after %.3f s", i, waited);
+	}
+	fcntl(self->master, F_SETFL, flags);
+}
+
 /* ---- conformance transcripts (tests/conformance) --------------------- */
 
 TEST_HARNESS_MAIN
