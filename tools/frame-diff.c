@@ -175,13 +175,28 @@ static void round_trip(struct ichip_frame *f)
 		ichip_frame_abandon(f);
 }
 
+static void print_stats(const struct ichip_frame_stats *st)
+{
+	const u64 v[] = {
+		st->lines, st->results, st->unsolicited, st->noise,
+		st->echoes, st->overflows, st->payload_bytes, st->flow_waits,
+		st->flow_continues, st->flow_reports, st->stale,
+		st->cksum_errors, st->mended,
+	};
+	size_t i;
+
+	printf("stats");
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		printf(" %llu", (unsigned long long)v[i]);
+	putchar('\n');
+}
+
 int main(int argc, char **argv)
 {
 	static struct ichip_frame f;
 	int sess, n = argc > 1 ? atoi(argv[1]) : 30000;
 
 	for (sess = 0; sess < n; sess++) {
-		const struct ichip_frame_stats *st = &f.stats;
 		int r, rounds;
 
 		seed = (unsigned int)sess * 7919u + 1;
@@ -195,20 +210,7 @@ int main(int argc, char **argv)
 		printf("session %d\n", sess);
 		for (r = 0; r < rounds; r++)
 			round_trip(&f);
-		printf("stats %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
-		       (unsigned long long)st->lines,
-		       (unsigned long long)st->results,
-		       (unsigned long long)st->unsolicited,
-		       (unsigned long long)st->noise,
-		       (unsigned long long)st->echoes,
-		       (unsigned long long)st->overflows,
-		       (unsigned long long)st->payload_bytes,
-		       (unsigned long long)st->flow_waits,
-		       (unsigned long long)st->flow_continues,
-		       (unsigned long long)st->flow_reports,
-		       (unsigned long long)st->stale,
-		       (unsigned long long)st->cksum_errors,
-		       (unsigned long long)st->mended);
+		print_stats(&f.stats);
 	}
 	return 0;
 }

@@ -86,17 +86,22 @@ class CertFactory:
                   '--outfile', self._path(name, 'pem'), cwd=self.dir)
         return Cert(name, self._path(name, 'pem'), key)
 
-    def intermediate(self, name, cn, issuer, bits=2048):
-        """A CA certificate signed by `issuer` (as public CAs issue
-        server certificates: from a subordinate CA, never the root)."""
-        key = self.key(name, 'rsa', bits)
-        text = f'cn = "{cn}"\n' + GOOD + CA_TEMPLATE
+    def _issue(self, name, key, text, issuer):
+        """A certificate for `key` from template `text`, signed by
+        `issuer`."""
         _certtool('--generate-certificate', '--load-privkey', key,
                   '--load-ca-certificate', issuer.pem_path,
                   '--load-ca-privkey', issuer.key_path,
                   '--template', self._template(name, text),
                   '--outfile', self._path(name, 'pem'), cwd=self.dir)
         return Cert(name, self._path(name, 'pem'), key)
+
+    def intermediate(self, name, cn, issuer, bits=2048):
+        """A CA certificate signed by `issuer` (as public CAs issue
+        server certificates: from a subordinate CA, never the root)."""
+        key = self.key(name, 'rsa', bits)
+        text = f'cn = "{cn}"\n' + GOOD + CA_TEMPLATE
+        return self._issue(name, key, text, issuer)
 
     def chain(self, name, leaf, *issuers):
         """The leaf's certificate followed by its issuers' (what a
@@ -113,12 +118,7 @@ class CertFactory:
         key = self.key(name, 'rsa', bits)
         text = f'cn = "{hosts[0]}"\n' + validity + _host_lines(hosts)
         text += SERVER_TEMPLATE
-        _certtool('--generate-certificate', '--load-privkey', key,
-                  '--load-ca-certificate', issuer.pem_path,
-                  '--load-ca-privkey', issuer.key_path,
-                  '--template', self._template(name, text),
-                  '--outfile', self._path(name, 'pem'), cwd=self.dir)
-        return Cert(name, self._path(name, 'pem'), key)
+        return self._issue(name, key, text, issuer)
 
 
 def _host_lines(hosts):
