@@ -463,11 +463,22 @@ int inl_dev_find(struct inl *c, const char *name, struct inl_dev *d)
 	return n < 0 ? n : -ENOENT;
 }
 
+/*
+ * The group's id is asked on a socket of its own: one that already gets
+ * multicast copies (a second join) may read one of those in place of the
+ * controller's answer, and the join fails (seen once in stress under a
+ * flood of monitor copies).
+ */
 int inl_join(struct inl *c, const char *group)
 {
-	int id = genl_ctrl_resolve_grp(c->sk, ICHIP_FAMILY_NAME, group);
-	int ret;
+	struct nl_sock *q = nl_socket_alloc();
+	int id = -1, ret;
 
+	if (!q)
+		return -ENOMEM;
+	if (!genl_connect(q))
+		id = genl_ctrl_resolve_grp(q, ICHIP_FAMILY_NAME, group);
+	nl_socket_free(q);
 	if (id < 0)
 		return -ENOENT;
 	ret = nl_socket_add_membership(c->sk, id);
