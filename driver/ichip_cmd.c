@@ -21,16 +21,28 @@ static inline bool letter_is(char c, char up)
 	return ((u8)c & 0xdf) == (u8)up;
 }
 
-static bool cmd_split(const char *cmd, size_t len, struct ichip_cmd_parts *p)
+/*
+ * Where the code starts: after "AT+i" (in any case, tested without a
+ * loop: every command pays for it) and the ! @ flags; 0 if no "AT+i".
+ */
+static size_t code_at(const char *cmd, size_t len)
 {
-	size_t i = 4, letters;
+	size_t i = 4;
 
-	/* "AT+i" in any case, without a loop: every command pays for it */
 	if (len < 4 || !letter_is(cmd[0], 'A') || !letter_is(cmd[1], 'T') ||
 	    cmd[2] != '+' || !letter_is(cmd[3], 'I'))
-		return false;
+		return 0;
 	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
 		i++;
+	return i;
+}
+
+static bool cmd_split(const char *cmd, size_t len, struct ichip_cmd_parts *p)
+{
+	size_t i = code_at(cmd, len), letters;
+
+	if (!i)
+		return false;
 	p->code = cmd + i;
 	while (i < len && is_alpha(cmd[i]))
 		i++;
@@ -94,15 +106,12 @@ size_t ichip_cmd_traits(const char *cmd, size_t len, bool *ssnd,
 {
 	struct ichip_cmd_parts p;
 	const char *cr, *c;
-	size_t i = 4, n;
+	size_t i = code_at(cmd, len), n;
 
 	*ssnd = false;
 	*rp_value = false;
-	if (len < 4 || !letter_is(cmd[0], 'A') || !letter_is(cmd[1], 'T') ||
-	    cmd[2] != '+' || !letter_is(cmd[3], 'I'))
+	if (!i)
 		return len;
-	while (i < len && (cmd[i] == '!' || cmd[i] == '@'))
-		i++;
 	c = cmd + i;
 	n = len - i;
 	if (n >= 4 && letter_is(c[0], 'S') && letter_is(c[1], 'S') &&
