@@ -96,6 +96,29 @@ class CertFactory:
                   '--outfile', self._path(name, 'pem'), cwd=self.dir)
         return Cert(name, self._path(name, 'pem'), key)
 
+    def reply_lookalike(self, name, line_start):
+        """A self-signed CA whose PEM has a base64 line that looks like
+        a module's reply: one that starts with "I/" (line_start) or
+        ends in "I/OK".  Base64 makes "I/" from the bytes 23 Fx and
+        "I/OK" from 23 F3 8A: a '#' and a 4-byte UTF-8 character in the
+        CN, moved along by padding until the '#' sits where a line
+        starts (a multiple of 48 bytes into the DER) or where its last
+        group does (45 past one)."""
+        key = self.key(name, 'rsa', 2048)
+        char, at = ('\U0001D11E', 0) if line_start else ('\U000CA000', 45)
+        for pad in range(2 * 48):
+            text = f'cn = "ichip {"x" * pad}#{char} CA"\n' + GOOD
+            text += CA_TEMPLATE
+            _certtool('--generate-self-signed', '--load-privkey', key,
+                      '--template', self._template(name, text),
+                      '--outfile', self._path(name, 'pem'), cwd=self.dir)
+            cert = Cert(name, self._path(name, 'pem'), key)
+            lines = cert.pem.decode().splitlines()
+            if any(ln.startswith('I/') if line_start else
+                   ln.endswith('I/OK') and len(ln) == 64 for ln in lines):
+                return cert
+        raise RuntimeError(f'{name}: no padding put {char!r} at {at}')
+
     def intermediate(self, name, cn, issuer, bits=2048):
         """A CA certificate signed by `issuer` (as public CAs issue
         server certificates: from a subordinate CA, never the root)."""
@@ -136,7 +159,8 @@ class CertSet:
     CAs for SetCA: ca (good, RSA 2048, fits the module), expired_ca,
     weak_ca (RSA 1024), ecdsa_ca (module cannot use it), big_ca (RSA 4096:
     over the module's 1300 characters), leaf (a server certificate, not a
-    CA), self_leaf (self-signed, not a CA).
+    CA), self_leaf (self-signed, not a CA), i_slash_ca and i_ok_ca (a
+    base64 line that starts with "I/" or ends in "I/OK", as a reply).
     Servers: server (localhost + 127.0.0.1, signed by ca), expired_server,
     wronghost_server (wrong.example), otherca_server (signed by other_ca),
     self_server (self-signed), weak_server (RSA 1024, signed by ca).
@@ -164,6 +188,8 @@ class CertSet:
                                          hosts=('localhost', '127.0.0.1'))
         self.self_leaf = self.self_server
         self.weak_server = f.server('weak-server', self.ca, bits=1024)
+        self.i_slash_ca = f.reply_lookalike('i-slash-ca', True)
+        self.i_ok_ca = f.reply_lookalike('i-ok-ca', False)
 
     def module_text_len(self, cert):
         """PEM length as the module counts it (64-column lines, LF)."""

@@ -193,6 +193,36 @@ static void test_reply_forms(struct ichip_frame *f)
 	     "AT+iPKEY~-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
 	FORM("echo of multi-line CA3", "AT+iCA3=-----BEGIN\rx\r-----END",
 	     "AT+iCA3=-----BEGIN\r\nI/OK\r\n", "ECHORESULT(1,0,,)");
+	/*
+	 * Base64 may start a line with "I/" (one line in 4096: one
+	 * certificate in about 250) or end one in "I/OK": inside a PEM
+	 * block such a line is the certificate's, in the answer to a query
+	 * and in the echo of a write alike.
+	 */
+	FORM("query CA: base64 lines that look like replies", "AT+iCA?",
+	     "AT+iCA?\r\nCN=Test CA\r\n-----BEGIN CERTIFICATE-----\r\n"
+	     "I/cJm7\r\nab+I/OK\r\nI/OK\r\n-----END CERTIFICATE-----\r\n"
+	     "I/OK\r\n",
+	     "ECHORESULT(1,0,CN=Test CA\\x0a-----BEGIN CERTIFICATE-----\\x0a"
+	     "I/cJm7\\x0aab+I/OK\\x0aI/OK\\x0a-----END CERTIFICATE-----,)");
+	FORM("query CA: an error inside the block still ends it", "AT+iCA?",
+	     "-----BEGIN CERTIFICATE-----\r\nMIIB\r\nI/ERROR (056)\r\n",
+	     "RESULT(2,56,-----BEGIN CERTIFICATE-----\\x0aMIIB,)");
+	FORM("query: I/ lines outside a PEM block are values", "AT+iRP8?",
+	     "I/cJm7\r\n-----END CERTIFICATE-----\r\nI/OK\r\n",
+	     "RESULT(1,0,cJm7\\x0a-----END CERTIFICATE-----,)");
+	FORM("echo of a CA line by line: base64 that looks like replies",
+	     "AT+iCA=-----BEGIN CERTIFICATE-----\rI/cJm7\rab+I/OK\r"
+	     "-----END CERTIFICATE-----",
+	     "AT+iCA=-----BEGIN CERTIFICATE-----\r\nI/cJm7\r\nab+I/OK\r\n"
+	     "-----END CERTIFICATE-----\r\nI/OK\r\n",
+	     "ECHOECHOECHOECHORESULT(1,0,,)");
+	FORM("echo of a CA line by line: the module's error after it",
+	     "AT+iCA=-----BEGIN CERTIFICATE-----\rMIIB\r"
+	     "-----END CERTIFICATE-----",
+	     "AT+iCA=-----BEGIN CERTIFICATE-----\r\nMIIB\r\n"
+	     "-----END CERTIFICATE-----\r\nI/ERROR (100)\r\n",
+	     "ECHOECHOECHORESULT(2,100,,)");
 	FORM("noise before ok", "AT+iSFSH:0", "garbage\r\nI/OK\r\n",
 	     "NOISE(garbage)RESULT(1,0,,)");
 	FORM("value for status is noise", "AT+iSFSH:0", "I/17\r\nI/OK\r\n",
