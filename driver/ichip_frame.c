@@ -56,6 +56,8 @@ static void context_clear(struct ichip_frame *f)
 	f->echo_wait_at = 0;
 	f->report_due = false;
 	f->rp_value = false;
+	f->cmd_all = 0;
+	f->pem = ICHIP_PEM_NONE;
 	if (f->rx == ICHIP_RX_ECHO)
 		f->rx = ICHIP_RX_LINE;
 }
@@ -99,6 +101,7 @@ void ichip_frame_expect(struct ichip_frame *f, enum ichip_reply_kind kind,
 	f->cmd = cmd;
 	/* a multi-line PEM command is echoed line by line: match the first */
 	f->cmd_len = ichip_cmd_traits(cmd, cmd_len, &f->ssnd, &f->rp_value);
+	f->cmd_all = cmd_len;
 	f->echo_pos = 0;
 	text_reset(f);	/* f->res is written whole when the result is ready */
 }
@@ -248,6 +251,24 @@ static void value_line(struct ichip_frame *f, struct ichip_event *ev,
 	line_event(f, ev, ICHIP_EV_NOISE, line, n);
 }
 
+/* A line of a PEM block: the answer's text, or the write's echo. */
+static bool pem_line(struct ichip_frame *f, struct ichip_event *ev,
+		     const char *line, size_t n)
+{
+	switch (ichip_frame_pem_line(f, line, n)) {
+	case ICHIP_PEM_ANSWER:
+		f->stray_ok = false;
+		text_add(f, line, n);
+		return true;
+	case ICHIP_PEM_ECHO:
+		f->stats.echoes++;
+		ev->type = ICHIP_EV_ECHO;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void echo_wait_report(struct ichip_frame *f);
 
 static void end_line(struct ichip_frame *f, struct ichip_event *ev)
@@ -274,9 +295,16 @@ static void end_line(struct ichip_frame *f, struct ichip_event *ev)
 		f->echo_seen = true;
 		f->echo_known = true;
 		f->stray_ok = false;
+		if (n < f->cmd_all) {	/* a PEM value: its lines follow */
+			f->pem = ICHIP_PEM_ECHO;
+			f->pem_next = n + 1;
+		}
 		ev->type = ICHIP_EV_ECHO;
 		return;
 	}
+	if ((f->pem || f->expect == ICHIP_REPLY_QUERY) &&
+	    pem_line(f, ev, line, n))
+		return;
 	/* a call only while an SSND waits: every other line skips it */
 	if (f->ssnd && ichip_frame_mend(f, line, n, &status, &code)) {
 		complete(f, ev, status, code, 0);

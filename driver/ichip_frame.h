@@ -50,6 +50,13 @@ enum ichip_echo_payload {
 	ICHIP_ECHO_PAYLOAD_YES,
 };
 
+/* A PEM block on the line (ichip_frame_pem.c), and whose lines it holds. */
+enum ichip_pem {
+	ICHIP_PEM_NONE,
+	ICHIP_PEM_ANSWER,	/* a query's answer: the text */
+	ICHIP_PEM_ECHO,		/* the echo of a PEM value being written */
+};
+
 struct ichip_event {
 	enum ichip_event_type type;
 	const char *line;	/* UNSOLICITED, NOISE: the line, no CR/LF */
@@ -107,6 +114,9 @@ struct ichip_frame {
 	size_t echo_wait_at;	/* 1 + where a WAIT-valued byte went as echo */
 	bool report_due;	/* WAIT reported, its RP4 report not yet */
 	bool rp_value;		/* RP4/RP7: a trailing I/OK may follow */
+	size_t cmd_all;		/* the whole command; cmd_len is its 1st line */
+	enum ichip_pem pem;	/* inside a PEM block: lines are its own */
+	size_t pem_next;	/* ECHO: where the next echoed line is in cmd */
 
 	/* what the module has shown; kept across resets */
 	bool echo_known;	/* the module echoes commands */

@@ -101,4 +101,11 @@ bool ichip_frame_stale(struct ichip_frame *f, const char *s, size_t n);
 bool ichip_frame_mend(struct ichip_frame *f, const char *line, size_t n,
 		      enum ichip_status *status, unsigned int *code);
 
+/*
+ * ichip_frame_pem.c: the PEM block @line belongs to (updating f->pem), or
+ * ICHIP_PEM_NONE: then it is read as usual.
+ */
+enum ichip_pem ichip_frame_pem_line(struct ichip_frame *f, const char *line,
+				    size_t n);
+
 #endif /* ICHIP_FRAME_PRIV_H */

@@ -24,7 +24,7 @@ MB = 1 << 20
 def openssl_field(cert, option):
     """One field of `openssl x509` output, without its "name=" prefix."""
     out = subprocess.run(['openssl', 'x509', '-noout', option,
-                          '-nameopt', 'RFC2253', '-in', cert.pem_path],
+                          '-nameopt', 'RFC2253,-esc_msb', '-in', cert.pem_path],
                          capture_output=True, text=True, check=True).stdout
     return out.strip().split('=', 1)[1]
 
