@@ -222,6 +222,13 @@ static void on_verify(void *userdata, const struct xport_reply *r)
 		op_free(op);
 		return;
 	}
+	/* the journal says which, the caller only that they differ */
+	log_dev(LOG_WARNING, d->name,
+		"CA parameter read back as %s after writing %s%s",
+		r->status != ICHIP_STATUS_OK ? "nothing (the query failed)" :
+		now ? ca_fingerprint(now) : "no certificate",
+		op->cert ? ca_fingerprint(op->cert) : "an empty value",
+		op->put_back ? "; writing the old one back" : "");
 	ca_free(now);
 	if (op->put_back) {
 		back = op_new(d, NULL, op->old);

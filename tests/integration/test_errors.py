@@ -26,6 +26,7 @@ happen and checks that exactly that name comes back:
 Closed(module-reset) is test_faults.py's.
 """
 
+import hashlib
 import os
 import socket
 import ssl
@@ -139,6 +140,12 @@ class ErrorTest(harness.IchipTestCase):
                          'the previous (empty) CA was not put back')
         self.assertEqual(self.client.prop(self.dev, DEVICE,
                                           'CAFingerprint'), '')
+        # the journal names both: what came back and what was written
+        fps = [hashlib.sha256(c.der).hexdigest()
+               for c in (self.certs.other_ca, self.certs.ca)]
+        self.assertIn(f'CA parameter read back as {fps[0]} after writing '
+                      f'{fps[1]}; writing the old one back',
+                      self.ichipd.log())
         self.assertIchipdAlive()
 
     def test_handshake_failed(self):
