@@ -4,16 +4,18 @@
  * A PEM block on the line: the module's answer to a CA, CERT or PKEY
  * query, or its echo of such a value being written, one line at a time.
  * Base64 starts a line with "I/" once in 4096 lines (one certificate in
- * about 250) and may end one in "I/OK"; a whole last line may even be
- * "I/OK".  Read as replies, the first lost its "I/" from the answer, the
- * others ended a command early, and the CA read back after a write was
- * never the one written.
+ * about 250) and may end one in "I/OK".  Read as replies, the first lost
+ * its "I/" from the answer, the second ended a write early, and the CA
+ * read back after a write was never the one written.
  *
  * An echo is known byte for byte: the command's next line, or the block
  * has ended.  An answer is not: from its BEGIN line to its END line a line
- * of base64 alone is the block's; any other line ends the block and is
- * read as usual (an "I/ERROR (nnn)" has a space, so the module's refusal
- * in the middle of a value still counts).
+ * of base64 alone (a multiple of 4 characters) is the block's; any other
+ * line ends the block and is read as usual, so an "I/ERROR (nnn)" still
+ * ends the command.  So does a whole "I/OK" line: a module that cuts its
+ * answer short must not leave the command waiting for its timeout, and a
+ * certificate whose last base64 line is exactly "I/OK" (about one in 50
+ * million) is the price.
  */
 #include "ichip_frame.h"
 #include "ichip_frame_priv.h"
@@ -30,6 +32,8 @@ static bool base64_line(const char *s, size_t n)
 {
 	size_t i;
 
+	if (!n || n % 4 || (n == 4 && !memcmp(s, "I/OK", 4)))
+		return false;
 	for (i = 0; i < n; i++) {
 		u8 c = (u8)s[i];
 
@@ -37,7 +41,7 @@ static bool base64_line(const char *s, size_t n)
 		    c != '=')
 			return false;
 	}
-	return n > 0;
+	return true;
 }
 
 /* Is @line the echo of the command's next line?  Then move past it. */

@@ -201,10 +201,16 @@ static void test_reply_forms(struct ichip_frame *f)
 	 */
 	FORM("query CA: base64 lines that look like replies", "AT+iCA?",
 	     "AT+iCA?\r\nCN=Test CA\r\n-----BEGIN CERTIFICATE-----\r\n"
-	     "I/cJm7\r\nab+I/OK\r\nI/OK\r\n-----END CERTIFICATE-----\r\n"
+	     "I/cJm7ic\r\nabc+I/OK\r\n-----END CERTIFICATE-----\r\n"
 	     "I/OK\r\n",
 	     "ECHORESULT(1,0,CN=Test CA\\x0a-----BEGIN CERTIFICATE-----\\x0a"
-	     "I/cJm7\\x0aab+I/OK\\x0aI/OK\\x0a-----END CERTIFICATE-----,)");
+	     "I/cJm7ic\\x0aabc+I/OK\\x0a-----END CERTIFICATE-----,)");
+	FORM("query CA: a whole I/OK line ends an answer cut short",
+	     "AT+iCA?", "CN=x\r\n-----BEGIN CERTIFICATE-----\r\nI/OK\r\n",
+	     "RESULT(1,0,CN=x\\x0a-----BEGIN CERTIFICATE-----,)");
+	FORM("query CA: a line of base64 letters not 4k long ends it too",
+	     "AT+iCA?", "-----BEGIN CERTIFICATE-----\r\nMIIB\r\nI/ERROR\r\n",
+	     "RESULT(2,0,-----BEGIN CERTIFICATE-----\\x0aMIIB,)");
 	FORM("query CA: an error inside the block still ends it", "AT+iCA?",
 	     "-----BEGIN CERTIFICATE-----\r\nMIIB\r\nI/ERROR (056)\r\n",
 	     "RESULT(2,56,-----BEGIN CERTIFICATE-----\\x0aMIIB,)");
