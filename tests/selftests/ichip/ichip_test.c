@@ -86,6 +86,19 @@ TEST_F(dev, exec_round_trip)
 	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
 	EXPECT_STREQ("CN=x\n-----BEGIN CERTIFICATE-----", r.text);
 	inl_result_free(&r);
+
+	/* base64 that looks like replies is the certificate's own */
+	ASSERT_EQ(0, inl_exec(&self->nl, self->d.index, "AT+iCA?", NULL, 0,
+			      0, &cookie));
+	ASSERT_TRUE(PEER_HEARS(self->master, "AT+iCA?\r"));
+	ASSERT_EQ(0, PEER_SAYS(self->master,
+			       "-----BEGIN CERTIFICATE-----\r\nI/cJm7ic\r\n"
+			       "abc+I/OK\r\n-----END CERTIFICATE-----\r\n"
+			       "I/OK\r\n"));
+	ASSERT_EQ(0, inl_wait_result(&self->nl, cookie, 3000, &r));
+	EXPECT_STREQ("-----BEGIN CERTIFICATE-----\nI/cJm7ic\nabc+I/OK\n"
+		     "-----END CERTIFICATE-----", r.text);
+	inl_result_free(&r);
 }
 
 TEST_F(dev, binary_ssnd_and_srcv)
