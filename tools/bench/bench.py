@@ -16,7 +16,8 @@ not be made (then 1; the JSON says why).
 Metrics (names for --only/--skip; the number is the target's in issue 16):
   framer      1  framing core throughput / memcpy, median of 5 (>= 0.5)
   rtt         2  netlink EXEC round trip / raw pty write-read, both to
-                 ichip-sim, in the VM (<= 1.5); D-Bus method to ichipd /
+                 ichip-sim, in the VM, median of 5 rounds that take turns
+                 (<= 1.5); D-Bus method to ichipd /
                  Peer.Ping (<= 1.3)
   cpu         3  ichipd + TLS worker CPU per MB / (bare GnuTLS client +
                  plain socketpair<->pty copy) per MB, median of
