@@ -8,7 +8,7 @@ against org.freedesktop.DBus.Peer.Ping to ichipd on the same bus."""
 import os
 import subprocess
 
-from benchlib import HERE, Stack, parse_kv
+from benchlib import HERE, Stack, parse_kv, runs_summary
 from vmrun import run_vm
 
 
@@ -81,13 +81,16 @@ class RttMetrics:
         vm, rounds = self.vm_rtt(n)
         # target 2a: the median of the rounds' ratios, each round's two
         # sides measured one right after the other
-        pairs = sorted((r['nl-lean']['p50_us'] / r['tty']['p50_us'], r)
-                       for r in rounds if {'nl-lean', 'tty'} <= set(r))
-        if len(pairs) != len(rounds) or len(pairs) < 3:
-            raise RuntimeError(f'the VM run measured {len(pairs)} whole '
+        whole = [r for r in rounds if {'nl-lean', 'tty'} <= set(r)]
+        if len(whole) != len(rounds) or len(whole) < 3:
+            raise RuntimeError(f'the VM run measured {len(whole)} whole '
                                f'rounds of lean netlink and raw tty')
-        ratio, mid = pairs[len(pairs) // 2]
-        vm.update(mid)
+        each = [round(r['nl-lean']['p50_us'] / r['tty']['p50_us'], 4)
+                for r in rounds]
+        ratio, summary = runs_summary([{'ratio': x} for x in each], ())
+        # the round nearest the median gives the raw nl-lean and tty
+        vm.update(rounds[min(range(len(each)),
+                             key=lambda i: abs(each[i] - ratio))])
         vraw = {'vm_kernel_transport': {
             k: {kk: v[kk] for kk in pick} for k, v in vm.items()}}
         vraw['vm_dbus_method_vs_ping'] = round(
@@ -95,19 +98,17 @@ class RttMetrics:
             if 'ping' in vm else None
         vraw['vm_command_vs_pty'] = round(vm['dbus']['p50_us'] /
                                           vm['pty']['p50_us'], 3)
-        if 'tty' in vm:     # the simulator alone, straight on its tty
-            vraw['vm_sim_tty_vs_pty'] = round(vm['tty']['p50_us'] /
-                                              vm['pty']['p50_us'], 3)
-            vraw['vm_nl_vs_sim_tty'] = round(vm['nl']['p50_us'] /
-                                             vm['tty']['p50_us'], 3)
-        if 'nl-lean' in vm:  # the same path, a client of three syscalls
-            vraw['vm_nl_lean_vs_pty'] = round(vm['nl-lean']['p50_us'] /
-                                              vm['pty']['p50_us'], 3)
+        # the simulator alone, straight on its tty
+        vraw['vm_sim_tty_vs_pty'] = round(vm['tty']['p50_us'] /
+                                          vm['pty']['p50_us'], 3)
+        vraw['vm_nl_vs_sim_tty'] = round(vm['nl']['p50_us'] /
+                                         vm['tty']['p50_us'], 3)
+        # the same path, a client of three syscalls
+        vraw['vm_nl_lean_vs_pty'] = round(vm['nl-lean']['p50_us'] /
+                                          vm['pty']['p50_us'], 3)
         vraw['rounds_nl_lean_vs_sim_tty'] = {
-            'min': round(pairs[0][0], 4), 'median': round(ratio, 4),
-            'max': round(pairs[-1][0], 4),
-            'each': [round(r['nl-lean']['p50_us'] / r['tty']['p50_us'], 4)
-                     for r in rounds]}
+            k: summary[k] for k in ('min', 'median', 'max')}
+        vraw['rounds_nl_lean_vs_sim_tty']['each'] = each
         vraw['vm_nl_libnl_vs_pty'] = round(vm['nl']['p50_us'] /
                                            vm['pty']['p50_us'], 3)
         # Both sides end at the same simulator: the ratio is what genl
@@ -115,7 +116,7 @@ class RttMetrics:
         # a client that adds nothing (three syscalls a call).  The libnl
         # client and the trivial-peer pty are in raw.
         self.record('2a netlink EXEC / raw pty write-read, same simulator '
-                    f'(VM, median of {len(pairs)})',
+                    f'(VM, median of {len(each)})',
                     ratio, 1.5, 'le', vraw,
                     note='in the QEMU VM (TCG), in rounds that take turns: '
                          'median of N/R EXEC("AT+i") from a C client of '
